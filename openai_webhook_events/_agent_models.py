@@ -1,0 +1,151 @@
+"""Payloads of the ``agent.session.*`` events, and their parsers.
+
+Imported the first time such an event is parsed or one of these classes is
+looked up on the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+from . import _checks as check
+
+__all__ = [
+    "AgentSessionActionRequiredData",
+    "AgentSessionConnect",
+    "AgentSessionCreatedData",
+    "AgentSessionData",
+    "AgentSessionRequiredAction",
+    "RequiredActionType",
+]
+
+RequiredActionType = Literal[
+    "computer_use_approval_request", "mcp_approval_request", "function_call", "environment_connection"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSessionData:
+    """Payload of ``agent.session.failed``, ``.idle`` and ``.in_progress``."""
+
+    id: str
+    environment_type: str
+    environment_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSessionConnect:
+    """How to reach a self-hosted environment."""
+
+    remote_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSessionCreatedData:
+    """Payload of ``agent.session.created``."""
+
+    id: str
+    environment_type: str
+    connect: AgentSessionConnect | None = None
+    environment_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSessionRequiredAction:
+    """The kind of action a session waits for (an open enumeration: new values stay ``str``)."""
+
+    type: Union[RequiredActionType, str]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSessionActionRequiredData:
+    """Payload of ``agent.session.action_required``."""
+
+    id: str
+    required_action: AgentSessionRequiredAction
+
+
+_new = object.__new__
+_session_setters = check.slot_setters(AgentSessionData)
+_created_setters = check.slot_setters(AgentSessionCreatedData)
+(_set_remote_url,) = check.slot_setters(AgentSessionConnect)
+(_set_action_type,) = check.slot_setters(AgentSessionRequiredAction)
+_set_action_id, _set_required_action = check.slot_setters(AgentSessionActionRequiredData)
+
+
+def _id_and_environment(data: Any) -> tuple[dict[Any, Any], Any, Any, Any]:
+    if type(data) is not dict:
+        data = check.as_object(data, "data")
+    try:
+        id_ = data["id"]
+        environment_type = data["environment_type"]
+    except KeyError as exc:
+        raise check.missing("data", exc.args[0]) from None
+    if type(id_) is not str:
+        check.as_str(id_, "data.id")
+    if type(environment_type) is not str:
+        check.as_str(environment_type, "data.environment_type")
+    environment_id = data.get("environment_id")
+    if environment_id is not None and type(environment_id) is not str:
+        check.as_optional_str(environment_id, "data.environment_id")
+    return data, id_, environment_type, environment_id
+
+
+def parse_session_data(data: Any) -> AgentSessionData:
+    _, id_, environment_type, environment_id = _id_and_environment(data)
+    result = _new(AgentSessionData)
+    set_id, set_environment_type, set_environment_id = _session_setters
+    set_id(result, id_)
+    set_environment_type(result, environment_type)
+    set_environment_id(result, environment_id)
+    return result
+
+
+def parse_created_data(data: Any) -> AgentSessionCreatedData:
+    data, id_, environment_type, environment_id = _id_and_environment(data)
+    connect = data.get("connect")
+    if connect is not None:
+        if type(connect) is not dict:
+            connect = check.as_object(connect, "data.connect")
+        try:
+            remote_url = connect["remote_url"]
+        except KeyError:
+            raise check.missing("data.connect", "remote_url") from None
+        if type(remote_url) is not str:
+            check.as_str(remote_url, "data.connect.remote_url")
+        connect = _new(AgentSessionConnect)
+        _set_remote_url(connect, remote_url)
+    result = _new(AgentSessionCreatedData)
+    set_id, set_environment_type, set_connect, set_environment_id = _created_setters
+    set_id(result, id_)
+    set_environment_type(result, environment_type)
+    set_connect(result, connect)
+    set_environment_id(result, environment_id)
+    return result
+
+
+def parse_action_required_data(data: Any) -> AgentSessionActionRequiredData:
+    if type(data) is not dict:
+        data = check.as_object(data, "data")
+    try:
+        id_ = data["id"]
+        action = data["required_action"]
+    except KeyError as exc:
+        raise check.missing("data", exc.args[0]) from None
+    if type(id_) is not str:
+        check.as_str(id_, "data.id")
+    if type(action) is not dict:
+        action = check.as_object(action, "data.required_action")
+    try:
+        action_type = action["type"]
+    except KeyError:
+        raise check.missing("data.required_action", "type") from None
+    if type(action_type) is not str:
+        check.as_str(action_type, "data.required_action.type")
+    required_action = _new(AgentSessionRequiredAction)
+    _set_action_type(required_action, action_type)
+    result = _new(AgentSessionActionRequiredData)
+    _set_action_id(result, id_)
+    _set_required_action(result, required_action)
+    return result

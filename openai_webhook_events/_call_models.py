@@ -1,0 +1,174 @@
+"""Payloads of the SIP and WebRTC call events (``live.*``, ``realtime.call.incoming``), and their parsers.
+
+Imported the first time such an event is parsed or one of these classes is
+looked up on the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+from . import _checks as check
+
+__all__ = [
+    "LiveCallIncomingData",
+    "LiveTransportConnectedData",
+    "LiveTransportIncomingData",
+    "MediaSecurity",
+    "RealtimeCallIncomingData",
+    "SipHeader",
+]
+
+MediaSecurity = Literal["rtp", "srtp"]
+
+
+@dataclass(frozen=True, slots=True)
+class SipHeader:
+    """One header of the SIP INVITE (untrusted call metadata)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCallIncomingData:
+    """Payload of ``live.call.incoming``."""
+
+    session_id: str
+    sip_headers: tuple[SipHeader, ...]
+    sip_media_security: Union[MediaSecurity, str, None] = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTransportConnectedData:
+    """Payload of ``live.transport.connected``."""
+
+    session_id: str
+    type: Literal["webrtc"]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTransportIncomingData:
+    """Payload of ``live.transport.incoming``."""
+
+    session_id: str
+    sip_headers: tuple[SipHeader, ...]
+    type: Literal["sip"]
+    sip_media_security: Union[MediaSecurity, str, None] = None
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeCallIncomingData:
+    """Payload of ``realtime.call.incoming``."""
+
+    call_id: str
+    sip_headers: tuple[SipHeader, ...]
+    sip_media_security: Union[MediaSecurity, str, None] = None
+
+
+_new = object.__new__
+_set_header_name, _set_header_value = check.slot_setters(SipHeader)
+_live_call_setters = check.slot_setters(LiveCallIncomingData)
+_connected_setters = check.slot_setters(LiveTransportConnectedData)
+_transport_setters = check.slot_setters(LiveTransportIncomingData)
+_realtime_setters = check.slot_setters(RealtimeCallIncomingData)
+
+
+def _sip_headers(value: Any) -> tuple[SipHeader, ...]:
+    if type(value) is not list:
+        value = check.as_list(value, "data.sip_headers")
+    headers = []
+    for index, header in enumerate(value):
+        if type(header) is not dict:
+            header = check.as_object(header, f"data.sip_headers[{index}]")
+        try:
+            name = header["name"]
+            text = header["value"]
+        except KeyError as exc:
+            raise check.missing(f"data.sip_headers[{index}]", exc.args[0]) from None
+        if type(name) is not str:
+            check.as_str(name, f"data.sip_headers[{index}].name")
+        if type(text) is not str:
+            check.as_str(text, f"data.sip_headers[{index}].value")
+        parsed = _new(SipHeader)
+        _set_header_name(parsed, name)
+        _set_header_value(parsed, text)
+        headers.append(parsed)
+    return tuple(headers)
+
+
+def _id_and_headers(data: Any, id_key: str) -> tuple[dict[Any, Any], Any, tuple[SipHeader, ...]]:
+    if type(data) is not dict:
+        data = check.as_object(data, "data")
+    try:
+        id_ = data[id_key]
+        headers = data["sip_headers"]
+    except KeyError as exc:
+        raise check.missing("data", exc.args[0]) from None
+    if type(id_) is not str:
+        check.as_str(id_, f"data.{id_key}")
+    return data, id_, _sip_headers(headers)
+
+
+def _media_security(data: dict[Any, Any]) -> Any:
+    security = data.get("sip_media_security")
+    if security is not None and type(security) is not str:
+        check.as_optional_str(security, "data.sip_media_security")
+    return security
+
+
+def parse_live_call_incoming_data(data: Any) -> LiveCallIncomingData:
+    data, session_id, headers = _id_and_headers(data, "session_id")
+    result = _new(LiveCallIncomingData)
+    set_session_id, set_headers, set_security = _live_call_setters
+    set_session_id(result, session_id)
+    set_headers(result, headers)
+    set_security(result, _media_security(data))
+    return result
+
+
+def parse_live_transport_connected_data(data: Any) -> LiveTransportConnectedData:
+    if type(data) is not dict:
+        data = check.as_object(data, "data")
+    try:
+        session_id = data["session_id"]
+        transport = data["type"]
+    except KeyError as exc:
+        raise check.missing("data", exc.args[0]) from None
+    if type(session_id) is not str:
+        check.as_str(session_id, "data.session_id")
+    if transport != "webrtc":
+        raise check.not_literal("data.type", "webrtc", transport)
+    result = _new(LiveTransportConnectedData)
+    set_session_id, set_type = _connected_setters
+    set_session_id(result, session_id)
+    set_type(result, "webrtc")
+    return result
+
+
+def parse_live_transport_incoming_data(data: Any) -> LiveTransportIncomingData:
+    data, session_id, headers = _id_and_headers(data, "session_id")
+    try:
+        transport = data["type"]
+    except KeyError:
+        raise check.missing("data", "type") from None
+    if transport != "sip":
+        raise check.not_literal("data.type", "sip", transport)
+    result = _new(LiveTransportIncomingData)
+    set_session_id, set_headers, set_type, set_security = _transport_setters
+    set_session_id(result, session_id)
+    set_headers(result, headers)
+    set_type(result, "sip")
+    set_security(result, _media_security(data))
+    return result
+
+
+def parse_realtime_call_incoming_data(data: Any) -> RealtimeCallIncomingData:
+    data, call_id, headers = _id_and_headers(data, "call_id")
+    result = _new(RealtimeCallIncomingData)
+    set_call_id, set_headers, set_security = _realtime_setters
+    set_call_id(result, call_id)
+    set_headers(result, headers)
+    set_security(result, _media_security(data))
+    return result

@@ -1,0 +1,332 @@
+"""The registry of event types, :func:`parse_event` and :func:`to_dict`.
+
+Each event type has a parser made once, at import, for its class: it reads
+the keys it needs, checks each value's exact type inline (calling into
+``_checks`` only when that fast test fails) and fills the slots of a new
+instance directly, skipping the keyword-argument ``__init__``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, Union
+
+from . import _checks as check
+from ._errors import InvalidEventError, UnknownEventTypeError, WebhookConfigurationError
+from ._models import (
+    AgentEnvironmentExpiredWebhookEvent,
+    AgentEnvironmentFailedWebhookEvent,
+    AgentEnvironmentReadyWebhookEvent,
+    AgentEnvironmentSuspendedWebhookEvent,
+    AgentSessionActionRequiredWebhookEvent,
+    AgentSessionCreatedWebhookEvent,
+    AgentSessionFailedWebhookEvent,
+    AgentSessionIdleWebhookEvent,
+    AgentSessionInProgressWebhookEvent,
+    BatchCancelledWebhookEvent,
+    BatchCompletedWebhookEvent,
+    BatchExpiredWebhookEvent,
+    BatchFailedWebhookEvent,
+    EvalRunCanceledWebhookEvent,
+    EvalRunFailedWebhookEvent,
+    EvalRunSucceededWebhookEvent,
+    FineTuningJobCancelledWebhookEvent,
+    FineTuningJobFailedWebhookEvent,
+    FineTuningJobSucceededWebhookEvent,
+    FrozenDict,
+    JSONValue,
+    LiveCallIncomingWebhookEvent,
+    LiveTransportConnectedWebhookEvent,
+    LiveTransportIncomingWebhookEvent,
+    RealtimeCallIncomingWebhookEvent,
+    ResourceData,
+    ResponseCancelledWebhookEvent,
+    ResponseCompletedWebhookEvent,
+    ResponseFailedWebhookEvent,
+    ResponseIncompleteWebhookEvent,
+    SafetyAlertCreatedWebhookEvent,
+    SafetyDeactivationIssuedWebhookEvent,
+    SafetyIdentifierBlockedWebhookEvent,
+    SafetyOrgAlertCreatedWebhookEvent,
+    SafetyWarningIssuedWebhookEvent,
+    UnknownWebhookEvent,
+    WebhookEvent,
+    _Event,
+    _EventWithObject,
+)
+
+__all__ = ["EVENT_TYPES", "parse_event", "to_dict"]
+
+_new = object.__new__
+(_set_resource_id,) = check.slot_setters(ResourceData)
+
+
+def _resource_data(data: object) -> ResourceData:
+    if type(data) is not dict:
+        data = check.as_object(data, "data")
+    try:
+        id_ = data["id"]
+    except KeyError:
+        raise check.missing("data", "id") from None
+    if type(id_) is not str:
+        check.as_str(id_, "data.id")
+    result = _new(ResourceData)
+    _set_resource_id(result, id_)
+    return result
+
+
+class _Later(NamedTuple):
+    """A data parser in a module imported the first time its event arrives."""
+
+    module: str
+    name: str
+
+
+DataParser = Callable[[Any], Any]
+
+# The registry: every event type, its class and the parser of its ``data``.
+# To add an event: its class in ``_models``, its payload parser, one line here.
+_REGISTRY: dict[str, tuple[type[Any], Union[DataParser, _Later]]] = {
+    "agent.environment.expired": (AgentEnvironmentExpiredWebhookEvent, _resource_data),
+    "agent.environment.failed": (AgentEnvironmentFailedWebhookEvent, _resource_data),
+    "agent.environment.ready": (AgentEnvironmentReadyWebhookEvent, _resource_data),
+    "agent.environment.suspended": (AgentEnvironmentSuspendedWebhookEvent, _resource_data),
+    "agent.session.action_required": (
+        AgentSessionActionRequiredWebhookEvent,
+        _Later("_agent_models", "parse_action_required_data"),
+    ),
+    "agent.session.created": (AgentSessionCreatedWebhookEvent, _Later("_agent_models", "parse_created_data")),
+    "agent.session.failed": (AgentSessionFailedWebhookEvent, _Later("_agent_models", "parse_session_data")),
+    "agent.session.idle": (AgentSessionIdleWebhookEvent, _Later("_agent_models", "parse_session_data")),
+    "agent.session.in_progress": (AgentSessionInProgressWebhookEvent, _Later("_agent_models", "parse_session_data")),
+    "batch.cancelled": (BatchCancelledWebhookEvent, _resource_data),
+    "batch.completed": (BatchCompletedWebhookEvent, _resource_data),
+    "batch.expired": (BatchExpiredWebhookEvent, _resource_data),
+    "batch.failed": (BatchFailedWebhookEvent, _resource_data),
+    "eval.run.canceled": (EvalRunCanceledWebhookEvent, _resource_data),
+    "eval.run.failed": (EvalRunFailedWebhookEvent, _resource_data),
+    "eval.run.succeeded": (EvalRunSucceededWebhookEvent, _resource_data),
+    "fine_tuning.job.cancelled": (FineTuningJobCancelledWebhookEvent, _resource_data),
+    "fine_tuning.job.failed": (FineTuningJobFailedWebhookEvent, _resource_data),
+    "fine_tuning.job.succeeded": (FineTuningJobSucceededWebhookEvent, _resource_data),
+    "live.call.incoming": (LiveCallIncomingWebhookEvent, _Later("_call_models", "parse_live_call_incoming_data")),
+    "live.transport.connected": (
+        LiveTransportConnectedWebhookEvent,
+        _Later("_call_models", "parse_live_transport_connected_data"),
+    ),
+    "live.transport.incoming": (
+        LiveTransportIncomingWebhookEvent,
+        _Later("_call_models", "parse_live_transport_incoming_data"),
+    ),
+    "realtime.call.incoming": (
+        RealtimeCallIncomingWebhookEvent,
+        _Later("_call_models", "parse_realtime_call_incoming_data"),
+    ),
+    "response.cancelled": (ResponseCancelledWebhookEvent, _resource_data),
+    "response.completed": (ResponseCompletedWebhookEvent, _resource_data),
+    "response.failed": (ResponseFailedWebhookEvent, _resource_data),
+    "response.incomplete": (ResponseIncompleteWebhookEvent, _resource_data),
+    "safety.alert.created": (SafetyAlertCreatedWebhookEvent, _resource_data),
+    "safety.deactivation_issued": (SafetyDeactivationIssuedWebhookEvent, _resource_data),
+    "safety.org_alert.created": (SafetyOrgAlertCreatedWebhookEvent, _resource_data),
+    "safety.warning_issued": (SafetyWarningIssuedWebhookEvent, _resource_data),
+    "safety_identifier.blocked": (
+        SafetyIdentifierBlockedWebhookEvent,
+        _Later("_safety_models", "parse_safety_identifier_blocked_data"),
+    ),
+}
+
+EVENT_TYPES: Mapping[str, type[WebhookEvent]] = MappingProxyType({t: c for t, (c, _) in _REGISTRY.items()})
+"""Read-only view of the known event types: ``type`` string to event class."""
+
+
+def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Callable[[dict[Any, Any]], Any]:
+    """The parser of one event class: envelope checks, then ``parse_data``, then the slots."""
+    new = _new
+    set_id, set_created_at, set_data, set_object, set_type = (
+        getattr(cls, name).__set__ for name in ("id", "created_at", "data", "object", "type")
+    )
+    wrong_type, missing, not_literal = check.wrong_type, check.missing, check.not_literal
+
+    if issubclass(cls, _EventWithObject):
+
+        def parse(payload: dict[Any, Any]) -> Any:
+            try:
+                id_ = payload["id"]
+                created_at = payload["created_at"]
+                data = payload["data"]
+                obj = payload["object"]
+            except KeyError as exc:
+                raise missing("", exc.args[0]) from None
+            if type(id_) is not str and not isinstance(id_, str):
+                wrong_type("id", "string", id_)
+            if type(created_at) is not int:
+                check.as_int(created_at, "created_at")
+            data = parse_data(data)
+            if obj != "event":
+                raise not_literal("object", "event", obj)
+            event = new(cls)
+            set_id(event, id_)
+            set_created_at(event, created_at)
+            set_data(event, data)
+            set_object(event, "event")
+            set_type(event, event_type)
+            return event
+
+    else:
+
+        def parse(payload: dict[Any, Any]) -> Any:
+            try:
+                id_ = payload["id"]
+                created_at = payload["created_at"]
+                data = payload["data"]
+            except KeyError as exc:
+                raise missing("", exc.args[0]) from None
+            if type(id_) is not str and not isinstance(id_, str):
+                wrong_type("id", "string", id_)
+            if type(created_at) is not int:
+                check.as_int(created_at, "created_at")
+            data = parse_data(data)
+            obj = payload.get("object")
+            if obj is not None:
+                if obj != "event":
+                    raise not_literal("object", "event", obj)
+                obj = "event"
+            event = new(cls)
+            set_id(event, id_)
+            set_created_at(event, created_at)
+            set_data(event, data)
+            set_type(event, event_type)
+            set_object(event, obj)
+            return event
+
+    return parse
+
+
+def _deferred_parser(event_type: str, cls: type[Any], later: _Later) -> Callable[[dict[Any, Any]], Any]:
+    """A parser that imports its payload module on first use, then replaces itself."""
+
+    def parse_first(payload: dict[Any, Any]) -> Any:
+        module = importlib.import_module(f".{later.module}", __package__)
+        parser = _PARSERS[event_type] = _event_parser(cls, event_type, getattr(module, later.name))
+        return parser(payload)
+
+    return parse_first
+
+
+_PARSERS: dict[str, Callable[[dict[Any, Any]], Any]] = {
+    event_type: (
+        _deferred_parser(event_type, cls, parse_data)
+        if isinstance(parse_data, _Later)
+        else _event_parser(cls, event_type, parse_data)
+    )
+    for event_type, (cls, parse_data) in _REGISTRY.items()
+}
+
+_MAX_DEPTH = 200
+
+
+def _freeze(value: object, path: str, depth: int = 0) -> JSONValue:
+    """*value*, a JSON value, made immutable: objects to :class:`FrozenDict`, arrays to tuples."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value  # type: ignore[return-value]
+    if depth >= _MAX_DEPTH:
+        raise InvalidEventError(path, f"nested deeper than {_MAX_DEPTH} levels")
+    if kind is dict or isinstance(value, Mapping):
+        items = {}
+        for key, item in check.as_object(value, path).items():
+            if not isinstance(key, str):
+                raise InvalidEventError(path, f"expected string keys, got {check.json_type_name(key)}")
+            items[key] = _freeze(item, f"{path}.{key}", depth + 1)
+        return FrozenDict(items)
+    if isinstance(value, list):
+        return tuple([_freeze(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)])
+    if isinstance(value, (str, int, float)):
+        return value
+    raise InvalidEventError(path, f"expected a JSON value, got {check.json_type_name(value)}")
+
+
+def _unknown_event(payload: dict[Any, Any], event_type: str) -> UnknownWebhookEvent:
+    try:
+        id_ = payload["id"]
+        created_at = payload["created_at"]
+    except KeyError as exc:
+        raise check.missing("", exc.args[0]) from None
+    return UnknownWebhookEvent(
+        id=check.as_str(id_, "id"),
+        created_at=check.as_int(created_at, "created_at"),
+        type=event_type,
+        data=_freeze(payload.get("data"), "data"),
+        object=check.as_optional_str(payload.get("object"), "object"),
+    )
+
+
+def parse_event(payload: object, *, unknown: Literal["keep", "raise"] = "keep") -> WebhookEvent:
+    """Validate a decoded webhook payload and return its typed, frozen event.
+
+    *payload* is what ``json.loads`` returns for the body (any mapping is
+    accepted).  Every field is checked against the event type's contract:
+    strings must be ``str``, integers ``int`` (not ``bool``), objects
+    mappings, arrays lists; ``null`` only where the contract allows it.
+    Single-value literals (``type``, ``object``, ``data.type``) must match
+    exactly.  The open enumerations ``data.required_action.type`` and
+    ``data.sip_media_security`` accept any string: known values are typed as
+    their ``Literal``, new ones are kept as plain ``str``.  Keys the
+    contract does not name are ignored at every level; arrays become tuples.
+
+    An unknown ``type`` gives an :class:`UnknownWebhookEvent` (its envelope
+    validated, its ``data`` kept read-only) when *unknown* is ``"keep"``, and
+    raises :class:`UnknownEventTypeError` when it is ``"raise"``.
+
+    Raises :class:`InvalidEventError` (a ``ValueError``) with ``.path`` set
+    to the first offending location for anything else; no other exception
+    escapes for any input built from JSON values.
+    """
+    if unknown != "keep" and unknown != "raise":
+        raise WebhookConfigurationError(f"unknown must be 'keep' or 'raise', not {unknown!r}")
+    if type(payload) is not dict:
+        payload = check.as_object(payload, "")
+    try:
+        event_type = payload["type"]  # type: ignore[index]
+    except KeyError:
+        raise check.missing("", "type") from None
+    if type(event_type) is not str:
+        event_type = str(check.as_str(event_type, "type"))
+    parser = _PARSERS.get(event_type)
+    if parser is not None:
+        return parser(payload)  # type: ignore[no-any-return]
+    if unknown == "raise":
+        raise UnknownEventTypeError(event_type)
+    return _unknown_event(payload, event_type)  # type: ignore[arg-type]
+
+
+def to_dict(event: WebhookEvent) -> dict[str, Any]:
+    """*event* as JSON-ready builtins (dicts, lists), without optional keys that are ``None``.
+
+    ``parse_event(to_dict(event)) == event`` for every event.  Raises
+    ``TypeError`` if *event* is not an event of this package.
+    """
+    if not isinstance(event, (_Event, _EventWithObject, UnknownWebhookEvent)):
+        raise TypeError(f"to_dict() expects an event of this package, not {type(event).__name__}")
+    return _model_to_dict(event)
+
+
+def _model_to_dict(model: Any) -> dict[str, Any]:
+    return {
+        name: _to_json(value)
+        for name in type(model).__match_args__
+        if (value := getattr(model, name)) is not None
+    }
+
+
+def _to_json(value: Any) -> Any:
+    if type(value) is tuple:
+        return [_to_json(item) for item in value]
+    if type(value) is FrozenDict:
+        return {key: _to_json(item) for key, item in value.items()}
+    if hasattr(type(value), "__dataclass_fields__"):
+        return _model_to_dict(value)
+    return value

@@ -1,0 +1,59 @@
+"""Payload of the ``safety_identifier.blocked`` event, and its parser.
+
+Imported the first time such an event is parsed or the class is looked up
+on the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import _checks as check
+
+__all__ = ["SafetyIdentifierBlockedData"]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyIdentifierBlockedData:
+    """Payload of ``safety_identifier.blocked``."""
+
+    safety_category: str
+    safety_identifier: str
+    model: str | None = None
+    project_id: str | None = None
+    request_id: str | None = None
+
+
+_new = object.__new__
+_setters = check.slot_setters(SafetyIdentifierBlockedData)
+
+
+def parse_safety_identifier_blocked_data(data: Any) -> SafetyIdentifierBlockedData:
+    if type(data) is not dict:
+        data = check.as_object(data, "data")
+    try:
+        category = data["safety_category"]
+        identifier = data["safety_identifier"]
+    except KeyError as exc:
+        raise check.missing("data", exc.args[0]) from None
+    if type(category) is not str:
+        check.as_str(category, "data.safety_category")
+    if type(identifier) is not str:
+        check.as_str(identifier, "data.safety_identifier")
+    get = data.get
+    model, project_id, request_id = get("model"), get("project_id"), get("request_id")
+    if model is not None and type(model) is not str:
+        check.as_optional_str(model, "data.model")
+    if project_id is not None and type(project_id) is not str:
+        check.as_optional_str(project_id, "data.project_id")
+    if request_id is not None and type(request_id) is not str:
+        check.as_optional_str(request_id, "data.request_id")
+    result = _new(SafetyIdentifierBlockedData)
+    set_category, set_identifier, set_model, set_project_id, set_request_id = _setters
+    set_category(result, category)
+    set_identifier(result, identifier)
+    set_model(result, model)
+    set_project_id(result, project_id)
+    set_request_id(result, request_id)
+    return result
