@@ -1,5 +1,227 @@
 """The Hypothesis strategies shared by every test module.
 
-Sections: payloads built from the contract (valid and corrupted), arbitrary
-JSON values; signing and headers; AWS Lambda request events.
+Sections: payloads built from the contract (valid and corrupted) and
+arbitrary JSON values; signing and headers; AWS Lambda request events.
 """
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+
+# --- Payloads from the contract ---------------------------------------------------------------
+
+DATA_DIR = Path(__file__).parent / "data"
+EXAMPLES_DIR = Path(__file__).parent.parent / "examples" / "events"
+CONTRACT: dict[str, Any] = json.loads((DATA_DIR / "openai-webhook-events.json").read_text())["events"]
+EVENT_TYPE_NAMES = sorted(CONTRACT)
+
+OPEN_ENUMS = frozenset({"data.required_action.type", "data.sip_media_security"})
+"""Paths whose enumeration is open: any string is valid there (OpenAI adds values)."""
+
+_MISSING = object()
+
+
+def example_payload(event_type: str) -> dict[str, Any]:
+    """The realistic example payload of *event_type* from ``examples/events/``."""
+    return json.loads((EXAMPLES_DIR / f"{event_type}.json").read_text())
+
+
+def _is_nullable(spec: Any) -> bool:
+    return isinstance(spec, dict) and "union" in spec and "null" in spec["union"]
+
+
+def _value(spec: Any, path: str, *, nulls: bool) -> st.SearchStrategy[Any]:
+    """Valid JSON values for a contract type *spec* at *path*."""
+    if spec == "string":
+        return st.text(max_size=20)
+    if spec == "integer":
+        return st.integers(min_value=-(2**63), max_value=2**63)
+    if spec == "null":
+        return st.none()
+    if "literal" in spec:
+        literals = st.sampled_from(spec["literal"])
+        return literals | st.text(max_size=20) if path in OPEN_ENUMS else literals
+    if "union" in spec:
+        members = [m for m in spec["union"] if nulls or m != "null"]
+        return st.one_of([_value(m, path, nulls=nulls) for m in members])
+    if "list" in spec:
+        return st.lists(_value(spec["list"], f"{path}[]", nulls=nulls), max_size=4)
+    return _object(spec["fields"], path, nulls=nulls)
+
+
+def _object(fields: dict[str, Any], path: str, *, nulls: bool) -> st.SearchStrategy[dict[str, Any]]:
+    required = {}
+    optional = {}
+    for name, field in fields.items():
+        sub = f"{path}.{name}" if path else name
+        (required if field["required"] else optional)[name] = _value(field["type"], sub, nulls=nulls)
+    return st.fixed_dictionaries(required, optional=optional)
+
+
+def valid_payloads(event_type: str | None = None, *, nulls: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+    """Payloads valid under the contract, of *event_type* or of any type.
+
+    With ``nulls=False`` optional keys are absent or set, never ``null``.
+    """
+    if event_type is None:
+        return st.sampled_from(EVENT_TYPE_NAMES).flatmap(lambda t: valid_payloads(t, nulls=nulls))
+    return _object(CONTRACT[event_type]["fields"], "", nulls=nulls)
+
+
+def _extra_keys(value: Any, draw: Any) -> Any:
+    if isinstance(value, dict):
+        out = {k: _extra_keys(v, draw) for k, v in value.items()}
+        for key in draw(st.lists(st.text(min_size=1, max_size=8).filter(lambda k: k not in value), max_size=2)):
+            out[key] = draw(json_values(max_leaves=3))
+        return out
+    if isinstance(value, list):
+        return [_extra_keys(v, draw) for v in value]
+    return value
+
+
+@st.composite
+def with_unknown_keys(draw: Any, payloads: st.SearchStrategy[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(payload, same payload with keys the contract does not name added to its objects)``."""
+    payload = draw(payloads)
+    return payload, _extra_keys(payload, draw)
+
+
+# --- Corruptions ------------------------------------------------------------------------------
+
+def _locations(value: Any, spec: Any, path: str) -> Iterator[tuple[str, Any, bool, Any]]:
+    """``(path, spec, required, present value)`` of every contract location present in *value*."""
+    if isinstance(spec, dict) and "union" in spec:
+        object_spec = _object_spec(spec)
+        if value is not None and object_spec is not None:
+            yield from _locations(value, object_spec, path)
+        return
+    if isinstance(spec, dict) and "list" in spec:
+        for index, item in enumerate(value):
+            sub = f"{path}[{index}]"
+            yield sub, spec["list"], True, item
+            yield from _locations(item, spec["list"], sub)
+        return
+    if isinstance(spec, dict) and "fields" in spec:
+        for name, field in spec["fields"].items():
+            sub = f"{path}.{name}" if path else name
+            present = value.get(name, _MISSING)
+            yield sub, field["type"], field["required"], present
+            if present is not _MISSING:
+                yield from _locations(present, field["type"], sub)
+
+
+def _accepts(spec: Any, value: Any, path: str) -> bool:
+    """Whether *value* is valid for *spec* at its top level (nested objects: only their kind)."""
+    if spec == "string":
+        return isinstance(value, str)
+    if spec == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if spec == "null":
+        return value is None
+    if "literal" in spec:
+        return isinstance(value, str) and (path in OPEN_ENUMS or value in spec["literal"])
+    if "union" in spec:
+        return any(_accepts(m, value, path) for m in spec["union"])
+    if "list" in spec:
+        return isinstance(value, list)
+    return isinstance(value, dict) and all(k in value for k, f in spec["fields"].items() if f["required"])
+
+
+def _object_spec(spec: Any) -> dict[str, Any] | None:
+    """The object type of *spec* (itself, or the object member of a union), if any."""
+    if isinstance(spec, dict) and "fields" in spec:
+        return spec
+    if isinstance(spec, dict) and "union" in spec:
+        return next((m for m in spec["union"] if isinstance(m, dict) and "fields" in m), None)
+    return None
+
+
+_REPLACEMENTS: list[Any] = [None, True, 0, -1, 1.5, "", "text", [], [1], {}, {"nested": {"x": 1}}]
+
+
+def _set(payload: Any, path: str, value: Any) -> Any:
+    """A deep copy of *payload* with the location *path* set to *value* (or removed if ``_MISSING``)."""
+    copy = json.loads(json.dumps(payload))
+    parts = path.replace("[", ".[").split(".")
+    target = copy
+    for part in parts[:-1]:
+        target = target[int(part[1:-1])] if part.startswith("[") else target[part]
+    last = parts[-1]
+    if last.startswith("["):
+        target[int(last[1:-1])] = value
+    elif value is _MISSING:
+        del target[last]
+    else:
+        target[last] = value
+    return copy
+
+
+def corruptions(payload: dict[str, Any], event_type: str) -> list[tuple[str, dict[str, Any], str]]:
+    """Every single corruption of a valid *payload*: ``(what, corrupted payload, expected error path)``.
+
+    Drop a required key; replace a value by a wrong-typed one, by ``null``
+    where the contract forbids it, or by a nested object.  The ``type`` key
+    is only corrupted into non-strings (another string is another event type).
+    """
+    out = []
+    for path, spec, required, present in _locations(payload, {"fields": CONTRACT[event_type]["fields"]}, ""):
+        if present is _MISSING:
+            continue
+        if required and not path.endswith("]"):
+            out.append((f"drop {path}", _set(payload, path, _MISSING), path))
+        for replacement in _REPLACEMENTS:
+            if path == "type" and isinstance(replacement, str):
+                continue
+            if _accepts(spec, replacement, path):
+                continue
+            expected = path
+            object_spec = _object_spec(spec)
+            if isinstance(replacement, dict) and object_spec is not None:
+                first_required = next(n for n, f in object_spec["fields"].items() if f["required"])
+                expected = f"{path}.{first_required}"
+            out.append((f"set {path} = {replacement!r}", _set(payload, path, replacement), expected))
+    return out
+
+
+@st.composite
+def corrupted_payloads(draw: Any) -> tuple[str, dict[str, Any], str]:
+    """``(what, payload, expected error path)``: a valid payload with exactly one corruption."""
+    event_type = draw(st.sampled_from(EVENT_TYPE_NAMES))
+    payload = draw(valid_payloads(event_type))
+    return draw(st.sampled_from(corruptions(payload, event_type)))
+
+
+# --- Arbitrary JSON ---------------------------------------------------------------------------
+
+_json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10)
+)
+
+
+def json_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
+    """Any JSON value (no NaN or infinities)."""
+    return st.recursive(
+        _json_scalars,
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        max_leaves=max_leaves,
+    )
+
+
+@st.composite
+def near_valid_payloads(draw: Any) -> Any:
+    """Objects with a known or unknown ``type`` whose other keys are arbitrary JSON or nearly valid."""
+    base = draw(valid_payloads() | st.dictionaries(st.text(max_size=8), json_values(5), max_size=5))
+    for key in draw(st.lists(st.sampled_from(["id", "created_at", "data", "object", "type"]), max_size=3)):
+        base[key] = draw(json_values(5))
+    if draw(st.booleans()):
+        base["type"] = draw(st.sampled_from([*EVENT_TYPE_NAMES, "brand.new"]))
+    return base

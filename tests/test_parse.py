@@ -1,0 +1,250 @@
+"""parse_event and to_dict on real example payloads and on the cases the openai SDK gets wrong."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+import pickle
+import subprocess
+import sys
+import types
+from typing import Any
+
+import pytest
+
+import openai_webhook_events as owe
+from openai_webhook_events import (
+    EVENT_TYPES,
+    FrozenDict,
+    InvalidEventError,
+    ResponseCompletedWebhookEvent,
+    UnknownEventTypeError,
+    UnknownWebhookEvent,
+    WebhookConfigurationError,
+    WebhookError,
+    parse_event,
+    to_dict,
+)
+from tests.strategies import EVENT_TYPE_NAMES, example_payload
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPE_NAMES)
+def test_example_payload_parses_to_its_class_and_round_trips(event_type: str) -> None:
+    payload = example_payload(event_type)
+    event = parse_event(payload)
+    assert type(event) is EVENT_TYPES[event_type]
+    assert event.type == event_type
+    assert to_dict(event) == payload
+    assert parse_event(to_dict(event)) == event
+    assert hash(event) == hash(parse_event(example_payload(event_type)))
+    assert pickle.loads(pickle.dumps(event)) == event
+
+
+def _invalid(payload: Any, **kwargs: Any) -> InvalidEventError:
+    with pytest.raises(InvalidEventError) as info:
+        parse_event(payload, **kwargs)
+    return info.value
+
+
+def test_safety_identifier_blocked_gets_its_own_class() -> None:
+    event = parse_event(example_payload("safety_identifier.blocked"))
+    assert type(event) is owe.SafetyIdentifierBlockedWebhookEvent
+    assert event.data.safety_identifier.startswith("user_")
+    assert not hasattr(event.data, "id")
+
+
+def test_unknown_type_is_kept_with_validated_envelope_and_read_only_data() -> None:
+    payload = {"id": "evt_1", "created_at": 5, "type": "brand.new", "object": "event", "data": {"a": [1, {"b": None}]}}
+    event = parse_event(payload)
+    assert type(event) is UnknownWebhookEvent
+    assert (event.id, event.created_at, event.type, event.object) == ("evt_1", 5, "brand.new", "event")
+    assert event.data == FrozenDict({"a": (1, FrozenDict({"b": None}))})
+    assert isinstance(event.data, FrozenDict)
+    with pytest.raises(TypeError):
+        event.data["a"] = 2  # type: ignore[index]
+    hash(event)
+    assert to_dict(event) == payload
+
+
+def test_unknown_type_raises_when_asked() -> None:
+    error = _invalid({"id": "evt_1", "created_at": 5, "type": "brand.new", "data": {}}, unknown="raise")
+    assert isinstance(error, UnknownEventTypeError)
+    assert error.event_type == "brand.new"
+    assert error.path == "type"
+
+
+@pytest.mark.parametrize(
+    ("payload", "path", "message"),
+    [
+        ({"id": 1, "created_at": 5, "type": "brand.new"}, "id", "id: expected string, got integer"),
+        ({"id": "e", "created_at": "5", "type": "brand.new"}, "created_at", "created_at: expected integer, got string"),
+        ({"id": "e", "type": "brand.new"}, "created_at", "created_at: required key missing"),
+        ({"id": "e", "created_at": 5, "type": "brand.new", "object": 1}, "object", "object: expected string or null, got integer"),
+        ({"id": "e", "created_at": 5, "type": "brand.new", "data": {"x": {1, 2}}}, "data.x", "data.x: expected a JSON value, got set"),
+        ({"id": "e", "created_at": 5, "type": "brand.new", "data": {1: "x"}}, "data", "data: expected string keys, got integer"),
+    ],
+)
+def test_unknown_type_envelope_errors_name_the_key(payload: Any, path: str, message: str) -> None:
+    error = _invalid(payload)
+    assert (error.path, str(error)) == (path, message)
+
+
+def test_created_at_string_is_rejected_at_created_at() -> None:
+    payload = example_payload("response.completed") | {"created_at": "abc"}
+    assert _invalid(payload).path == "created_at"
+
+
+def test_missing_data_is_rejected_at_data() -> None:
+    payload = example_payload("response.completed")
+    del payload["data"]
+    error = _invalid(payload)
+    assert (error.path, str(error)) == ("data", "data: required key missing")
+
+
+@pytest.mark.parametrize("payload", [[], "x", None, 1, 1.5, True, b"{}"])
+def test_non_object_payload_is_rejected_at_the_root(payload: Any) -> None:
+    error = _invalid(payload)
+    assert error.path == ""
+    assert str(error).startswith("expected object, got ")
+
+
+@pytest.mark.parametrize(("value", "path"), [(None, "type"), (5, "type"), ([], "type")])
+def test_type_must_be_a_string(value: Any, path: str) -> None:
+    assert _invalid({"type": value}).path == path
+
+
+def test_missing_type_is_reported_at_type() -> None:
+    assert str(_invalid({"id": "e"})) == "type: required key missing"
+
+
+def test_error_is_a_value_error_and_a_webhook_error() -> None:
+    error = _invalid({})
+    assert isinstance(error, ValueError)
+    assert isinstance(error, WebhookError)
+
+
+def test_error_path_is_exact_inside_arrays() -> None:
+    payload = example_payload("realtime.call.incoming")
+    payload["data"]["sip_headers"][2]["value"] = 7
+    error = _invalid(payload)
+    assert (error.path, str(error)) == ("data.sip_headers[2].value", "data.sip_headers[2].value: expected string, got integer")
+
+
+def test_booleans_are_not_integers() -> None:
+    payload = example_payload("batch.completed") | {"created_at": True}
+    assert str(_invalid(payload)) == "created_at: expected integer, got boolean"
+
+
+def test_literal_mismatch_names_the_expected_value() -> None:
+    payload = example_payload("live.transport.connected")
+    payload["data"]["type"] = "sip"
+    assert str(_invalid(payload)) == "data.type: expected 'webrtc', got 'sip'"
+    payload = example_payload("safety.alert.created") | {"object": None}
+    assert str(_invalid(payload)) == "object: expected 'event', got null"
+
+
+def test_optional_object_may_be_absent_or_null() -> None:
+    payload = example_payload("batch.failed")
+    assert parse_event(payload | {"object": None}).object is None
+    del payload["object"]
+    assert parse_event(payload).object is None
+
+
+@pytest.mark.parametrize(
+    ("event_type", "key", "value"),
+    [
+        ("agent.session.action_required", "required_action", {"type": "a_new_kind_of_action"}),
+        ("realtime.call.incoming", "sip_media_security", "zrtp"),
+    ],
+)
+def test_open_enumerations_keep_new_values_as_strings(event_type: str, key: str, value: Any) -> None:
+    payload = example_payload(event_type)
+    payload["data"][key] = value
+    event = parse_event(payload)
+    assert to_dict(event)["data"][key] == value
+
+
+def test_unknown_keys_are_ignored_at_every_level() -> None:
+    payload = example_payload("agent.session.created")
+    extended = json.loads(json.dumps(payload))
+    extended["new_top"] = 1
+    extended["data"]["new_inner"] = [1]
+    extended["data"]["connect"]["new_deeper"] = {"x": None}
+    assert parse_event(extended) == parse_event(payload)
+
+
+def test_any_mapping_is_accepted_as_an_object() -> None:
+    payload = example_payload("response.completed")
+    as_proxy = types.MappingProxyType({**payload, "data": types.MappingProxyType(payload["data"])})
+    assert parse_event(as_proxy) == parse_event(payload)
+    assert parse_event(collections.OrderedDict(payload)) == parse_event(payload)
+
+
+def test_defaultdict_does_not_invent_missing_keys() -> None:
+    payload = collections.defaultdict(str, example_payload("response.completed"))
+    del payload["created_at"]
+    assert _invalid(payload).path == "created_at"
+
+
+def test_arrays_must_be_lists() -> None:
+    payload = example_payload("live.call.incoming")
+    payload["data"]["sip_headers"] = tuple(payload["data"]["sip_headers"])
+    assert str(_invalid(payload)) == "data.sip_headers: expected array, got tuple"
+
+
+def test_deeply_nested_unknown_data_is_an_invalid_event_not_a_recursion_error() -> None:
+    data: Any = []
+    for _ in range(100_000):
+        data = [data]
+    error = _invalid({"id": "e", "created_at": 1, "type": "brand.new", "data": data})
+    assert error.path.startswith("data[0][0]")
+    assert "nested deeper than" in str(error)
+
+
+def test_unknown_option_must_be_keep_or_raise() -> None:
+    with pytest.raises(WebhookConfigurationError):
+        parse_event(example_payload("batch.completed"), unknown="ignore")  # type: ignore[arg-type]
+
+
+def test_events_are_frozen_all_the_way_down() -> None:
+    event = parse_event(example_payload("live.transport.incoming"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.id = "other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.data.sip_headers[0].name = "other"  # type: ignore[misc]
+    assert isinstance(event.data.sip_headers, tuple)
+    assert {event: 1}[parse_event(example_payload("live.transport.incoming"))] == 1
+
+
+def test_positional_match_patterns_follow_the_contract_order() -> None:
+    match parse_event(example_payload("response.completed")):
+        case ResponseCompletedWebhookEvent(event_id, created_at, owe.ResourceData(resource_id), "response.completed"):
+            assert event_id.startswith("evt_") and created_at > 0 and resource_id.startswith("resp_")
+        case _:
+            pytest.fail("positional pattern did not match")
+
+
+def test_replace_and_asdict_work_as_for_any_dataclass() -> None:
+    event = parse_event(example_payload("response.completed"))
+    changed = dataclasses.replace(event, id="evt_other")
+    assert type(changed) is type(event) and changed.id == "evt_other" and changed.data == event.data
+    assert dataclasses.asdict(event)["data"] == {"id": event.data.id}
+
+
+def test_to_dict_rejects_what_is_not_an_event() -> None:
+    with pytest.raises(TypeError):
+        to_dict({"id": "x"})  # type: ignore[arg-type]
+
+
+def test_nested_payload_classes_load_on_first_use() -> None:
+    code = (
+        "import sys, openai_webhook_events as o\n"
+        "assert 'openai_webhook_events._call_models' not in sys.modules\n"
+        "assert o.SipHeader.__name__ == 'SipHeader'\n"
+        "assert 'openai_webhook_events._call_models' in sys.modules\n"
+        "assert 'openai_webhook_events._agent_models' not in sys.modules\n"
+        "try:\n    o.NoSuchName\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "has no attribute 'NoSuchName'" in result.stdout
