@@ -61,6 +61,7 @@ from ._models import (
     WebhookEvent,
 )
 from ._parse import EVENT_TYPES, parse_event, to_dict
+from ._router import Router
 
 if TYPE_CHECKING:
     from ._agent_models import (
@@ -160,6 +161,7 @@ __all__ = [
     "ResponseCompletedWebhookEvent",
     "ResponseFailedWebhookEvent",
     "ResponseIncompleteWebhookEvent",
+    "Router",
     "SafetyAlertCreatedWebhookEvent",
     "SafetyDeactivationIssuedWebhookEvent",
     "SafetyIdentifierBlockedData",
