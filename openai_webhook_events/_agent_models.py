@@ -74,26 +74,25 @@ _created_setters = check.slot_setters(AgentSessionCreatedData)
 _set_action_id, _set_required_action = check.slot_setters(AgentSessionActionRequiredData)
 
 
-def _id_and_environment(data: Any) -> tuple[dict[Any, Any], Any, Any, Any]:
-    if type(data) is not dict:
-        data = check.as_object(data, "data")
+def _id_and_environment(value: Any) -> tuple[dict[str, Any], Any, Any, Any]:
+    data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
         id_ = data["id"]
         environment_type = data["environment_type"]
     except KeyError as exc:
         raise check.missing("data", exc.args[0]) from None
-    if type(id_) is not str:
+    if id_.__class__ is not str:
         check.as_str(id_, "data.id")
-    if type(environment_type) is not str:
+    if environment_type.__class__ is not str:
         check.as_str(environment_type, "data.environment_type")
     environment_id = data.get("environment_id")
-    if environment_id is not None and type(environment_id) is not str:
+    if environment_id is not None and environment_id.__class__ is not str:
         check.as_optional_str(environment_id, "data.environment_id")
     return data, id_, environment_type, environment_id
 
 
-def parse_session_data(data: Any) -> AgentSessionData:
-    _, id_, environment_type, environment_id = _id_and_environment(data)
+def parse_session_data(value: Any) -> AgentSessionData:
+    _, id_, environment_type, environment_id = _id_and_environment(value)
     result = _new(AgentSessionData)
     set_id, set_environment_type, set_environment_id = _session_setters
     set_id(result, id_)
@@ -102,17 +101,17 @@ def parse_session_data(data: Any) -> AgentSessionData:
     return result
 
 
-def parse_created_data(data: Any) -> AgentSessionCreatedData:
-    data, id_, environment_type, environment_id = _id_and_environment(data)
-    connect = data.get("connect")
-    if connect is not None:
-        if type(connect) is not dict:
-            connect = check.as_object(connect, "data.connect")
+def parse_created_data(value: Any) -> AgentSessionCreatedData:
+    data, id_, environment_type, environment_id = _id_and_environment(value)
+    raw_connect = data.get("connect")
+    connect = None
+    if raw_connect is not None:
+        fields: dict[str, Any] = raw_connect if raw_connect.__class__ is dict else check.as_object(raw_connect, "data.connect")
         try:
-            remote_url = connect["remote_url"]
+            remote_url = fields["remote_url"]
         except KeyError:
             raise check.missing("data.connect", "remote_url") from None
-        if type(remote_url) is not str:
+        if remote_url.__class__ is not str:
             check.as_str(remote_url, "data.connect.remote_url")
         connect = _new(AgentSessionConnect)
         _set_remote_url(connect, remote_url)
@@ -125,23 +124,21 @@ def parse_created_data(data: Any) -> AgentSessionCreatedData:
     return result
 
 
-def parse_action_required_data(data: Any) -> AgentSessionActionRequiredData:
-    if type(data) is not dict:
-        data = check.as_object(data, "data")
+def parse_action_required_data(value: Any) -> AgentSessionActionRequiredData:
+    data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
         id_ = data["id"]
         action = data["required_action"]
     except KeyError as exc:
         raise check.missing("data", exc.args[0]) from None
-    if type(id_) is not str:
+    if id_.__class__ is not str:
         check.as_str(id_, "data.id")
-    if type(action) is not dict:
-        action = check.as_object(action, "data.required_action")
+    fields: dict[str, Any] = action if action.__class__ is dict else check.as_object(action, "data.required_action")
     try:
-        action_type = action["type"]
+        action_type = fields["type"]
     except KeyError:
         raise check.missing("data.required_action", "type") from None
-    if type(action_type) is not str:
+    if action_type.__class__ is not str:
         check.as_str(action_type, "data.required_action.type")
     required_action = _new(AgentSessionRequiredAction)
     _set_action_type(required_action, action_type)

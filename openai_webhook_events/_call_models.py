@@ -76,20 +76,18 @@ _realtime_setters = check.slot_setters(RealtimeCallIncomingData)
 
 
 def _sip_headers(value: Any) -> tuple[SipHeader, ...]:
-    if type(value) is not list:
-        value = check.as_list(value, "data.sip_headers")
-    headers = []
-    for index, header in enumerate(value):
-        if type(header) is not dict:
-            header = check.as_object(header, f"data.sip_headers[{index}]")
+    items: list[Any] = value if value.__class__ is list else check.as_list(value, "data.sip_headers")
+    headers: list[SipHeader] = []
+    for index, item in enumerate(items):
+        header: dict[str, Any] = item if item.__class__ is dict else check.as_object(item, f"data.sip_headers[{index}]")
         try:
             name = header["name"]
             text = header["value"]
         except KeyError as exc:
             raise check.missing(f"data.sip_headers[{index}]", exc.args[0]) from None
-        if type(name) is not str:
+        if name.__class__ is not str:
             check.as_str(name, f"data.sip_headers[{index}].name")
-        if type(text) is not str:
+        if text.__class__ is not str:
             check.as_str(text, f"data.sip_headers[{index}].value")
         parsed = _new(SipHeader)
         _set_header_name(parsed, name)
@@ -98,28 +96,27 @@ def _sip_headers(value: Any) -> tuple[SipHeader, ...]:
     return tuple(headers)
 
 
-def _id_and_headers(data: Any, id_key: str) -> tuple[dict[Any, Any], Any, tuple[SipHeader, ...]]:
-    if type(data) is not dict:
-        data = check.as_object(data, "data")
+def _id_and_headers(value: Any, id_key: str) -> tuple[dict[str, Any], Any, tuple[SipHeader, ...]]:
+    data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
         id_ = data[id_key]
         headers = data["sip_headers"]
     except KeyError as exc:
         raise check.missing("data", exc.args[0]) from None
-    if type(id_) is not str:
+    if id_.__class__ is not str:
         check.as_str(id_, f"data.{id_key}")
     return data, id_, _sip_headers(headers)
 
 
-def _media_security(data: dict[Any, Any]) -> Any:
+def _media_security(data: dict[str, Any]) -> Any:
     security = data.get("sip_media_security")
-    if security is not None and type(security) is not str:
+    if security is not None and security.__class__ is not str:
         check.as_optional_str(security, "data.sip_media_security")
     return security
 
 
-def parse_live_call_incoming_data(data: Any) -> LiveCallIncomingData:
-    data, session_id, headers = _id_and_headers(data, "session_id")
+def parse_live_call_incoming_data(value: Any) -> LiveCallIncomingData:
+    data, session_id, headers = _id_and_headers(value, "session_id")
     result = _new(LiveCallIncomingData)
     set_session_id, set_headers, set_security = _live_call_setters
     set_session_id(result, session_id)
@@ -128,15 +125,14 @@ def parse_live_call_incoming_data(data: Any) -> LiveCallIncomingData:
     return result
 
 
-def parse_live_transport_connected_data(data: Any) -> LiveTransportConnectedData:
-    if type(data) is not dict:
-        data = check.as_object(data, "data")
+def parse_live_transport_connected_data(value: Any) -> LiveTransportConnectedData:
+    data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
         session_id = data["session_id"]
         transport = data["type"]
     except KeyError as exc:
         raise check.missing("data", exc.args[0]) from None
-    if type(session_id) is not str:
+    if session_id.__class__ is not str:
         check.as_str(session_id, "data.session_id")
     if transport != "webrtc":
         raise check.not_literal("data.type", "webrtc", transport)
@@ -147,8 +143,8 @@ def parse_live_transport_connected_data(data: Any) -> LiveTransportConnectedData
     return result
 
 
-def parse_live_transport_incoming_data(data: Any) -> LiveTransportIncomingData:
-    data, session_id, headers = _id_and_headers(data, "session_id")
+def parse_live_transport_incoming_data(value: Any) -> LiveTransportIncomingData:
+    data, session_id, headers = _id_and_headers(value, "session_id")
     try:
         transport = data["type"]
     except KeyError:
@@ -164,8 +160,8 @@ def parse_live_transport_incoming_data(data: Any) -> LiveTransportIncomingData:
     return result
 
 
-def parse_realtime_call_incoming_data(data: Any) -> RealtimeCallIncomingData:
-    data, call_id, headers = _id_and_headers(data, "call_id")
+def parse_realtime_call_incoming_data(value: Any) -> RealtimeCallIncomingData:
+    data, call_id, headers = _id_and_headers(value, "call_id")
     result = _new(RealtimeCallIncomingData)
     set_call_id, set_headers, set_security = _realtime_setters
     set_call_id(result, call_id)

@@ -1,7 +1,7 @@
 """Helpers of the parsers: slot setters, and the slow paths of their type checks.
 
-Each parser first tests ``type(value) is str`` (or ``int``, ``dict``,
-``list``) inline; only when that fails does it call one of these, which
+Each parser first tests ``value.__class__ is str`` (or ``int``, ``dict``,
+``list``) inline (faster than ``type()``, and it leaves static types alone); only when that fails does it call one of these, which
 either accepts the value (a subclass, or any mapping) or raises
 :class:`InvalidEventError` naming the exact path.
 """
@@ -9,11 +9,11 @@ either accepts the value (a subclass, or any mapping) or raises
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, NoReturn, cast
 
-from ._errors import InvalidEventError, _shorten
+from ._errors import InvalidEventError, shorten
 
-_JSON_NAMES = {
+_JSON_NAMES: dict[type, str] = {
     type(None): "null",
     bool: "boolean",
     int: "integer",
@@ -59,7 +59,7 @@ def as_object(value: object, path: str) -> dict[Any, Any]:
     """
     if isinstance(value, Mapping):
         try:
-            return dict(value)
+            return dict(cast(Any, value))
         except Exception as exc:  # a broken mapping
             raise InvalidEventError(path, f"unreadable mapping ({type(exc).__name__})") from None
     wrong_type(path, "object", value)
@@ -84,12 +84,13 @@ def as_int(value: object, path: str) -> int:
 
 
 def as_list(value: object, path: str) -> list[Any]:
+    """*value* as a plain ``list`` if it is one (a copy of a subclass)."""
     if isinstance(value, list):
-        return value
+        return list(cast(Any, value))
     wrong_type(path, "array", value)
 
 
 def not_literal(path: str, expected: str, value: object) -> InvalidEventError:
     if isinstance(value, str):
-        return InvalidEventError(path, f"expected {expected!r}, got {_shorten(value)}")
+        return InvalidEventError(path, f"expected {expected!r}, got {shorten(value)}")
     return InvalidEventError(path, f"expected {expected!r}, got {json_type_name(value)}")

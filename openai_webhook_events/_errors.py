@@ -55,7 +55,7 @@ class UnknownEventTypeError(InvalidEventError):
 
     def __init__(self, event_type: str) -> None:
         self.event_type = event_type
-        super().__init__("type", f"unknown event type {_shorten(event_type)}")
+        super().__init__("type", f"unknown event type {shorten(event_type)}")
 
 
 class WebhookVerificationError(WebhookError):
@@ -98,7 +98,7 @@ class SignatureMismatchError(WebhookVerificationError):
         super().__init__("no matching signature")
 
 
-def _shorten(value: object, limit: int = 60) -> str:
+def shorten(value: object, limit: int = 60) -> str:
     """``repr(value)`` on one line, cut to about *limit* characters."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

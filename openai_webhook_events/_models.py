@@ -75,7 +75,7 @@ _Type = TypeVar("_Type", bound=str)
 
 
 @dataclass(frozen=True, slots=True)
-class _EventWithObject(Generic[_Data, _Type]):
+class BaseEventWithObject(Generic[_Data, _Type]):
     """Envelope of an event whose ``object`` is always present."""
 
     id: str
@@ -86,7 +86,7 @@ class _EventWithObject(Generic[_Data, _Type]):
 
 
 @dataclass(frozen=True, slots=True)
-class _Event(Generic[_Data, _Type]):
+class BaseEvent(Generic[_Data, _Type]):
     """Envelope of an event whose ``object`` may be absent or null."""
 
     id: str
@@ -104,167 +104,167 @@ class ResourceData:
 
 
 # fmt: off
-class AgentEnvironmentExpiredWebhookEvent(_EventWithObject[ResourceData, Literal["agent.environment.expired"]]):
+class AgentEnvironmentExpiredWebhookEvent(BaseEventWithObject[ResourceData, Literal["agent.environment.expired"]]):
     """Sent when an agent environment expires and can no longer resume from a snapshot."""
     __slots__ = ()
 
 
-class AgentEnvironmentFailedWebhookEvent(_EventWithObject[ResourceData, Literal["agent.environment.failed"]]):
+class AgentEnvironmentFailedWebhookEvent(BaseEventWithObject[ResourceData, Literal["agent.environment.failed"]]):
     """Sent when setup fails for a prewarmed OpenAI-hosted environment."""
     __slots__ = ()
 
 
-class AgentEnvironmentReadyWebhookEvent(_EventWithObject[ResourceData, Literal["agent.environment.ready"]]):
+class AgentEnvironmentReadyWebhookEvent(BaseEventWithObject[ResourceData, Literal["agent.environment.ready"]]):
     """Sent when a prewarmed OpenAI-hosted environment finishes setup."""
     __slots__ = ()
 
 
-class AgentEnvironmentSuspendedWebhookEvent(_EventWithObject[ResourceData, Literal["agent.environment.suspended"]]):
+class AgentEnvironmentSuspendedWebhookEvent(BaseEventWithObject[ResourceData, Literal["agent.environment.suspended"]]):
     """Sent when an agent environment is suspended and can resume from a snapshot."""
     __slots__ = ()
 
 
 class AgentSessionActionRequiredWebhookEvent(
-    _EventWithObject["AgentSessionActionRequiredData", Literal["agent.session.action_required"]]
+    BaseEventWithObject["AgentSessionActionRequiredData", Literal["agent.session.action_required"]]
 ):
     """Sent when an agent session requires an action."""
     __slots__ = ()
 
 
-class AgentSessionCreatedWebhookEvent(_EventWithObject["AgentSessionCreatedData", Literal["agent.session.created"]]):
+class AgentSessionCreatedWebhookEvent(BaseEventWithObject["AgentSessionCreatedData", Literal["agent.session.created"]]):
     """Sent when an agent session is created."""
     __slots__ = ()
 
 
-class AgentSessionFailedWebhookEvent(_EventWithObject["AgentSessionData", Literal["agent.session.failed"]]):
+class AgentSessionFailedWebhookEvent(BaseEventWithObject["AgentSessionData", Literal["agent.session.failed"]]):
     """Sent when an agent session fails."""
     __slots__ = ()
 
 
-class AgentSessionIdleWebhookEvent(_EventWithObject["AgentSessionData", Literal["agent.session.idle"]]):
+class AgentSessionIdleWebhookEvent(BaseEventWithObject["AgentSessionData", Literal["agent.session.idle"]]):
     """Sent when an agent session becomes idle."""
     __slots__ = ()
 
 
-class AgentSessionInProgressWebhookEvent(_EventWithObject["AgentSessionData", Literal["agent.session.in_progress"]]):
+class AgentSessionInProgressWebhookEvent(BaseEventWithObject["AgentSessionData", Literal["agent.session.in_progress"]]):
     """Sent when an agent session enters the in-progress state."""
     __slots__ = ()
 
 
-class BatchCancelledWebhookEvent(_Event[ResourceData, Literal["batch.cancelled"]]):
+class BatchCancelledWebhookEvent(BaseEvent[ResourceData, Literal["batch.cancelled"]]):
     """Sent when a batch API request has been cancelled."""
     __slots__ = ()
 
 
-class BatchCompletedWebhookEvent(_Event[ResourceData, Literal["batch.completed"]]):
+class BatchCompletedWebhookEvent(BaseEvent[ResourceData, Literal["batch.completed"]]):
     """Sent when a batch API request has been completed."""
     __slots__ = ()
 
 
-class BatchExpiredWebhookEvent(_Event[ResourceData, Literal["batch.expired"]]):
+class BatchExpiredWebhookEvent(BaseEvent[ResourceData, Literal["batch.expired"]]):
     """Sent when a batch API request has expired."""
     __slots__ = ()
 
 
-class BatchFailedWebhookEvent(_Event[ResourceData, Literal["batch.failed"]]):
+class BatchFailedWebhookEvent(BaseEvent[ResourceData, Literal["batch.failed"]]):
     """Sent when a batch API request has failed."""
     __slots__ = ()
 
 
-class EvalRunCanceledWebhookEvent(_Event[ResourceData, Literal["eval.run.canceled"]]):
+class EvalRunCanceledWebhookEvent(BaseEvent[ResourceData, Literal["eval.run.canceled"]]):
     """Sent when an eval run has been canceled."""
     __slots__ = ()
 
 
-class EvalRunFailedWebhookEvent(_Event[ResourceData, Literal["eval.run.failed"]]):
+class EvalRunFailedWebhookEvent(BaseEvent[ResourceData, Literal["eval.run.failed"]]):
     """Sent when an eval run has failed."""
     __slots__ = ()
 
 
-class EvalRunSucceededWebhookEvent(_Event[ResourceData, Literal["eval.run.succeeded"]]):
+class EvalRunSucceededWebhookEvent(BaseEvent[ResourceData, Literal["eval.run.succeeded"]]):
     """Sent when an eval run has succeeded."""
     __slots__ = ()
 
 
-class FineTuningJobCancelledWebhookEvent(_Event[ResourceData, Literal["fine_tuning.job.cancelled"]]):
+class FineTuningJobCancelledWebhookEvent(BaseEvent[ResourceData, Literal["fine_tuning.job.cancelled"]]):
     """Sent when a fine-tuning job has been cancelled."""
     __slots__ = ()
 
 
-class FineTuningJobFailedWebhookEvent(_Event[ResourceData, Literal["fine_tuning.job.failed"]]):
+class FineTuningJobFailedWebhookEvent(BaseEvent[ResourceData, Literal["fine_tuning.job.failed"]]):
     """Sent when a fine-tuning job has failed."""
     __slots__ = ()
 
 
-class FineTuningJobSucceededWebhookEvent(_Event[ResourceData, Literal["fine_tuning.job.succeeded"]]):
+class FineTuningJobSucceededWebhookEvent(BaseEvent[ResourceData, Literal["fine_tuning.job.succeeded"]]):
     """Sent when a fine-tuning job has succeeded."""
     __slots__ = ()
 
 
-class LiveCallIncomingWebhookEvent(_Event["LiveCallIncomingData", Literal["live.call.incoming"]]):
+class LiveCallIncomingWebhookEvent(BaseEvent["LiveCallIncomingData", Literal["live.call.incoming"]]):
     """Deprecated by OpenAI in favour of ``live.transport.incoming``; sent for an incoming SIP call."""
     __slots__ = ()
 
 
 class LiveTransportConnectedWebhookEvent(
-    _EventWithObject["LiveTransportConnectedData", Literal["live.transport.connected"]]
+    BaseEventWithObject["LiveTransportConnectedData", Literal["live.transport.connected"]]
 ):
     """Sent when a direct Live WebRTC session is created or an Instant Connect session activates."""
     __slots__ = ()
 
 
-class LiveTransportIncomingWebhookEvent(_Event["LiveTransportIncomingData", Literal["live.transport.incoming"]]):
+class LiveTransportIncomingWebhookEvent(BaseEvent["LiveTransportIncomingData", Literal["live.transport.incoming"]]):
     """Sent when an incoming API SIP session is available for Live acceptance."""
     __slots__ = ()
 
 
-class RealtimeCallIncomingWebhookEvent(_Event["RealtimeCallIncomingData", Literal["realtime.call.incoming"]]):
+class RealtimeCallIncomingWebhookEvent(BaseEvent["RealtimeCallIncomingData", Literal["realtime.call.incoming"]]):
     """Sent when an incoming API SIP session is available for Realtime acceptance."""
     __slots__ = ()
 
 
-class ResponseCancelledWebhookEvent(_Event[ResourceData, Literal["response.cancelled"]]):
+class ResponseCancelledWebhookEvent(BaseEvent[ResourceData, Literal["response.cancelled"]]):
     """Sent when a background response has been cancelled."""
     __slots__ = ()
 
 
-class ResponseCompletedWebhookEvent(_Event[ResourceData, Literal["response.completed"]]):
+class ResponseCompletedWebhookEvent(BaseEvent[ResourceData, Literal["response.completed"]]):
     """Sent when a background response has been completed."""
     __slots__ = ()
 
 
-class ResponseFailedWebhookEvent(_Event[ResourceData, Literal["response.failed"]]):
+class ResponseFailedWebhookEvent(BaseEvent[ResourceData, Literal["response.failed"]]):
     """Sent when a background response has failed."""
     __slots__ = ()
 
 
-class ResponseIncompleteWebhookEvent(_Event[ResourceData, Literal["response.incomplete"]]):
+class ResponseIncompleteWebhookEvent(BaseEvent[ResourceData, Literal["response.incomplete"]]):
     """Sent when a background response has been interrupted."""
     __slots__ = ()
 
 
-class SafetyAlertCreatedWebhookEvent(_EventWithObject[ResourceData, Literal["safety.alert.created"]]):
+class SafetyAlertCreatedWebhookEvent(BaseEventWithObject[ResourceData, Literal["safety.alert.created"]]):
     """Sent when an approved safety alert is available for an API project."""
     __slots__ = ()
 
 
-class SafetyDeactivationIssuedWebhookEvent(_EventWithObject[ResourceData, Literal["safety.deactivation_issued"]]):
+class SafetyDeactivationIssuedWebhookEvent(BaseEventWithObject[ResourceData, Literal["safety.deactivation_issued"]]):
     """Sent when a deactivation is issued for a safety identifier in your organization."""
     __slots__ = ()
 
 
-class SafetyOrgAlertCreatedWebhookEvent(_EventWithObject[ResourceData, Literal["safety.org_alert.created"]]):
+class SafetyOrgAlertCreatedWebhookEvent(BaseEventWithObject[ResourceData, Literal["safety.org_alert.created"]]):
     """Sent when an approved safety alert is available for an enterprise workspace."""
     __slots__ = ()
 
 
-class SafetyWarningIssuedWebhookEvent(_EventWithObject[ResourceData, Literal["safety.warning_issued"]]):
+class SafetyWarningIssuedWebhookEvent(BaseEventWithObject[ResourceData, Literal["safety.warning_issued"]]):
     """Sent when a warning is issued for a safety identifier in your organization."""
     __slots__ = ()
 
 
 class SafetyIdentifierBlockedWebhookEvent(
-    _Event["SafetyIdentifierBlockedData", Literal["safety_identifier.blocked"]]
+    BaseEvent["SafetyIdentifierBlockedData", Literal["safety_identifier.blocked"]]
 ):
     """Sent when a request associated with a safety identifier has been blocked."""
     __slots__ = ()
@@ -280,10 +280,12 @@ JSONValue: TypeAlias = Union[
 class FrozenDict(Mapping[str, JSONValue]):
     """An immutable, hashable mapping: a JSON object kept read-only."""
 
-    __slots__ = ("_items", "_hash")
+    __slots__ = ("_hash", "_items")
+    _items: dict[str, JSONValue]
+    _hash: int | None
 
-    def __init__(self, items: Mapping[str, JSONValue] = {}) -> None:  # noqa: B006 (never mutated)
-        object.__setattr__(self, "_items", dict(items))
+    def __init__(self, items: Mapping[str, JSONValue] | None = None) -> None:
+        object.__setattr__(self, "_items", dict(items or ()))
         object.__setattr__(self, "_hash", None)
 
     def __getitem__(self, key: str) -> JSONValue:
@@ -298,7 +300,7 @@ class FrozenDict(Mapping[str, JSONValue]):
     def __hash__(self) -> int:
         if self._hash is None:
             object.__setattr__(self, "_hash", hash(frozenset(self._items.items())))
-        return self._hash  # type: ignore[return-value]
+        return self._hash  # type: ignore[return-value]  # set just above
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")

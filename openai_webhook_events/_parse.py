@@ -53,8 +53,8 @@ from ._models import (
     SafetyWarningIssuedWebhookEvent,
     UnknownWebhookEvent,
     WebhookEvent,
-    _Event,
-    _EventWithObject,
+    BaseEvent,
+    BaseEventWithObject,
 )
 
 __all__ = ["EVENT_TYPES", "parse_event", "to_dict"]
@@ -63,14 +63,13 @@ _new = object.__new__
 (_set_resource_id,) = check.slot_setters(ResourceData)
 
 
-def _resource_data(data: object) -> ResourceData:
-    if type(data) is not dict:
-        data = check.as_object(data, "data")
+def _resource_data(value: Any) -> ResourceData:
+    data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
         id_ = data["id"]
     except KeyError:
         raise check.missing("data", "id") from None
-    if type(id_) is not str:
+    if id_.__class__ is not str:
         check.as_str(id_, "data.id")
     result = _new(ResourceData)
     _set_resource_id(result, id_)
@@ -149,8 +148,9 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
         getattr(cls, name).__set__ for name in ("id", "created_at", "data", "object", "type")
     )
     wrong_type, missing, not_literal = check.wrong_type, check.missing, check.not_literal
+    object_required = issubclass(cls, BaseEventWithObject)
 
-    if issubclass(cls, _EventWithObject):
+    if object_required:
 
         def parse(payload: dict[Any, Any]) -> Any:
             try:
@@ -160,9 +160,9 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
                 obj = payload["object"]
             except KeyError as exc:
                 raise missing("", exc.args[0]) from None
-            if type(id_) is not str and not isinstance(id_, str):
+            if id_.__class__ is not str and not isinstance(id_, str):
                 wrong_type("id", "string", id_)
-            if type(created_at) is not int:
+            if created_at.__class__ is not int:
                 check.as_int(created_at, "created_at")
             data = parse_data(data)
             if obj != "event":
@@ -184,9 +184,9 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
                 data = payload["data"]
             except KeyError as exc:
                 raise missing("", exc.args[0]) from None
-            if type(id_) is not str and not isinstance(id_, str):
+            if id_.__class__ is not str and not isinstance(id_, str):
                 wrong_type("id", "string", id_)
-            if type(created_at) is not int:
+            if created_at.__class__ is not int:
                 check.as_int(created_at, "created_at")
             data = parse_data(data)
             obj = payload.get("object")
@@ -228,24 +228,32 @@ _PARSERS: dict[str, Callable[[dict[Any, Any]], Any]] = {
 _MAX_DEPTH = 200
 
 
-def _freeze(value: object, path: str, depth: int = 0) -> JSONValue:
+def _is_mapping(value: object) -> bool:
+    return isinstance(value, Mapping)
+
+
+def _is_list(value: object) -> bool:
+    return isinstance(value, list)
+
+
+def _freeze(value: Any, path: str, depth: int = 0) -> JSONValue:
     """*value*, a JSON value, made immutable: objects to :class:`FrozenDict`, arrays to tuples."""
-    kind = type(value)
+    kind = value.__class__
     if kind is str or kind is int or kind is float or kind is bool or value is None:
-        return value  # type: ignore[return-value]
+        return value  # type: ignore[no-any-return]
     if depth >= _MAX_DEPTH:
         raise InvalidEventError(path, f"nested deeper than {_MAX_DEPTH} levels")
-    if kind is dict or isinstance(value, Mapping):
-        items = {}
+    if kind is dict or _is_mapping(value):
+        items: dict[str, JSONValue] = {}
         for key, item in check.as_object(value, path).items():
             if not isinstance(key, str):
                 raise InvalidEventError(path, f"expected string keys, got {check.json_type_name(key)}")
             items[key] = _freeze(item, f"{path}.{key}", depth + 1)
         return FrozenDict(items)
-    if isinstance(value, list):
+    if kind is list or _is_list(value):
         return tuple([_freeze(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)])
     if isinstance(value, (str, int, float)):
-        return value
+        return value  # subclasses of the JSON scalars
     raise InvalidEventError(path, f"expected a JSON value, got {check.json_type_name(value)}")
 
 
@@ -287,20 +295,20 @@ def parse_event(payload: object, *, unknown: Literal["keep", "raise"] = "keep") 
     """
     if unknown != "keep" and unknown != "raise":
         raise WebhookConfigurationError(f"unknown must be 'keep' or 'raise', not {unknown!r}")
-    if type(payload) is not dict:
-        payload = check.as_object(payload, "")
+    value: Any = payload
+    fields: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "")
     try:
-        event_type = payload["type"]  # type: ignore[index]
+        event_type = fields["type"]
     except KeyError:
         raise check.missing("", "type") from None
-    if type(event_type) is not str:
+    if event_type.__class__ is not str:
         event_type = str(check.as_str(event_type, "type"))
     parser = _PARSERS.get(event_type)
     if parser is not None:
-        return parser(payload)  # type: ignore[no-any-return]
+        return parser(fields)  # type: ignore[no-any-return]
     if unknown == "raise":
         raise UnknownEventTypeError(event_type)
-    return _unknown_event(payload, event_type)  # type: ignore[arg-type]
+    return _unknown_event(fields, event_type)
 
 
 def to_dict(event: WebhookEvent) -> dict[str, Any]:
@@ -309,24 +317,23 @@ def to_dict(event: WebhookEvent) -> dict[str, Any]:
     ``parse_event(to_dict(event)) == event`` for every event.  Raises
     ``TypeError`` if *event* is not an event of this package.
     """
-    if not isinstance(event, (_Event, _EventWithObject, UnknownWebhookEvent)):
+    if not isinstance(event, (BaseEvent, BaseEventWithObject, UnknownWebhookEvent)):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f"to_dict() expects an event of this package, not {type(event).__name__}")
     return _model_to_dict(event)
 
 
 def _model_to_dict(model: Any) -> dict[str, Any]:
-    return {
-        name: _to_json(value)
-        for name in type(model).__match_args__
-        if (value := getattr(model, name)) is not None
-    }
+    names: tuple[str, ...] = model.__match_args__
+    return {name: _to_json(value) for name in names if (value := getattr(model, name)) is not None}
 
 
 def _to_json(value: Any) -> Any:
-    if type(value) is tuple:
+    """*value* from inside a model as JSON-ready builtins (``None`` kept: inside data it is a JSON null)."""
+    kind = value.__class__
+    if kind is tuple:
         return [_to_json(item) for item in value]
-    if type(value) is FrozenDict:
+    if kind is FrozenDict:
         return {key: _to_json(item) for key, item in value.items()}
-    if hasattr(type(value), "__dataclass_fields__"):
+    if hasattr(kind, "__dataclass_fields__"):
         return _model_to_dict(value)
     return value

@@ -29,25 +29,24 @@ _new = object.__new__
 _setters = check.slot_setters(SafetyIdentifierBlockedData)
 
 
-def parse_safety_identifier_blocked_data(data: Any) -> SafetyIdentifierBlockedData:
-    if type(data) is not dict:
-        data = check.as_object(data, "data")
+def parse_safety_identifier_blocked_data(value: Any) -> SafetyIdentifierBlockedData:
+    data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
         category = data["safety_category"]
         identifier = data["safety_identifier"]
     except KeyError as exc:
         raise check.missing("data", exc.args[0]) from None
-    if type(category) is not str:
+    if category.__class__ is not str:
         check.as_str(category, "data.safety_category")
-    if type(identifier) is not str:
+    if identifier.__class__ is not str:
         check.as_str(identifier, "data.safety_identifier")
     get = data.get
     model, project_id, request_id = get("model"), get("project_id"), get("request_id")
-    if model is not None and type(model) is not str:
+    if model is not None and model.__class__ is not str:
         check.as_optional_str(model, "data.model")
-    if project_id is not None and type(project_id) is not str:
+    if project_id is not None and project_id.__class__ is not str:
         check.as_optional_str(project_id, "data.project_id")
-    if request_id is not None and type(request_id) is not str:
+    if request_id is not None and request_id.__class__ is not str:
         check.as_optional_str(request_id, "data.request_id")
     result = _new(SafetyIdentifierBlockedData)
     set_category, set_identifier, set_model, set_project_id, set_request_id = _setters

@@ -67,3 +67,17 @@ def test_unknown_types_keep_their_data_unchanged(event_type: str, data: Any) -> 
     restored = to_dict(event)
     assert restored.get("data") == data
     hash(event)
+
+
+def test_every_corruption_of_every_example_is_rejected_at_its_exact_path() -> None:
+    from tests.strategies import EVENT_TYPE_NAMES, corruptions, example_payload
+
+    cases = [case for t in EVENT_TYPE_NAMES for case in corruptions(example_payload(t), t)]
+    assert len(cases) > 1000
+    for what, payload, path in cases:
+        try:
+            parse_event(payload)
+        except InvalidEventError as error:
+            assert error.path == path, what
+        else:
+            raise AssertionError(f"{what} was accepted")
