@@ -1,0 +1,207 @@
+"""Cold start and footprint: fresh interpreters, ``-X importtime``, wheel and install sizes.
+
+Every sample is a new ``python -I -c CODE`` that handles one signed
+``response.completed`` delivery, then prints its peak RSS.  An "empty" child that runs only the shared prologue and
+epilogue is interleaved with the others; its median is subtracted, so the
+numbers are what the import plus the first delivery cost.
+"""
+
+from __future__ import annotations
+
+import compileall
+import importlib.metadata as md
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from peers import SECRET, sign_delivery
+
+ROOT = Path(__file__).resolve().parent.parent
+BODY = json.dumps(
+    json.loads((ROOT / "examples" / "events" / "response.completed.json").read_bytes()), separators=(",", ":")
+).encode()
+
+_PROLOGUE = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+# Peak RSS in KiB: VmHWM of this process image on Linux (``ru_maxrss`` would include the RSS of the
+# forking parent, which Linux carries across exec), else ``ru_maxrss``.
+_EPILOGUE = """
+try:
+    with open('/proc/self/status') as status:
+        peak = [line.split()[1] for line in status if line.startswith('VmHWM:')][0]
+except OSError:
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+sys.stdout.write(str(peak))
+"""
+
+# name -> code run between the prologue (which defines BODY, HEADERS, SECRET) and the epilogue.
+SNIPPETS: dict[str, str] = {
+    "empty": "",
+    "openai-webhook-events": (
+        "from openai_webhook_events import unwrap\nevent = unwrap(BODY, HEADERS, SECRET)\nassert event.data.id"
+    ),
+    "stdlib floor": (
+        "import dataclasses, json, hmac, hashlib, base64, typing\n"
+        "payload = json.loads(BODY)\n"
+        "mac = hmac.new(base64.b64decode(SECRET[6:]), "
+        "f\"{HEADERS['webhook-id']}.{HEADERS['webhook-timestamp']}.\".encode() + BODY, hashlib.sha256)\n"
+        "assert hmac.compare_digest(base64.b64encode(mac.digest()).decode(), HEADERS['webhook-signature'][3:])\n"
+        "assert payload['data']['id']"
+    ),
+    "standardwebhooks": (
+        "from standardwebhooks import Webhook\n"
+        "payload = Webhook(SECRET).verify(BODY, HEADERS)\n"
+        "assert payload['data']['id']"
+    ),
+    "openai SDK": (
+        "import openai\n"
+        "client = openai.OpenAI(api_key='x', webhook_secret=SECRET)\n"
+        "event = client.webhooks.unwrap(BODY, HEADERS)\n"
+        "assert event.data.id"
+    ),
+}
+
+# Which installed distribution a snippet needs (None: always available).
+NEEDS = {"standardwebhooks": "standardwebhooks", "openai SDK": "openai"}
+
+
+def _code(snippet: str) -> str:
+    headers = sign_delivery(BODY, "msg_coldstart", int(time.time()))
+    values = f"BODY = {BODY!r}; HEADERS = {headers!r}; SECRET = {SECRET!r}\n"
+    return _PROLOGUE + values + snippet + _EPILOGUE
+
+
+def _sample(snippet: str) -> tuple[float, int]:
+    code = _code(snippet)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"cold-start child failed:\n{done.stderr.decode()[-2000:]}")
+    return elapsed, int(done.stdout.decode().strip().splitlines()[-1])
+
+
+def precompile() -> None:
+    """Write the bytecode of the package first, so no sample pays for compilation."""
+    compileall.compile_dir(str(ROOT / "openai_webhook_events"), quiet=1)
+
+
+def measure(names: list[str], samples: int) -> dict[str, dict[str, float]]:
+    """Median wall time (ms) and peak RSS (MiB) per snippet, over the "empty" child; round-robin."""
+    precompile()
+    order = ["empty", *names]
+    for name in order:  # warm the caches and write any missing .pyc
+        _sample(SNIPPETS[name])
+    times: dict[str, list[float]] = {n: [] for n in order}
+    rss: dict[str, list[int]] = {n: [] for n in order}
+    for rep in range(samples):
+        shift = rep % len(order)
+        for name in order[shift:] + order[:shift]:
+            elapsed, maxrss = _sample(SNIPPETS[name])
+            times[name].append(elapsed)
+            rss[name].append(maxrss)
+    empty_t = statistics.median(times["empty"])
+    empty_rss = statistics.median(rss["empty"])
+    result = {
+        name: {
+            "ms": (statistics.median(times[name]) - empty_t) * 1e3,
+            "rss_mib": (statistics.median(rss[name]) - empty_rss) / 1024,
+            "rss_total_mib": statistics.median(rss[name]) / 1024,
+        }
+        for name in names
+    }
+    result["empty"] = {"ms": empty_t * 1e3, "rss_mib": 0.0, "rss_total_mib": empty_rss / 1024}
+    return result
+
+
+_IMPORTTIME = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
+
+
+def importtime(runs: int = 7, top: int = 12) -> list[tuple[str, float, float]]:
+    """``(module, self µs, cumulative µs)`` medians for modules ``import openai_webhook_events`` adds."""
+    baseline = _importtime_runs("pass", 1)
+    rows = _importtime_runs("import openai_webhook_events", runs)
+    added = {name: v for name, v in rows.items() if name not in baseline}
+    table = [(name, statistics.median(s), statistics.median(c)) for name, (s, c) in added.items()]
+    table.sort(key=lambda row: -row[1])
+    return table[:top]
+
+
+def _importtime_runs(statement: str, runs: int) -> dict[str, tuple[list[int], list[int]]]:
+    rows: dict[str, tuple[list[int], list[int]]] = {}
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-I", "-X", "importtime", "-c", _PROLOGUE + statement],
+            capture_output=True,
+            check=True,
+            text=True,
+        )
+        for line in done.stderr.splitlines():
+            found = _IMPORTTIME.match(line)
+            if found:
+                self_us, cumulative, _, name = found.groups()
+                own, total = rows.setdefault(name, ([], []))
+                own.append(int(self_us))
+                total.append(int(cumulative))
+    return rows
+
+
+def wheel_size() -> int | None:
+    """Bytes of this package's wheel, built with ``python -m build --wheel`` into a temp dir."""
+    with tempfile.TemporaryDirectory() as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "build", "--wheel", "--outdir", out, str(ROOT)],
+            capture_output=True,
+            check=False,
+            env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        )
+        wheels = list(Path(out).glob("*.whl"))
+        if done.returncode != 0 or not wheels:
+            sys.stderr.write(done.stderr.decode()[-2000:])
+            return None
+        return wheels[0].stat().st_size
+
+
+def installed_size(distribution: str) -> tuple[int, list[str]]:
+    """Bytes of the files in the RECORD of *distribution* and its (non-extra) dependency closure."""
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    pending = [distribution]
+    total = 0
+    while pending:
+        name = pending.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            continue
+        for file in dist.files or ():
+            path = Path(str(file.locate()))
+            if path.is_file():
+                total += path.stat().st_size
+        for spec in dist.requires or ():
+            requirement = Requirement(spec)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return total, sorted(seen)
+
+
+def available(name: str) -> bool:
+    needed = NEEDS.get(name)
+    if needed is None:
+        return True
+    try:
+        md.distribution(needed)
+    except md.PackageNotFoundError:
+        return False
+    return True

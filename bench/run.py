@@ -1,0 +1,513 @@
+"""Benchmark openai-webhook-events side by side with its peers, in one interleaved run.
+
+    python bench/run.py            # full run: table on stdout, bench/RESULTS.md, bench/results.png
+    python bench/run.py --quick    # CI smoke: seconds, peers optional, writes no files
+
+Hot paths (parse, verify, unwrap) are timed with ``timeit`` loops over the
+32 example payloads, the contenders of a group taking turns in a rotating
+order on every repetition; the tables show medians (ns per delivery).
+Cold start and peak RSS come from fresh interpreters (see ``coldstart.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata as md
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import timeit
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
+
+import coldstart  # noqa: E402
+import peers  # noqa: E402
+
+from openai_webhook_events import parse_event  # noqa: E402
+
+PACKAGE = "openai-webhook-events"
+X = "\N{MULTIPLICATION SIGN}"
+EVENTS = sorted((ROOT / "examples" / "events").glob("*.json"))
+
+
+@dataclass
+class Contender:
+    name: str
+    stmt: str  # timeit statement run once per loop over ``items``
+    env: dict[str, Any]
+    loops: int = 1
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+@dataclass
+class Group:
+    title: str
+    unit: str
+    contenders: list[Contender] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    values: dict[str, float] = field(default_factory=dict)  # name -> median, filled after the run
+
+
+# --------------------------------------------------------------------------
+# Setting up the contenders.
+# --------------------------------------------------------------------------
+
+
+class Deliveries:
+    """The 32 payloads as compact JSON bodies with headers signed "now" (re-signed each repetition)."""
+
+    def __init__(self, payloads: list[dict[str, Any]]) -> None:
+        self.bodies = [json.dumps(p, separators=(",", ":")).encode() for p in payloads]
+        self.items: list[tuple[bytes, dict[str, str]]] = []
+        self.now = 0
+        self.resign()
+
+    def resign(self) -> None:
+        self.now = int(time.time())
+        self.items[:] = [
+            (body, peers.sign_delivery(body, f"msg_{index:04d}", self.now)) for index, body in enumerate(self.bodies)
+        ]
+
+
+def _have(module: str, notes: list[str]) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        notes.append(f"{module} is not installed: skipped (pip install -e '.[bench]')")
+        return False
+    return True
+
+
+def parse_group(payloads: list[dict[str, Any]], notes: list[str]) -> Group:
+    group = Group("parse: decoded dict -> typed event", "ns")
+    for payload in payloads:  # the floor builds exactly what the package builds
+        assert peers.floor_parse(payload) == parse_event(payload), payload["type"]
+    loop = "for p in items: f(p)"
+    add = group.contenders.append
+    add(Contender(PACKAGE, loop, {"items": payloads, "f": parse_event}))
+    add(Contender("hand-written floor", loop, {"items": payloads, "f": peers.floor_parse}))
+    if _have("openai", notes):
+        from openai._models import construct_type
+
+        union = peers.sdk_union()
+        add(
+            Contender(
+                "openai SDK construct_type",
+                "for p in items: f(type_=u, value=p)",
+                {"items": payloads, "f": construct_type, "u": union},
+            )
+        )
+        if _have("pydantic", notes):
+            import pydantic
+
+            adapter = pydantic.TypeAdapter(union)
+            add(Contender("pydantic TypeAdapter", loop, {"items": payloads, "f": adapter.validate_python}))
+    if _have("msgspec", notes):
+        import msgspec
+
+        union, wrapper = peers.msgspec_union()
+        env = {"items": payloads, "f": msgspec.convert, "u": union, "w": wrapper}
+        add(Contender("msgspec naive Union", "for p in items: f(p, u)", dict(env)))
+        add(Contender("msgspec cached (wrapper)", "for p in items: f({'event': p}, w).event", dict(env)))
+    for contender in group.contenders:  # every contender must accept the whole mix
+        exec(contender.stmt, dict(contender.env))
+    return group
+
+
+def verify_groups(deliveries: Deliveries, notes: list[str]) -> list[Group]:
+    try:
+        from openai_webhook_events import Webhook
+    except ImportError:
+        notes.append("openai_webhook_events.Webhook not available yet: verify/unwrap skipped")
+        return []
+    verify = Group("verify: body + headers -> signature checked", "ns")
+    unwrap = Group("unwrap: body + headers -> verified typed event", "ns")
+    webhook = Webhook(peers.SECRET)
+    floor = peers.FloorVerifier(peers.SECRET)
+    env = {"items": deliveries.items, "d": deliveries}
+    with_now = "for b, h in items: f(b, h, now=d.now)"
+    verify.contenders += [
+        Contender(PACKAGE, with_now, {**env, "f": webhook.verify}),
+        Contender("HMAC floor", with_now, {**env, "f": floor.verify}),
+    ]
+
+    floor_verify, floor_parse, loads = floor.verify, peers.floor_parse, json.loads
+
+    def floor_unwrap(body: bytes, headers: dict[str, str], *, now: int | None = None) -> Any:
+        floor_verify(body, headers, now=now)
+        return floor_parse(loads(body))
+
+    unwrap.contenders += [
+        Contender(PACKAGE, with_now, {**env, "f": webhook.unwrap}),
+        Contender("floor (json.loads + HMAC + keywords)", with_now, {**env, "f": floor_unwrap}),
+    ]
+    if _have("openai", notes):
+        import openai
+
+        client = openai.OpenAI(api_key="x", webhook_secret=peers.SECRET)
+        plain = "for b, h in items: f(b, h)"
+        verify.contenders.append(
+            Contender("openai SDK verify_signature", plain, {**env, "f": client.webhooks.verify_signature})
+        )
+        unwrap.contenders.append(Contender("openai SDK unwrap", plain, {**env, "f": client.webhooks.unwrap}))
+    if _have("standardwebhooks", notes):
+        import standardwebhooks
+
+        verify.contenders.append(
+            Contender(
+                "standardwebhooks verify",
+                "for b, h in items: f(b, h, json_parse=False)",
+                {**env, "f": standardwebhooks.Webhook(peers.SECRET).verify},
+            )
+        )
+    for group in (verify, unwrap):
+        for contender in group.contenders:
+            exec(contender.stmt, dict(contender.env))
+    return [verify, unwrap]
+
+
+# --------------------------------------------------------------------------
+# Timing.
+# --------------------------------------------------------------------------
+
+
+def calibrate(contender: Contender, batch_seconds: float) -> None:
+    timer = timeit.Timer(contender.stmt, globals=contender.env)
+    loops = 1
+    while True:
+        elapsed = timer.timeit(loops)
+        if elapsed >= batch_seconds / 4 or loops >= 1 << 20:
+            contender.loops = max(1, round(loops * batch_seconds / max(elapsed, 1e-9)))
+            return
+        loops *= 4
+
+
+def run_hot(groups: list[Group], deliveries: Deliveries, reps: int, batch_seconds: float) -> None:
+    """Round-robin: every repetition times each contender once, in an order rotated by one."""
+    timers: list[tuple[Contender, timeit.Timer, int]] = []
+    for group in groups:
+        for contender in group.contenders:
+            calibrate(contender, batch_seconds)
+            timers.append((contender, timeit.Timer(contender.stmt, globals=contender.env), len(contender.env["items"])))
+    for rep in range(reps):
+        deliveries.resign()  # keep timestamps inside the 5-minute window the peers check
+        shift = rep % len(timers)
+        for contender, timer, size in timers[shift:] + timers[:shift]:
+            contender.samples.append(timer.timeit(contender.loops) / (contender.loops * size) * 1e9)
+    for group in groups:
+        group.values = {c.name: c.median for c in group.contenders}
+
+
+# --------------------------------------------------------------------------
+# Targets.
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    label: str
+    group: str
+    numerator: str
+    denominator: str
+    limit: float
+    at_most: bool  # ratio numerator/denominator must be <= limit (else >=)
+    offset: float = 0.0  # for RSS: numerator <= denominator + offset
+
+    def evaluate(self, values: dict[str, dict[str, float]]) -> tuple[str, bool | None]:
+        group = values.get(self.group, {})
+        if self.numerator not in group or self.denominator not in group:
+            return "not measured", None
+        a, b = group[self.numerator], group[self.denominator]
+        if self.offset:
+            return f"{a:.2f} vs {b:.2f} + {self.offset:g} MiB", a <= b + self.offset
+        ratio = a / b
+        return f"{ratio:.2f}{X}", ratio <= self.limit if self.at_most else ratio >= self.limit
+
+    @property
+    def wanted(self) -> str:
+        if self.offset:
+            return f"≤ floor + {self.offset:g} MiB"
+        return f"≤ {self.limit:g}{X}" if self.at_most else f"≥ {self.limit:g}{X}"
+
+
+P = PACKAGE
+TARGETS = [
+    Target("parse_event / hand-written keyword floor", "parse", P, "hand-written floor", 0.8, True),
+    Target("SDK construct_type / parse_event", "parse", "openai SDK construct_type", P, 35, False),
+    Target("parse_event / msgspec cached (wrapper)", "parse", P, "msgspec cached (wrapper)", 2.5, True),
+    Target("verify / HMAC floor", "verify", P, "HMAC floor", 1.25, True),
+    Target("SDK verify_signature / verify", "verify", "openai SDK verify_signature", P, 3.3, False),
+    Target("standardwebhooks verify / verify", "verify", "standardwebhooks verify", P, 3.5, False),
+    Target("SDK unwrap / unwrap", "unwrap", "openai SDK unwrap", P, 11, False),
+    Target(
+        "unwrap / floor (json.loads + HMAC + keywords)", "unwrap", P, "floor (json.loads + HMAC + keywords)", 0.9, True
+    ),
+    Target("cold start / stdlib floor", "cold", P, "stdlib floor", 1.5, True),
+    Target("SDK cold start / cold start", "cold", "openai SDK", P, 20, False),
+    Target("peak RSS over empty interpreter", "rss", P, "stdlib floor", 0.0, True, offset=1.0),
+]
+
+
+# --------------------------------------------------------------------------
+# Output.
+# --------------------------------------------------------------------------
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
+
+
+def table_rows(groups: list[tuple[str, str, str, dict[str, float]]]) -> list[tuple[str, str, str, str]]:
+    """(measurement, contender, median, ratio to the package) rows."""
+    rows = []
+    for _, title, unit, values in groups:
+        base = values.get(PACKAGE)
+        for name, value in values.items():
+            ratio = f"{value / base:.2f}{X}" if base and name != PACKAGE else (f"1.00{X}" if base else "")
+            rows.append((title, name, f"{_fmt(value)} {unit}", ratio))
+    return rows
+
+
+def render_text(
+    rows: list[tuple[str, str, str, str]],
+    header: tuple[str, str, str, str] = ("measurement", "contender", "median", f"{X} package"),
+) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = []
+    for row in [header, *rows]:
+        lines.append(
+            "  ".join(
+                cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    return "\n".join(lines)
+
+
+def version(dist: str) -> str:
+    try:
+        return md.version(dist)
+    except md.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}"
+
+
+def render_markdown(
+    rows: list[tuple[str, str, str, str]],
+    target_rows: list[tuple[str, str, str, str]],
+    importtimes: list[tuple[str, float, float]],
+    notes: list[str],
+    settings: str,
+) -> str:
+    out = [
+        "# Benchmark results",
+        "",
+        "Regenerated by `python bench/run.py` (from the repository root, with `pip install -e '.[bench]'`).",
+        "",
+        f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+        f"- Machine: {machine()}",
+        f"- Python: {platform.python_implementation()} {platform.python_version()}",
+        "- Peers: " + ", ".join(f"{d} {version(d)}" for d in ("openai", "pydantic", "msgspec", "standardwebhooks")),
+        f"- Settings: {settings}",
+        "",
+        "## Targets",
+        "",
+        "| target | wanted | measured | status |",
+        "| --- | --- | --- | --- |",
+    ]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in target_rows]
+    out += [
+        "",
+        "## Medians",
+        "",
+        f"`{X} package` is the contender's median over this package's (above 1: the package is faster or smaller).",
+        "",
+        f"| measurement | contender | median | {X} package |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    out += [
+        "",
+        "![results](results.png)",
+        "",
+        "## Where `import openai_webhook_events` spends its time",
+        "",
+        "`python -I -X importtime -c 'import openai_webhook_events'`, medians of 7 runs, modules an empty "
+        "interpreter does not already import, by self time:",
+        "",
+        "| module | self (µs) | cumulative (µs) |",
+        "| --- | ---: | ---: |",
+    ]
+    out += [f"| `{name.strip()}` | {own:,.0f} | {total:,.0f} |" for name, own, total in importtimes]
+    out += [
+        "",
+        "## How it is measured",
+        "",
+        "- **parse**: the 32 `examples/events/*.json` payloads, decoded once; ns per payload, averaged over the "
+        "mix. Hand-written floor (`bench/peers.py`): the same checks as `parse_event`, then the package's "
+        "dataclasses built with keyword arguments. The SDK and pydantic use `UnwrapWebhookEvent` with "
+        "`SafetyIdentifierBlockedWebhookEvent` (shipped by the SDK, missing from its union) added back.",
+        "- **verify / unwrap**: the same payloads as compact JSON bodies, signed with the current time "
+        "(re-signed every repetition); the package and the floor get `now=`. The HMAC floor copies one "
+        "prepared HMAC-SHA256 state and makes the same header, timestamp-window and signature checks.",
+        "- Hot paths run in rotating round-robin order, one `timeit` batch per contender per repetition; "
+        "medians over repetitions.",
+        "- **cold start**: `python -I -c ...` per sample, handling one signed `response.completed`, minus the "
+        "median of an empty interpreter doing the same prologue; bytecode compiled beforehand; samples "
+        "interleaved. The stdlib floor imports `dataclasses, json, hmac, hashlib, base64, typing`, runs one "
+        "`json.loads` and one HMAC.",
+        "- **peak RSS**: the child's own high-water mark at its end (`VmHWM` from `/proc/self/status` on Linux, "
+        "since `ru_maxrss` after a fork carries the parent's peak; `ru_maxrss` elsewhere), minus the empty "
+        "interpreter's.",
+        "- **size**: wheel built by `python -m build --wheel`; the SDK's is the sum of the files in the RECORD "
+        "of `openai` and every distribution it requires.",
+        "",
+    ]
+    if notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(out)
+
+
+def plot(groups: list[tuple[str, str, str, dict[str, float]]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(groups), 1, figsize=(9, 2.0 + 1.1 * sum(len(g[3]) for g in groups) / 2))
+    for ax, (_, title, unit, values) in zip(axes, groups, strict=True):
+        names = list(values)[::-1]
+        colours = ["tab:green" if n == PACKAGE else "tab:gray" for n in names]
+        ax.barh(names, [values[n] for n in names], color=colours)
+        ax.set_xscale("log")
+        ax.set_title(f"{title} ({unit}, log scale, lower is better)", fontsize=9, loc="left")
+        ax.tick_params(labelsize=8)
+        for index, name in enumerate(names):
+            ax.text(values[name], index, f" {_fmt(values[name])}", va="center", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="CI smoke: seconds, peers optional, no files written")
+    parser.add_argument("--out", type=Path, help="directory for RESULTS.md and results.png (full run: bench/)")
+    args = parser.parse_args(argv)
+    out = args.out if args.out or args.quick else HERE
+    reps, batch, cold_samples = (3, 0.002, 3) if args.quick else (41, 0.02, 21)
+
+    notes: list[str] = []
+    payloads = [json.loads(path.read_bytes()) for path in EVENTS]
+    deliveries = Deliveries(payloads)
+    hot = [parse_group(payloads, notes), *verify_groups(deliveries, notes)]
+    started = time.perf_counter()
+    run_hot(hot, deliveries, reps, batch)
+    print(f"hot paths: {reps} interleaved repetitions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+
+    names = [PACKAGE, "stdlib floor", "standardwebhooks", "openai SDK"]
+    if args.quick:
+        names.remove("openai SDK")
+        notes.append("--quick: openai SDK cold start skipped")
+    if not hasattr(__import__("openai_webhook_events"), "unwrap"):
+        names.remove(PACKAGE)
+        notes.append("openai_webhook_events.unwrap not available yet: package cold start skipped")
+    for name in [n for n in names if not coldstart.available(n)]:
+        names.remove(name)
+        notes.append(f"{name} is not installed: cold start skipped")
+    cold = coldstart.measure(names, cold_samples)
+
+    results: list[tuple[str, str, str, dict[str, float]]] = [
+        (k, g.title, g.unit, g.values) for k, g in zip(("parse", "verify", "unwrap"), hot, strict=False)
+    ]
+    results.append(
+        (
+            "cold",
+            "cold start: import + one signed delivery, over an empty interpreter",
+            "ms",
+            {n: cold[n]["ms"] for n in names},
+        )
+    )
+    results.append(
+        (
+            "rss",
+            "peak RSS after that cold start, over an empty interpreter",
+            "MiB",
+            {n: cold[n]["rss_mib"] for n in names},
+        )
+    )
+    notes.append(f"empty interpreter: {cold['empty']['ms']:.1f} ms, peak RSS {cold['empty']['rss_total_mib']:.1f} MiB")
+
+    if not args.quick:
+        sizes: dict[str, float] = {}
+        wheel = coldstart.wheel_size()
+        if wheel is None:
+            notes.append("wheel build failed: size not measured")
+        else:
+            sizes[f"{PACKAGE} (wheel)"] = wheel / 1024
+        if coldstart.available("openai SDK"):
+            total, closure = coldstart.installed_size("openai")
+            sizes["openai SDK (installed, with dependencies)"] = total / 1024
+            notes.append(f"openai dependency closure: {', '.join(closure)}")
+        if sizes:
+            results.append(("size", "size on disk", "KiB", sizes))
+
+    rows = table_rows(results)
+    values = {key: vals for key, _, _, vals in results}
+    target_rows = []
+    for target in TARGETS:
+        measured, ok = target.evaluate(values)
+        status = "—" if ok is None else ("reached" if ok else "**missed**")
+        target_rows.append((target.label, target.wanted, measured, status))
+
+    print(render_text(rows))
+    print()
+    print(
+        render_text(
+            [(a, b, c, d.replace("*", "")) for a, b, c, d in target_rows], ("target", "wanted", "measured", "status")
+        )
+    )
+    for note in notes:
+        print(f"note: {note}")
+
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        importtimes = coldstart.importtime(runs=1 if args.quick else 7)
+        settings = (
+            f"{reps} repetitions {X} ~{batch * 1e3:g} ms batches per contender (hot paths); "
+            f"{cold_samples} cold-start samples per contender"
+        )
+        (out / "RESULTS.md").write_text(render_markdown(rows, target_rows, importtimes, notes, settings))
+        plot(results, out / "results.png")
+        print(f"wrote {out / 'RESULTS.md'} and {out / 'results.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
