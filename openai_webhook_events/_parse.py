@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, Literal, Union
 
 from . import _checks as check
 from ._errors import InvalidEventError, UnknownEventTypeError, WebhookConfigurationError
@@ -76,30 +76,25 @@ def _resource_data(value: Any) -> ResourceData:
     return result
 
 
-class _Later(NamedTuple):
-    """A data parser in a module imported the first time its event arrives."""
-
-    module: str
-    name: str
-
-
 DataParser = Callable[[Any], Any]
+Later = tuple[str, str]
+"""``(module, function)``: a data parser in a module imported the first time its event arrives."""
 
 # The registry: every event type, its class and the parser of its ``data``.
 # To add an event: its class in ``_models``, its payload parser, one line here.
-_REGISTRY: dict[str, tuple[type[Any], Union[DataParser, _Later]]] = {
+_REGISTRY: dict[str, tuple[type[Any], Union[DataParser, Later]]] = {
     "agent.environment.expired": (AgentEnvironmentExpiredWebhookEvent, _resource_data),
     "agent.environment.failed": (AgentEnvironmentFailedWebhookEvent, _resource_data),
     "agent.environment.ready": (AgentEnvironmentReadyWebhookEvent, _resource_data),
     "agent.environment.suspended": (AgentEnvironmentSuspendedWebhookEvent, _resource_data),
     "agent.session.action_required": (
         AgentSessionActionRequiredWebhookEvent,
-        _Later("_agent_models", "parse_action_required_data"),
+        ("_agent_models", "parse_action_required_data"),
     ),
-    "agent.session.created": (AgentSessionCreatedWebhookEvent, _Later("_agent_models", "parse_created_data")),
-    "agent.session.failed": (AgentSessionFailedWebhookEvent, _Later("_agent_models", "parse_session_data")),
-    "agent.session.idle": (AgentSessionIdleWebhookEvent, _Later("_agent_models", "parse_session_data")),
-    "agent.session.in_progress": (AgentSessionInProgressWebhookEvent, _Later("_agent_models", "parse_session_data")),
+    "agent.session.created": (AgentSessionCreatedWebhookEvent, ("_agent_models", "parse_created_data")),
+    "agent.session.failed": (AgentSessionFailedWebhookEvent, ("_agent_models", "parse_session_data")),
+    "agent.session.idle": (AgentSessionIdleWebhookEvent, ("_agent_models", "parse_session_data")),
+    "agent.session.in_progress": (AgentSessionInProgressWebhookEvent, ("_agent_models", "parse_session_data")),
     "batch.cancelled": (BatchCancelledWebhookEvent, _resource_data),
     "batch.completed": (BatchCompletedWebhookEvent, _resource_data),
     "batch.expired": (BatchExpiredWebhookEvent, _resource_data),
@@ -110,18 +105,18 @@ _REGISTRY: dict[str, tuple[type[Any], Union[DataParser, _Later]]] = {
     "fine_tuning.job.cancelled": (FineTuningJobCancelledWebhookEvent, _resource_data),
     "fine_tuning.job.failed": (FineTuningJobFailedWebhookEvent, _resource_data),
     "fine_tuning.job.succeeded": (FineTuningJobSucceededWebhookEvent, _resource_data),
-    "live.call.incoming": (LiveCallIncomingWebhookEvent, _Later("_call_models", "parse_live_call_incoming_data")),
+    "live.call.incoming": (LiveCallIncomingWebhookEvent, ("_call_models", "parse_live_call_incoming_data")),
     "live.transport.connected": (
         LiveTransportConnectedWebhookEvent,
-        _Later("_call_models", "parse_live_transport_connected_data"),
+        ("_call_models", "parse_live_transport_connected_data"),
     ),
     "live.transport.incoming": (
         LiveTransportIncomingWebhookEvent,
-        _Later("_call_models", "parse_live_transport_incoming_data"),
+        ("_call_models", "parse_live_transport_incoming_data"),
     ),
     "realtime.call.incoming": (
         RealtimeCallIncomingWebhookEvent,
-        _Later("_call_models", "parse_realtime_call_incoming_data"),
+        ("_call_models", "parse_realtime_call_incoming_data"),
     ),
     "response.cancelled": (ResponseCancelledWebhookEvent, _resource_data),
     "response.completed": (ResponseCompletedWebhookEvent, _resource_data),
@@ -133,7 +128,7 @@ _REGISTRY: dict[str, tuple[type[Any], Union[DataParser, _Later]]] = {
     "safety.warning_issued": (SafetyWarningIssuedWebhookEvent, _resource_data),
     "safety_identifier.blocked": (
         SafetyIdentifierBlockedWebhookEvent,
-        _Later("_safety_models", "parse_safety_identifier_blocked_data"),
+        ("_safety_models", "parse_safety_identifier_blocked_data"),
     ),
 }
 
@@ -147,7 +142,7 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
     set_id, set_created_at, set_data, set_object, set_type = (
         getattr(cls, name).__set__ for name in ("id", "created_at", "data", "object", "type")
     )
-    wrong_type, missing, not_literal = check.wrong_type, check.missing, check.not_literal
+    missing, not_literal = check.missing, check.not_literal
     object_required = issubclass(cls, BaseEventWithObject)
 
     if object_required:
@@ -160,8 +155,8 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
                 obj = payload["object"]
             except KeyError as exc:
                 raise missing("", exc.args[0]) from None
-            if id_.__class__ is not str and not isinstance(id_, str):
-                wrong_type("id", "string", id_)
+            if id_.__class__ is not str:
+                check.as_str(id_, "id")
             if created_at.__class__ is not int:
                 check.as_int(created_at, "created_at")
             data = parse_data(data)
@@ -184,8 +179,8 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
                 data = payload["data"]
             except KeyError as exc:
                 raise missing("", exc.args[0]) from None
-            if id_.__class__ is not str and not isinstance(id_, str):
-                wrong_type("id", "string", id_)
+            if id_.__class__ is not str:
+                check.as_str(id_, "id")
             if created_at.__class__ is not int:
                 check.as_int(created_at, "created_at")
             data = parse_data(data)
@@ -205,12 +200,13 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
     return parse
 
 
-def _deferred_parser(event_type: str, cls: type[Any], later: _Later) -> Callable[[dict[Any, Any]], Any]:
+def _deferred_parser(event_type: str, cls: type[Any], later: Later) -> Callable[[dict[Any, Any]], Any]:
     """A parser that imports its payload module on first use, then replaces itself."""
 
     def parse_first(payload: dict[Any, Any]) -> Any:
-        module = importlib.import_module(f".{later.module}", __package__)
-        parser = _PARSERS[event_type] = _event_parser(cls, event_type, getattr(module, later.name))
+        module_name, function_name = later
+        module = importlib.import_module(f".{module_name}", __package__)
+        parser = _PARSERS[event_type] = _event_parser(cls, event_type, getattr(module, function_name))
         return parser(payload)
 
     return parse_first
@@ -218,9 +214,9 @@ def _deferred_parser(event_type: str, cls: type[Any], later: _Later) -> Callable
 
 _PARSERS: dict[str, Callable[[dict[Any, Any]], Any]] = {
     event_type: (
-        _deferred_parser(event_type, cls, parse_data)
-        if isinstance(parse_data, _Later)
-        else _event_parser(cls, event_type, parse_data)
+        _event_parser(cls, event_type, parse_data)
+        if callable(parse_data)
+        else _deferred_parser(event_type, cls, parse_data)
     )
     for event_type, (cls, parse_data) in _REGISTRY.items()
 }
