@@ -1,0 +1,94 @@
+"""The package works when vendored: its folder alone, on every Python 3.10-3.13, with no site-packages.
+
+For each interpreter found (this one, and each ``$(pyenv root)/versions/3.1X.*``;
+``.ci/run`` fails if one of 3.10-3.13 is missing), ``openai_webhook_events/``
+is copied alone into an empty folder and a script runs there with
+``python -E -s -S``, as in a bare runtime: it parses an example, signs and
+unwraps a delivery, and checks that only standard library modules were imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "openai_webhook_events"
+
+
+def _pyenv_root() -> Path:
+    root = os.environ.get("PYENV_ROOT")
+    if root:
+        return Path(root)
+    try:
+        out = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return Path.home() / ".pyenv"
+    return Path(out.strip())
+
+
+def interpreters() -> dict[str, str]:
+    """``{"3.1X": path}``: this interpreter and the newest pyenv CPython of each of 3.10-3.13 found."""
+    found = {f"{sys.version_info.major}.{sys.version_info.minor}": sys.executable}
+    for minor in ("3.10", "3.11", "3.12", "3.13"):
+        candidates = sorted(
+            _pyenv_root().glob(f"versions/{minor}.*/bin/python"),
+            key=lambda p: tuple(int(x) for x in p.parent.parent.name.split(".") if x.isdigit()),
+        )
+        if candidates and minor not in found:
+            found[minor] = str(candidates[-1])
+    return found
+
+
+SCRIPT = r"""
+import json, sys
+
+from openai_webhook_events import ResponseCompletedWebhookEvent, parse_event, sign, unwrap
+
+payload = json.loads(sys.argv[1])
+event = parse_event(payload)
+assert type(event) is ResponseCompletedWebhookEvent, type(event)
+assert event.data.id == payload["data"]["id"]
+
+body = json.dumps(payload).encode()
+secret = "whsec_" + "dmVuZG9yZWQtc2VjcmV0LWtleS0wMTIzNDU2Nzg5YWI="
+headers = sign(body, secret, webhook_id="msg_vendored", timestamp=1750000000)
+assert unwrap(body, headers, secret, now=1750000000) == event
+
+package = "openai_webhook_events"
+assert sys.modules[package].__file__.startswith(sys.argv[2]), sys.modules[package].__file__
+outside = sorted(
+    name for name in sys.modules
+    if name.partition(".")[0] not in {*sys.stdlib_module_names, package, "__main__"}
+)
+assert not outside, outside
+assert (sys.flags.ignore_environment, sys.flags.no_user_site, sys.flags.no_site) == (1, 1, 1)
+print("ok", sys.version_info[:2], len(sys.modules))
+"""
+
+
+@pytest.mark.parametrize(("version", "python"), sorted(interpreters().items()))
+def test_vendored_folder_parses_signs_and_unwraps_with_only_the_standard_library(
+    version: str, python: str, tmp_path: Path
+) -> None:
+    shutil.copytree(PACKAGE, tmp_path / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [PACKAGE.name]
+    (tmp_path / "check.py").write_text(SCRIPT)
+    payload = (ROOT / "examples" / "events" / "response.completed.json").read_text()
+    result = subprocess.run(
+        [python, "-E", "-s", "-S", "check.py", json.dumps(json.loads(payload)), str(tmp_path)],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"ok ({version.replace('.', ', ')})"), result.stdout
