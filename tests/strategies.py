@@ -6,6 +6,9 @@ arbitrary JSON values; signing and headers; AWS Lambda request events.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -225,3 +228,54 @@ def near_valid_payloads(draw: Any) -> Any:
     if draw(st.booleans()):
         base["type"] = draw(st.sampled_from([*EVENT_TYPE_NAMES, "brand.new"]))
     return base
+
+
+# --- AWS Lambda request events ----------------------------------------------------------------
+
+LAMBDA_EVENTS_DIR = DATA_DIR / "lambda-events"
+LAMBDA_TEMPLATES: dict[str, str] = {
+    "apiGatewayProxyEvent.json": "rest",  # headers in the sender's case, and multiValueHeaders
+    "apiGatewayProxyV2Event.json": "http",  # lower-case headers, repeats joined with commas
+    "lambdaFunctionUrlEvent.json": "http",
+    "lambdaFunctionUrlEventWithHeaders.json": "http",
+    "albEvent.json": "alb",  # lower-case headers, only the last of repeated headers
+    "albMultiValueHeadersEvent.json": "alb-multi",  # multiValueHeaders only
+}
+"""Each real AWS request event in ``tests/data/lambda-events/`` and how its integration sends headers."""
+
+
+def lambda_event(template: str, body: bytes, headers: list[tuple[str, str]], *, base64_body: bool) -> dict[str, Any]:
+    """A copy of the real request event *template* carrying *body* and *headers* as its integration would.
+
+    *headers* are ``(name, value)`` pairs, repeats allowed; names are sent as
+    given to a REST API and lower-cased by the others.
+    """
+    event: dict[str, Any] = json.loads((LAMBDA_EVENTS_DIR / template).read_text())
+    kind = LAMBDA_TEMPLATES[template]
+    names = headers if kind == "rest" else [(name.lower(), value) for name, value in headers]
+    multi: dict[str, list[str]] = {}
+    for name, value in names:
+        multi.setdefault(name, []).append(value)
+    if kind in ("rest", "alb-multi"):
+        event["multiValueHeaders"] = {**(event.get("multiValueHeaders") or {}), **multi}
+    if kind in ("rest", "alb"):
+        event["headers"] = {**(event.get("headers") or {}), **{name: values[-1] for name, values in multi.items()}}
+    if kind == "http":
+        event["headers"] = {**event["headers"], **{name: ",".join(values) for name, values in multi.items()}}
+    event["body"] = base64.b64encode(body).decode() if base64_body else body.decode()
+    event["isBase64Encoded"] = base64_body
+    return event
+
+
+def standard_webhooks_signature(secret: bytes, webhook_id: str, timestamp: int, body: bytes) -> str:
+    """``v1,<base64 HMAC-SHA256>`` of ``id.timestamp.body``, computed here independently of the package."""
+    digest = hmac.new(secret, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+@st.composite
+def lambda_deliveries(draw: Any) -> tuple[str, bool, bool, dict[str, Any]]:
+    """``(template, base64 body?, repeated signature header?, payload)`` for a signed Lambda delivery."""
+    template = draw(st.sampled_from(sorted(LAMBDA_TEMPLATES)))
+    payload = draw(valid_payloads() | near_valid_payloads().filter(lambda p: isinstance(p, dict)))
+    return template, draw(st.booleans()), draw(st.booleans()), payload

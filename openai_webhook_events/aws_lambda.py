@@ -1,0 +1,275 @@
+"""AWS Lambda adapters: read a webhook delivery out of a Lambda request event, and answer it.
+
+Understands the request events of API Gateway REST APIs (payload 1.0, with
+``multiValueHeaders``), API Gateway HTTP APIs (payload 2.0), Lambda function
+URLs, and Application Load Balancers (with or without multi-value headers).
+
+- :func:`read_request` gives the raw body bytes and the headers.
+- :func:`response` builds a response every one of those integrations accepts.
+- :func:`lambda_handler` makes the whole Lambda function out of a
+  :class:`~openai_webhook_events.Webhook` and a
+  :class:`~openai_webhook_events.Router`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from ._errors import InvalidPayloadError, WebhookVerificationError
+
+if TYPE_CHECKING:
+    from ._router import Router
+    from ._verify import Webhook
+
+__all__ = ["Headers", "LambdaRequest", "lambda_handler", "read_request", "response", "response_for_error"]
+
+logger = logging.getLogger("openai_webhook_events")
+
+Integration = Literal["api-gateway-v1", "api-gateway-v2", "alb"]
+"""Which kind of request event a delivery came in (function URLs use ``"api-gateway-v2"``)."""
+
+_SIGNATURE_HEADER = "webhook-signature"
+_SIGNATURE_ATOMS = re.compile(r"[^\s,]+")
+
+
+class Headers(Mapping[str, str]):
+    """Read-only HTTP headers: names are case-insensitive, repeated headers are kept.
+
+    Iterating gives lower-case names.  ``headers[name]`` joins the values of a
+    repeated header with ``", "`` and :meth:`get_all` returns them one by
+    one.  The values of ``webhook-signature`` (repeated, or joined with
+    commas as API Gateway HTTP APIs do) are merged into one value holding
+    the space-separated ``v1,<signature>`` entries Standard Webhooks expects.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            values.setdefault(name.lower(), []).append(value)
+        if _SIGNATURE_HEADER in values:
+            values[_SIGNATURE_HEADER] = [_merge_signatures(values[_SIGNATURE_HEADER])]
+        self._values = {name: tuple(found) for name, found in values.items()}
+
+    def __getitem__(self, name: str) -> str:
+        return ", ".join(self._values[name.lower()])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._values
+
+    def get_all(self, name: str) -> tuple[str, ...]:
+        """Every value of header *name* in the order received (``()`` when absent)."""
+        return self._values.get(name.lower(), ())
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every ``(name, value)``, a repeated header once per value (what the verifier reads)."""
+        return [(name, value) for name, values in self._values.items() for value in values]
+
+    def __repr__(self) -> str:
+        return f"Headers({sorted(self._values)!r})"  # names only: values may be credentials
+
+
+def _merge_signatures(values: list[str]) -> str:
+    """``["v1,a", "v1,b"]``, ``["v1,a,v1,b"]`` or ``["v1,a, v1,b"]`` -> ``"v1,a v1,b"``.
+
+    Signatures are base64 and never contain commas or spaces, so the atoms
+    pair up as version and signature.  Anything that does not pair up is
+    returned space-joined and left for the verifier to reject.
+    """
+    atoms = _SIGNATURE_ATOMS.findall(" ".join(values))
+    if len(atoms) % 2 or not all(atom.startswith("v") for atom in atoms[::2]):
+        return " ".join(values)
+    return " ".join(f"{atoms[i]},{atoms[i + 1]}" for i in range(0, len(atoms), 2))
+
+
+@dataclass(frozen=True)
+class LambdaRequest:
+    """The parts of a Lambda request event a webhook needs.
+
+    ``body`` is the raw request body (base64 decoded when the event says
+    so), ``headers`` the request headers, ``integration`` the event shape,
+    and ``multi_value_headers`` whether the event carried
+    ``multiValueHeaders`` (an ALB answers such a request only with
+    ``multiValueHeaders``).
+    """
+
+    body: bytes
+    headers: Headers
+    integration: Integration
+    multi_value_headers: bool
+
+
+def read_request(event: object) -> LambdaRequest:
+    """Take the body and headers out of the Lambda request event *event*.
+
+    Accepted: API Gateway REST (``httpMethod`` with ``headers`` and/or
+    ``multiValueHeaders``; the multi-value form is preferred), HTTP API and
+    function URL (``"version": "2.0"``), and ALB (``requestContext.elb``,
+    ``headers`` or ``multiValueHeaders``).  A ``null`` header object counts
+    as no headers.
+
+    Raises :class:`InvalidPayloadError` with a one-line reason when *event*
+    is not such a request, a header name or value is not a string, the body
+    is missing, ``null`` or not a string, ``isBase64Encoded`` is not a
+    boolean, or the body is not valid base64 (or, unencoded, not encodable
+    as UTF-8).
+    """
+    request = _mapping(event)
+    if request is None:
+        raise InvalidPayloadError(f"Lambda event is not an object (got {type(event).__name__})")
+    integration: Integration
+    if _is_alb(request):
+        integration = "alb"
+    elif request.get("version") == "2.0":
+        integration = "api-gateway-v2"
+    elif "httpMethod" in request:
+        integration = "api-gateway-v1"
+    else:
+        raise InvalidPayloadError("Lambda event is not an API Gateway, function URL or ALB request")
+    multi = integration != "api-gateway-v2" and request.get("multiValueHeaders") is not None
+    return LambdaRequest(_body(request), Headers(_header_pairs(request, multi)), integration, multi)
+
+
+def _mapping(value: object) -> Mapping[object, object] | None:
+    return cast("Mapping[object, object]", value) if isinstance(value, Mapping) else None
+
+
+def _is_alb(event: Mapping[object, object]) -> bool:
+    context = _mapping(event.get("requestContext"))
+    return context is not None and "elb" in context
+
+
+def _header_pairs(event: Mapping[object, object], multi: bool) -> list[tuple[str, str]]:
+    field = "multiValueHeaders" if multi else "headers"
+    headers = event.get(field)
+    found: Mapping[object, object] | None = {} if headers is None else _mapping(headers)
+    if found is None:
+        raise InvalidPayloadError(f"Lambda event field {field} is not an object")
+    pairs: list[tuple[str, str]] = []
+    for name, entry in found.items():
+        if not isinstance(name, str) or (multi and not isinstance(entry, list)):
+            raise InvalidPayloadError(f"Lambda event field {field} holds a malformed entry")
+        values: list[object] = cast("list[object]", entry) if multi else [entry]
+        for value in values:
+            if not isinstance(value, str):
+                raise InvalidPayloadError(f"Lambda event field {field} holds a value that is not a string")
+            pairs.append((name, value))
+    return pairs
+
+
+def _body(event: Mapping[object, object]) -> bytes:
+    body = event.get("body")
+    if body is None:
+        raise InvalidPayloadError("Lambda event has no body")
+    if not isinstance(body, str):
+        raise InvalidPayloadError(f"Lambda event body is not a string (got {type(body).__name__})")
+    encoded = event.get("isBase64Encoded", False)
+    if not isinstance(encoded, bool):
+        raise InvalidPayloadError("Lambda event field isBase64Encoded is not a boolean")
+    if encoded:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidPayloadError("Lambda event body is not valid base64") from None
+    try:
+        return body.encode()
+    except UnicodeEncodeError:
+        raise InvalidPayloadError("Lambda event body is not valid Unicode text") from None
+
+
+_MESSAGES = {
+    200: "ok",
+    400: "invalid payload",
+    401: "webhook verification failed",
+}
+
+
+def response(event: object, status: int = 200, message: str | None = None) -> dict[str, Any]:
+    """A Lambda response with *status* and a small JSON body, shaped for the request *event*.
+
+    The body is ``{"message": ...}`` (for 200, 400 and 401 a fixed text by
+    default; pass *message* to choose another).  The result has
+    ``statusCode``, ``headers``, ``body`` and ``isBase64Encoded``, which API
+    Gateway (REST and HTTP APIs) and function URLs accept; for an ALB event
+    it also has ``statusDescription``, and when the request carried
+    ``multiValueHeaders`` it has ``multiValueHeaders`` instead of
+    ``headers``, as ALB requires.  *event* may be anything: a response for
+    an unrecognised event has the API Gateway shape.
+    """
+    text = message if message is not None else _MESSAGES.get(status, _phrase(status).lower())
+    result: dict[str, Any] = {
+        "statusCode": status,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps({"message": text}),
+        "isBase64Encoded": False,
+    }
+    request = _mapping(event)
+    if request is not None and _is_alb(request):
+        result["statusDescription"] = f"{status} {_phrase(status)}".rstrip()
+        if request.get("multiValueHeaders") is not None:
+            result["multiValueHeaders"] = {name: [value] for name, value in result.pop("headers").items()}
+    return result
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def response_for_error(event: object, error: Exception) -> dict[str, Any]:
+    """The response for a delivery rejected with *error*: 401 for a failed verification, else 400.
+
+    The body never repeats the error's message, so it reveals nothing about
+    the secret or the expected signature.
+    """
+    return response(event, 401 if isinstance(error, WebhookVerificationError) else 400)
+
+
+def lambda_handler(
+    webhook: Webhook,
+    router: Router,
+) -> Callable[[Any, Any], dict[str, Any]]:
+    """Make a Lambda function ``handler(event, context)`` out of *webhook* and *router*.
+
+    The handler reads the delivery out of the request event, verifies its
+    signature, parses it and dispatches it to *router*, then answers with
+    :func:`response`: 200 when handled or when no handler applies (an
+    unknown event type is acknowledged, so OpenAI does not retry it), 400
+    for a malformed event or payload, 401 for a failed verification.
+    Rejections are logged at WARNING on the ``openai_webhook_events`` logger
+    with the reason (never a secret or signature).  An exception raised by a
+    handler is logged with the event's type and id and re-raised, so Lambda
+    records a failure and OpenAI retries the delivery.
+    """
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        try:
+            webhook_event = webhook.unwrap_lambda(event)
+        except (InvalidPayloadError, WebhookVerificationError) as exc:
+            logger.warning("rejected webhook delivery: %s", exc)
+            return response_for_error(event, exc)
+        try:
+            router.dispatch(webhook_event)
+        except Exception:
+            logger.exception("handler failed for webhook event %s (%s)", webhook_event.id, webhook_event.type)
+            raise
+        return response(event, 200)
+
+    return handler
