@@ -62,6 +62,7 @@ from ._models import (
 )
 from ._parse import EVENT_TYPES, parse_event, to_dict
 from ._router import Router
+from ._verify import Webhook, sign, unwrap, verify_signature
 
 if TYPE_CHECKING:
     from ._agent_models import (
@@ -172,10 +173,14 @@ __all__ = [
     "TimestampOutOfRangeError",
     "UnknownEventTypeError",
     "UnknownWebhookEvent",
+    "Webhook",
     "WebhookConfigurationError",
     "WebhookError",
     "WebhookEvent",
     "WebhookVerificationError",
     "parse_event",
+    "sign",
     "to_dict",
+    "unwrap",
+    "verify_signature",
 ]
