@@ -483,6 +483,20 @@ class Webhook:
             _SIGNATURE: "v1," + _b64(outer_mac.digest(), newline=False).decode(),
         }
 
+    def unwrap_lambda(
+        self, event: object, *, now: float | None = None, unknown: Literal["keep", "raise"] = "keep"
+    ) -> WebhookEvent:
+        """Verify and parse the delivery in an AWS Lambda request *event* (API Gateway, function URL, ALB).
+
+        :func:`openai_webhook_events.aws_lambda.read_request` takes out the
+        body and headers (raising :class:`InvalidPayloadError` for an event of
+        another shape), then :meth:`unwrap` does the rest.
+        """
+        from .aws_lambda import read_request  # here: aws_lambda depends on this module, not the reverse
+
+        request = read_request(event)
+        return self.unwrap(request.body, request.headers.pairs(), now=now, unknown=unknown)
+
 
 # --- Functions ----------------------------------------------------------------------------------
 

@@ -1,0 +1,302 @@
+"""The command line: parse, verify and sign; exit codes, stdin, errors without tracebacks."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from openai_webhook_events import InvalidEventError, parse_event
+from openai_webhook_events._cli import main
+from tests.strategies import EXAMPLES_DIR, example_payload, standard_webhooks_signature
+
+ROOT = Path(__file__).parent.parent
+SECRET_BYTES = b"cli test secret of 32 bytes....."
+SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
+EXAMPLE = EXAMPLES_DIR / "response.completed.json"
+
+
+@pytest.fixture(autouse=True)
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
+    monkeypatch.delenv("OTHER_SECRET", raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: bytes = b"") -> Any:
+    """``main(argv)`` in process with *stdin*: ``(exit code, stdout, stderr)``."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_process(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    """``python -m openai_webhook_events argv`` as a real process fed the bytes *stdin*."""
+    result = subprocess.run(
+        [sys.executable, "-m", "openai_webhook_events", *argv],
+        input=stdin, capture_output=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(), result.stderr.decode())
+
+
+def header_args(sign_output: str) -> list[str]:
+    return [arg for line in sign_output.splitlines() for arg in ("--header", line)]
+
+
+# --- help and usage ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [[], ["parse"], ["verify"], ["sign"]])
+def test_help_describes_each_command_and_exits_0(capsys: Any, monkeypatch: Any, command: list[str]) -> None:
+    code, out, _ = run(capsys, monkeypatch, *command, "--help")
+    assert code == 0
+    assert out.startswith("usage: openai-webhook-events")
+    if command == ["verify"]:
+        assert "--header" in out
+        assert "--secret-env" in out
+        assert "OPENAI_WEBHOOK_SECRET" in out
+    if command == ["sign"]:
+        assert "--curl" in out
+        assert "--secret-env" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["parse"],
+        ["parse", str(EXAMPLE), "--bogus"],
+        ["sign", "--secret", SECRET, str(EXAMPLE)],  # there is no way to pass the secret in argv
+        ["verify", str(EXAMPLE), "--header", "no colon here"],
+        ["verify", str(EXAMPLE), "--header", ": empty name"],
+        ["sign", str(EXAMPLE), "--timestamp", "soon"],
+    ],
+)
+def test_usage_errors_exit_2_with_a_message_on_stderr(capsys: Any, monkeypatch: Any, argv: list[str]) -> None:
+    code, out, err = run(capsys, monkeypatch, *argv)
+    assert code == 2
+    assert out == ""
+    assert "error:" in err
+
+
+# --- parse ----------------------------------------------------------------------------------------------
+
+
+def test_parse_prints_the_typed_event_of_a_file(capsys: Any, monkeypatch: Any) -> None:
+    code, out, err = run(capsys, monkeypatch, "parse", str(EXAMPLE))
+    assert (code, err) == (0, "")
+    assert out.strip() == str(parse_event(example_payload("response.completed")))
+
+
+def test_parse_json_reads_standard_input(capsys: Any, monkeypatch: Any) -> None:
+    code, out, _ = run(capsys, monkeypatch, "parse", "--json", "-", stdin=EXAMPLE.read_bytes())
+    assert code == 0
+    assert json.loads(out) == {"class": "ResponseCompletedWebhookEvent", "event": example_payload("response.completed")}
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        (b"{oops", "error: body is not valid JSON"),
+        (b'{"id": "e", "created_at": 1, "type": "batch.failed", "data": {"id": 5}}', "error: data.id: expected string"),
+        (b"\xff\xfe", "error: body is not valid JSON"),
+    ],
+)
+def test_parse_rejects_invalid_input_with_exit_1(capsys: Any, monkeypatch: Any, stdin: bytes, message: str) -> None:
+    code, out, err = run(capsys, monkeypatch, "parse", "-", stdin=stdin)
+    assert (code, out) == (1, "")
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+
+
+def test_a_missing_file_is_an_error_with_exit_1(capsys: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    code, _, err = run(capsys, monkeypatch, "verify", str(tmp_path / "absent.json"), "--header", "webhook-id: x")
+    assert code == 1
+    assert err == f"error: cannot read {tmp_path / 'absent.json'}: No such file or directory\n"
+
+
+@given(st.binary(max_size=200) | st.sampled_from([b"[]", b"null", b'{"type": 1}', b"1e999", b"[" * 5000]))
+def test_parse_never_raises_for_any_input(stdin: bytes) -> None:
+    sys_stdin, sys_stdout, sys_stderr = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = io.TextIOWrapper(io.BytesIO(stdin)), io.StringIO(), io.StringIO()
+    try:
+        assert main(["parse", "-"]) in (0, 1)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = sys_stdin, sys_stdout, sys_stderr
+
+
+# --- sign ------------------------------------------------------------------------------------------------
+
+
+def test_sign_prints_the_three_headers_with_an_independently_checked_signature(capsys: Any, monkeypatch: Any) -> None:
+    code, out, err = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--id", "wh_1", "--timestamp", "1700000000")
+    assert (code, err) == (0, "")
+    signature = standard_webhooks_signature(SECRET_BYTES, "wh_1", 1700000000, EXAMPLE.read_bytes())
+    assert out.splitlines() == ["webhook-id: wh_1", "webhook-timestamp: 1700000000", f"webhook-signature: {signature}"]
+
+
+def test_sign_json_reads_standard_input_and_defaults_to_a_fresh_id_and_now(capsys: Any, monkeypatch: Any) -> None:
+    before = int(time.time())
+    code, out, _ = run(capsys, monkeypatch, "sign", "--json", "-", stdin=b'{"a": 1}')
+    headers = json.loads(out)
+    assert code == 0
+    assert sorted(headers) == ["webhook-id", "webhook-signature", "webhook-timestamp"]
+    assert before <= int(headers["webhook-timestamp"]) <= int(time.time())
+    assert headers["webhook-signature"] == standard_webhooks_signature(
+        SECRET_BYTES, headers["webhook-id"], int(headers["webhook-timestamp"]), b'{"a": 1}'
+    )
+    assert SECRET not in out
+
+
+def test_sign_reads_the_secret_from_the_variable_named_by_secret_env(capsys: Any, monkeypatch: Any) -> None:
+    other = b"another secret, also 32 bytes..."
+    monkeypatch.setenv("OTHER_SECRET", "whsec_" + base64.b64encode(other).decode())
+    argv = ["sign", "-", "--secret-env", "OTHER_SECRET", "--id", "i", "--timestamp", "1"]
+    code, out, _ = run(capsys, monkeypatch, *argv, stdin=b"{}")
+    assert code == 0
+    assert out.splitlines()[2] == "webhook-signature: " + standard_webhooks_signature(other, "i", 1, b"{}")
+
+
+@pytest.mark.parametrize("command", ["sign", "verify"])
+def test_a_missing_secret_variable_exits_2_naming_it(capsys: Any, monkeypatch: Any, command: str) -> None:
+    code, out, err = run(capsys, monkeypatch, command, str(EXAMPLE), "--secret-env", "OTHER_SECRET")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: environment variable OTHER_SECRET is not set (the secret is never taken from the command line)\n"
+    )
+
+
+def test_curl_command_posts_the_exact_body_with_the_signed_headers(capsys: Any, monkeypatch: Any) -> None:
+    body = b'{"text": "it\'s $HOME `x` \\"q\\"\\n", "@": 1}\n'
+    argv = ["sign", "-", "--id", "wh_9", "--timestamp", "1700000000", "--curl", "http://127.0.0.1:8000/hook?a=1&b=2"]
+    code, out, _ = run(capsys, monkeypatch, *argv, stdin=body)
+    assert code == 0
+    words = shlex.split(out)
+    assert words[:6] == ["curl", "--silent", "--show-error", "--request", "POST", "http://127.0.0.1:8000/hook?a=1&b=2"]
+    headers = [words[i + 1] for i, word in enumerate(words) if word == "--header"]
+    signature = standard_webhooks_signature(SECRET_BYTES, "wh_9", 1700000000, body)
+    assert headers == [
+        "content-type: application/json",
+        "webhook-id: wh_9",
+        "webhook-timestamp: 1700000000",
+        f"webhook-signature: {signature}",
+    ]
+    assert words[-2:] == ["--data-raw", body.decode()]
+
+
+@pytest.mark.parametrize("body", [b'{"a": "\xff"}', b'{"a": "\x00"}'])
+def test_curl_refuses_bodies_a_command_line_cannot_carry(capsys: Any, monkeypatch: Any, body: bytes) -> None:
+    code, out, err = run(capsys, monkeypatch, "sign", "-", "--curl", "http://localhost/", stdin=body)
+    assert (code, out) == (1, "")
+    assert "cannot be put in a curl command" in err
+
+
+# --- verify -----------------------------------------------------------------------------------------------
+
+
+def test_sign_output_verifies_with_verify(capsys: Any, monkeypatch: Any) -> None:
+    _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE))
+    code, out, err = run(capsys, monkeypatch, "verify", str(EXAMPLE), *header_args(signed))
+    assert (code, err) == (0, "")
+    assert out.strip() == str(parse_event(example_payload("response.completed")))
+
+
+def test_verify_json_reads_standard_input(capsys: Any, monkeypatch: Any) -> None:
+    _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE))
+    code, out, _ = run(capsys, monkeypatch, "verify", "-", "--json", *header_args(signed), stdin=EXAMPLE.read_bytes())
+    assert code == 0
+    assert json.loads(out) == {
+        "verified": True,
+        "class": "ResponseCompletedWebhookEvent",
+        "event": example_payload("response.completed"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("body", "error: no matching signature"),
+        ("drop webhook-signature", "error: missing header webhook-signature"),
+        ("old timestamp", "error: webhook-timestamp is too old"),
+        ("other secret", "error: no matching signature"),
+    ],
+)
+def test_verify_rejects_with_exit_1(capsys: Any, monkeypatch: Any, change: str, message: str) -> None:
+    timestamp = str(int(time.time()) - 3600) if change == "old timestamp" else None
+    _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), *(["--timestamp", timestamp] if timestamp else []))
+    lines = [line for line in signed.splitlines() if not (change == "drop webhook-signature" and "signature" in line)]
+    if change == "other secret":
+        monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", "whsec_" + base64.b64encode(b"x" * 32).decode())
+    body = EXAMPLE.read_bytes().replace(b"resp_", b"resq_") if change == "body" else EXAMPLE.read_bytes()
+    code, out, err = run(capsys, monkeypatch, "verify", "-", *header_args("\n".join(lines)), stdin=body)
+    assert (code, out) == (1, "")
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+    assert SECRET not in err
+
+
+def test_verify_tolerance_widens_the_timestamp_window(capsys: Any, monkeypatch: Any) -> None:
+    old = str(int(time.time()) - 3600)
+    _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--timestamp", old)
+    code, _, _ = run(capsys, monkeypatch, "verify", str(EXAMPLE), "--tolerance", "7200", *header_args(signed))
+    assert code == 0
+
+
+def test_verify_rejects_a_signed_but_invalid_payload_with_exit_1(capsys: Any, monkeypatch: Any) -> None:
+    body = b'{"id": "e", "created_at": "yesterday", "type": "batch.failed", "data": {"id": "b"}}'
+    _, signed, _ = run(capsys, monkeypatch, "sign", "-", stdin=body)
+    code, _, err = run(capsys, monkeypatch, "verify", "-", *header_args(signed), stdin=body)
+    with pytest.raises(InvalidEventError) as expected:
+        parse_event(json.loads(body))
+    assert code == 1
+    assert err == f"error: {expected.value}\n"
+    assert err.startswith("error: created_at: expected integer")
+
+
+@pytest.mark.parametrize("secret", ["whsec_not base64!", "whsec_"])
+def test_an_unusable_secret_exits_2(capsys: Any, monkeypatch: Any, secret: str) -> None:
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", secret)
+    code, out, err = run(capsys, monkeypatch, "sign", str(EXAMPLE))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ")
+    assert secret not in err.removeprefix("error: ")
+
+
+# --- as a real process ------------------------------------------------------------------------------------
+
+
+def test_sign_then_verify_as_processes_with_stdin() -> None:
+    signed = run_process("sign", str(EXAMPLE))
+    assert signed.returncode == 0, signed.stderr
+    verified = run_process("verify", "-", "--json", *header_args(signed.stdout), stdin=EXAMPLE.read_bytes())
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["class"] == "ResponseCompletedWebhookEvent"
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "code"),
+    [
+        (["parse", "-"], b"\xff{{", 1),
+        (["verify", "-", "--header", "webhook-id: 1"], b"{}", 1),
+        (["sign", "-", "--curl", "http://x/"], b"\x00", 1),
+        (["sign", "-", "--secret-env", "NOPE_NOT_SET"], b"{}", 2),
+        (["verify"], b"", 2),
+    ],
+)
+def test_bad_input_gives_one_line_on_stderr_and_no_traceback(argv: list[str], stdin: bytes, code: int) -> None:
+    result = run_process(*argv, stdin=stdin)
+    assert result.returncode == code
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(("error:", "openai-webhook-events"))

@@ -1,0 +1,126 @@
+"""A real HTTP round trip: examples/wsgi_app.py served on 127.0.0.1, signed deliveries POSTed with urllib."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.strategies import example_payload, standard_webhooks_signature
+
+ROOT = Path(__file__).parent.parent
+SECRET_BYTES = b"wsgi test secret of 32 bytes...."
+SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    """Start ``python examples/wsgi_app.py 0``; yield its URL; stop it (bounded time, nothing left running)."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "examples" / "wsgi_app.py"), "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_WEBHOOK_SECRET": SECRET},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, "the server did not start within 30 s"
+        line = process.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line + (
+            process.stderr.read() if process.stderr else ""
+        )
+        yield line.split()[-1]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - only if terminate is ignored
+            process.kill()
+            process.wait(timeout=10)
+        assert process.returncode is not None
+
+
+def post(url: str, body: bytes, headers: dict[str, str], method: str = "POST") -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url + "/webhooks/openai", data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+def signed(body: bytes, webhook_id: str = "wh_http_1", timestamp: int | None = None) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        "Content-Type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard_webhooks_signature(SECRET_BYTES, webhook_id, timestamp, body),
+    }
+
+
+def test_a_signed_delivery_reaches_its_typed_handler(server_url: str) -> None:
+    body = json.dumps(example_payload("response.completed"), indent=3).encode()
+    status, answer = post(server_url, body, signed(body))
+    assert status == 200
+    data_id = example_payload("response.completed")["data"]["id"]
+    assert answer == {"message": f"response {data_id} completed", "event_class": "ResponseCompletedWebhookEvent"}
+
+
+def test_other_and_unknown_event_types_are_acknowledged_by_the_fallback(server_url: str) -> None:
+    for payload, event_class in [
+        (example_payload("batch.failed"), "BatchFailedWebhookEvent"),
+        ({"id": "evt_x", "created_at": 1, "type": "brand.new", "data": {}}, "UnknownWebhookEvent"),
+    ]:
+        body = json.dumps(payload).encode()
+        status, answer = post(server_url, body, signed(body))
+        assert status == 200
+        assert answer == {"message": f"ignored {payload['type']}", "event_class": event_class}
+
+
+def test_the_signature_covers_the_raw_bytes_not_the_json(server_url: str) -> None:
+    body = json.dumps(example_payload("response.completed")).encode()
+    reformatted = json.dumps(example_payload("response.completed"), indent=2).encode()  # same JSON, other bytes
+    status, answer = post(server_url, reformatted, signed(body))
+    assert status == 401
+    assert answer == {"message": "webhook verification failed"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["no signature", "old timestamp", "wrong id"],
+)
+def test_unverifiable_deliveries_get_401(server_url: str, change: str) -> None:
+    body = json.dumps(example_payload("response.completed")).encode()
+    headers = signed(body, timestamp=int(time.time()) - 3600 if change == "old timestamp" else None)
+    if change == "no signature":
+        del headers["webhook-signature"]
+    if change == "wrong id":
+        headers["webhook-id"] = "wh_other"
+    assert post(server_url, body, headers) == (401, {"message": "webhook verification failed"})
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"id": "e", "created_at": 1, "type": "batch.failed"}'])
+def test_signed_malformed_payloads_get_400(server_url: str, body: bytes) -> None:
+    assert post(server_url, body, signed(body)) == (400, {"message": "invalid payload"})
+
+
+def test_only_post_is_accepted(server_url: str) -> None:
+    request = urllib.request.Request(server_url + "/", method="GET")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    with caught.value as error:
+        assert error.code == 405
+        assert json.loads(error.read()) == {"message": "use POST"}
