@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import runpy
 import shlex
 import subprocess
 import sys
@@ -300,3 +301,11 @@ def test_bad_input_gives_one_line_on_stderr_and_no_traceback(argv: list[str], st
     assert result.returncode == code
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith(("error:", "openai-webhook-events"))
+
+
+def test_python_dash_m_runs_the_command_line(capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(sys, "argv", ["openai_webhook_events", "parse", str(EXAMPLE)])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("openai_webhook_events", run_name="__main__")
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("ResponseCompletedWebhookEvent(")
