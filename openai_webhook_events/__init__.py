@@ -170,6 +170,7 @@ __all__ = [
     "SafetyOrgAlertCreatedWebhookEvent",
     "SafetyWarningIssuedWebhookEvent",
     "SignatureMismatchError",
+    "SipHeader",
     "TimestampOutOfRangeError",
     "UnknownEventTypeError",
     "UnknownWebhookEvent",

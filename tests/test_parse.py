@@ -248,3 +248,10 @@ def test_nested_payload_classes_load_on_first_use() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "has no attribute 'NoSuchName'" in result.stdout
+
+
+def test_every_public_name_is_importable_from_the_package() -> None:
+    namespace: dict[str, Any] = {}
+    exec("from openai_webhook_events import *", namespace)
+    assert set(owe.__all__) <= set(namespace)
+    assert set(owe._LAZY_MODULES) <= set(owe.__all__), "every lazily loaded name is public"
