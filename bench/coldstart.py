@@ -13,6 +13,7 @@ import importlib.metadata as md
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,14 +78,20 @@ def _code(snippet: str) -> str:
     return _PROLOGUE + values + snippet + _EPILOGUE
 
 
-def _sample(snippet: str) -> tuple[float, int]:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _sample(snippet: str) -> tuple[float, float, int]:
+    """``(CPU seconds, wall seconds, peak RSS KiB)`` of one fresh child running *snippet*."""
     code = _code(snippet)
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, check=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"cold-start child failed:\n{done.stderr.decode()[-2000:]}")
-    return elapsed, int(done.stdout.decode().strip().splitlines()[-1])
+    return cpu, elapsed, int(done.stdout.decode().strip().splitlines()[-1])
 
 
 def precompile() -> None:
@@ -92,31 +99,36 @@ def precompile() -> None:
     compileall.compile_dir(str(ROOT / "openai_webhook_events"), quiet=1)
 
 
-def measure(names: list[str], samples: int) -> dict[str, dict[str, float]]:
-    """Median wall time (ms) and peak RSS (MiB) per snippet, over the "empty" child; round-robin."""
+def measure(names: list[str], count: int) -> dict[str, dict[str, float]]:
+    """Median CPU and wall time (ms) and peak RSS (MiB) per snippet, over the "empty" child; round-robin.
+
+    CPU time (user + system, from ``RUSAGE_CHILDREN``) is the headline: it is
+    what a single-threaded start costs, and unlike wall time it does not
+    grow when other processes compete for the cores.
+    """
     precompile()
     order = ["empty", *names]
     for name in order:  # warm the caches and write any missing .pyc
         _sample(SNIPPETS[name])
-    times: dict[str, list[float]] = {n: [] for n in order}
-    rss: dict[str, list[int]] = {n: [] for n in order}
-    for rep in range(samples):
+    samples: dict[str, list[tuple[float, float, int]]] = {n: [] for n in order}
+    for rep in range(count):
         shift = rep % len(order)
         for name in order[shift:] + order[:shift]:
-            elapsed, maxrss = _sample(SNIPPETS[name])
-            times[name].append(elapsed)
-            rss[name].append(maxrss)
-    empty_t = statistics.median(times["empty"])
-    empty_rss = statistics.median(rss["empty"])
+            samples[name].append(_sample(SNIPPETS[name]))
+
+    def median(name: str, index: int) -> float:
+        return statistics.median(sample[index] for sample in samples[name])
+
     result = {
         name: {
-            "ms": (statistics.median(times[name]) - empty_t) * 1e3,
-            "rss_mib": (statistics.median(rss[name]) - empty_rss) / 1024,
-            "rss_total_mib": statistics.median(rss[name]) / 1024,
+            "ms": (median(name, 0) - median("empty", 0)) * 1e3,
+            "wall_ms": (median(name, 1) - median("empty", 1)) * 1e3,
+            "rss_mib": (median(name, 2) - median("empty", 2)) / 1024,
+            "rss_total_mib": median(name, 2) / 1024,
         }
-        for name in names
+        for name in order
     }
-    result["empty"] = {"ms": empty_t * 1e3, "rss_mib": 0.0, "rss_total_mib": empty_rss / 1024}
+    result["empty"].update(ms=median("empty", 0) * 1e3, wall_ms=median("empty", 1) * 1e3)
     return result
 
 

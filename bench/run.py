@@ -86,7 +86,9 @@ def _have(module: str, notes: list[str]) -> bool:
     try:
         __import__(module)
     except ImportError:
-        notes.append(f"{module} is not installed: skipped (pip install -e '.[bench]')")
+        note = f"{module} is not installed: skipped (pip install -e '.[bench]')"
+        if note not in notes:
+            notes.append(note)
         return False
     return True
 
@@ -184,8 +186,13 @@ def verify_groups(deliveries: Deliveries, notes: list[str]) -> list[Group]:
 # --------------------------------------------------------------------------
 
 
+def _timer(contender: Contender) -> timeit.Timer:
+    """A ``timeit`` timer on CPU time: other processes on the machine do not count."""
+    return timeit.Timer(contender.stmt, timer=time.process_time, globals=contender.env)
+
+
 def calibrate(contender: Contender, batch_seconds: float) -> None:
-    timer = timeit.Timer(contender.stmt, globals=contender.env)
+    timer = _timer(contender)
     loops = 1
     while True:
         elapsed = timer.timeit(loops)
@@ -201,7 +208,7 @@ def run_hot(groups: list[Group], deliveries: Deliveries, reps: int, batch_second
     for group in groups:
         for contender in group.contenders:
             calibrate(contender, batch_seconds)
-            timers.append((contender, timeit.Timer(contender.stmt, globals=contender.env), len(contender.env["items"])))
+            timers.append((contender, _timer(contender), len(contender.env["items"])))
     for rep in range(reps):
         deliveries.resign()  # keep timestamps inside the 5-minute window the peers check
         shift = rep % len(timers)
@@ -274,9 +281,9 @@ def table_rows(groups: list[tuple[str, str, str, dict[str, float]]]) -> list[tup
     """(measurement, contender, median, ratio to the package) rows."""
     rows = []
     for _, title, unit, values in groups:
-        base = values.get(PACKAGE)
+        ours = next((name for name in values if name.startswith(PACKAGE)), None)
         for name, value in values.items():
-            ratio = f"{value / base:.2f}{X}" if base and name != PACKAGE else (f"1.00{X}" if base else "")
+            ratio = f"{value / values[ours]:.2f}{X}" if ours and values[ours] else ""
             rows.append((title, name, f"{_fmt(value)} {unit}", ratio))
     return rows
 
@@ -373,12 +380,14 @@ def render_markdown(
         "- **verify / unwrap**: the same payloads as compact JSON bodies, signed with the current time "
         "(re-signed every repetition); the package and the floor get `now=`. The HMAC floor copies one "
         "prepared HMAC-SHA256 state and makes the same header, timestamp-window and signature checks.",
-        "- Hot paths run in rotating round-robin order, one `timeit` batch per contender per repetition; "
-        "medians over repetitions.",
-        "- **cold start**: `python -I -c ...` per sample, handling one signed `response.completed`, minus the "
-        "median of an empty interpreter doing the same prologue; bytecode compiled beforehand; samples "
-        "interleaved. The stdlib floor imports `dataclasses, json, hmac, hashlib, base64, typing`, runs one "
-        "`json.loads` and one HMAC.",
+        "- Hot paths run in rotating round-robin order, one `timeit` batch per contender per repetition, "
+        "timed with `time.process_time` (CPU time of this process, so other load on the machine does not "
+        "count); medians over repetitions.",
+        "- **cold start**: `python -I -c ...` per sample, handling one signed `response.completed`: the "
+        "child's CPU time (user + system; other load on the machine does not inflate it, wall times are in "
+        "the notes) minus the median of an empty interpreter doing the same prologue; bytecode compiled "
+        "beforehand; samples interleaved. The stdlib floor imports "
+        "`dataclasses, json, hmac, hashlib, base64, typing`, runs one `json.loads` and one HMAC.",
         "- **peak RSS**: the child's own high-water mark at its end (`VmHWM` from `/proc/self/status` on Linux, "
         "since `ru_maxrss` after a fork carries the parent's peak; `ru_maxrss` elsewhere), minus the empty "
         "interpreter's.",
@@ -396,13 +405,16 @@ def plot(groups: list[tuple[str, str, str, dict[str, float]]], path: Path) -> No
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     fig, axes = plt.subplots(len(groups), 1, figsize=(9, 2.0 + 1.1 * sum(len(g[3]) for g in groups) / 2))
     for ax, (_, title, unit, values) in zip(axes, groups, strict=True):
         names = list(values)[::-1]
-        colours = ["tab:green" if n == PACKAGE else "tab:gray" for n in names]
+        colours = ["tab:green" if n.startswith(PACKAGE) else "tab:gray" for n in names]
         ax.barh(names, [values[n] for n in names], color=colours)
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(f"{title} ({unit}, log scale, lower is better)", fontsize=9, loc="left")
         ax.tick_params(labelsize=8)
         for index, name in enumerate(names):
@@ -421,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="directory for RESULTS.md and results.png (full run: bench/)")
     args = parser.parse_args(argv)
     out = args.out if args.out or args.quick else HERE
-    reps, batch, cold_samples = (3, 0.002, 3) if args.quick else (41, 0.02, 21)
+    reps, batch, cold_samples = (3, 0.002, 3) if args.quick else (41, 0.02, 31)
 
     notes: list[str] = []
     payloads = [json.loads(path.read_bytes()) for path in EVENTS]
@@ -434,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [PACKAGE, "stdlib floor", "standardwebhooks", "openai SDK"]
     if args.quick:
         names.remove("openai SDK")
+        notes.append("--quick: a smoke run (few, short samples): its ratios are not results")
         notes.append("--quick: openai SDK cold start skipped")
     if not hasattr(__import__("openai_webhook_events"), "unwrap"):
         names.remove(PACKAGE)
@@ -449,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     results.append(
         (
             "cold",
-            "cold start: import + one signed delivery, over an empty interpreter",
+            "cold start: import + one signed delivery, CPU time over an empty interpreter",
             "ms",
             {n: cold[n]["ms"] for n in names},
         )
@@ -462,7 +475,15 @@ def main(argv: list[str] | None = None) -> int:
             {n: cold[n]["rss_mib"] for n in names},
         )
     )
-    notes.append(f"empty interpreter: {cold['empty']['ms']:.1f} ms, peak RSS {cold['empty']['rss_total_mib']:.1f} MiB")
+    empty = cold["empty"]
+    notes.append(
+        f"empty interpreter: {empty['ms']:.1f} ms CPU ({empty['wall_ms']:.1f} ms wall), "
+        f"peak RSS {empty['rss_total_mib']:.1f} MiB"
+    )
+    notes.append(
+        "cold start in wall time over the empty interpreter: "
+        + ", ".join(f"{n} {cold[n]['wall_ms']:.1f} ms" for n in names)
+    )
 
     if not args.quick:
         sizes: dict[str, float] = {}
