@@ -121,9 +121,9 @@ def _prepare(key: bytes) -> tuple[Any, Any]:
     return _sha256(key.translate(_IPAD)), _sha256(key.translate(_OPAD))
 
 
-def _decode_secrets(secret: Any) -> tuple[tuple[Any, Any], ...]:
+def _decode_secrets(secret: Any, where: str = "secret") -> tuple[tuple[Any, Any], ...]:
     if isinstance(secret, (str, bytes, bytearray)):
-        return (_prepare(_key_bytes(secret, "secret")),)
+        return (_prepare(_key_bytes(secret, where)),)
     if isinstance(secret, Sequence):
         if not secret:
             raise WebhookConfigurationError("the list of secrets is empty")
@@ -257,17 +257,22 @@ def load_payload(body: bytes | str) -> dict[str, Any]:
     try:
         value, end = _scan_once(text, start)
     except StopIteration as exc:
-        raise InvalidPayloadError(f"body is not valid JSON (expecting a value at char {exc.value})") from None
+        raise InvalidPayloadError(f"body is not valid JSON (expecting value at char {exc.value})") from None
     except json.JSONDecodeError as exc:
-        raise InvalidPayloadError(f"body is not valid JSON ({exc.msg} at char {exc.pos})") from None
+        reason = exc.msg.removesuffix(" at")  # "Invalid control character at", "Unterminated string starting at"
+        raise InvalidPayloadError(
+            f"body is not valid JSON ({reason[:1].lower()}{reason[1:]} at char {exc.pos})"
+        ) from None
     except RecursionError:
         raise InvalidPayloadError("body is not valid JSON (nested too deeply)") from None
     except InvalidPayloadError:
         raise
     except ValueError:  # int() over sys.get_int_max_str_digits()
         raise InvalidPayloadError("body is not valid JSON (an integer has too many digits)") from None
-    if end != len(text) and text[end:].strip(_JSON_WHITESPACE):
-        raise InvalidPayloadError(f"body is not valid JSON (extra data at char {end})")
+    if end != len(text):
+        rest = text[end:].lstrip(_JSON_WHITESPACE)
+        if rest:
+            raise InvalidPayloadError(f"body is not valid JSON (extra data at char {len(text) - len(rest)})")
     if value.__class__ is not dict:
         raise InvalidPayloadError("body is not a JSON object")
     return value
@@ -314,6 +319,7 @@ class Webhook:
         tolerance: float = 300,
         max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
+        where = "secret"
         if secret is None:
             secret = os.environ.get(SECRET_ENV)
             if not secret:
@@ -321,7 +327,8 @@ class Webhook:
                     f"no secret given and the environment variable {SECRET_ENV} is "
                     + ("empty" if secret == "" else "not set")
                 )
-        self._keys = _decode_secrets(secret)
+            where = SECRET_ENV
+        self._keys = _decode_secrets(secret, where)
         self._inner, self._outer = self._keys[0]
         self._tolerance = _check_tolerance(tolerance)
         self._max_body_bytes = _check_max_body_bytes(max_body_bytes)
@@ -384,7 +391,7 @@ class Webhook:
         if abs(now - seconds) > self._tolerance:
             raise TimestampOutOfRangeError(now > seconds)
 
-        if payload.__class__ is not bytes:
+        if not isinstance(payload, bytes):
             payload = _body_bytes(payload)
         if len(payload) > self._max_body_bytes:
             raise InvalidPayloadError(f"body is larger than {self._max_body_bytes_given} bytes")
@@ -400,11 +407,7 @@ class Webhook:
         outer = self._outer.copy()
         outer.update(mac.digest())
         expected = "v1," + _b64(outer.digest(), newline=False).decode()
-        if (
-            len(signatures) == _SIGNATURE_LENGTH
-            and signatures.isascii()
-            and compare_digest(signatures, expected)
-        ):
+        if len(signatures) == _SIGNATURE_LENGTH and signatures.isascii() and compare_digest(signatures, expected):
             return
         self._verify_rest(prefix, payload, signatures, expected)
 
@@ -413,7 +416,11 @@ class Webhook:
         entries = signatures.split(None, _MAX_SIGNATURES)[:_MAX_SIGNATURES]
         if not entries:
             raise InvalidHeaderError(_SIGNATURE, "empty")
-        candidates = [entry for entry in entries if len(entry) == _SIGNATURE_LENGTH and entry.isascii()]
+        candidates = [
+            entry
+            for entry in entries
+            if len(entry) == _SIGNATURE_LENGTH and entry.startswith("v1,") and entry.isascii()
+        ]
         if not candidates:
             raise InvalidHeaderError(_SIGNATURE, "no v1,<base64> signature")
         for index, (inner, outer) in enumerate(self._keys):
@@ -467,20 +474,15 @@ class Webhook:
             timestamp = int(_time())
         elif isinstance(given_timestamp, bool) or not isinstance(given_timestamp, int) or not 0 <= timestamp < 10**20:
             raise WebhookConfigurationError(f"timestamp must be an int of Unix seconds >= 0, not {timestamp!r}")
-        try:
-            prefix = f"{webhook_id}.{timestamp}.".encode()
-        except UnicodeEncodeError:
-            raise WebhookConfigurationError("webhook_id is not encodable as UTF-8") from None
-        inner, outer = self._keys[0]
-        mac = inner.copy()
-        mac.update(prefix)
+        mac = self._inner.copy()
+        mac.update(f"{webhook_id}.{timestamp}.".encode())  # printable: no lone surrogates
         mac.update(_body_bytes(payload))
-        outer_mac = outer.copy()
-        outer_mac.update(mac.digest())
+        outer = self._outer.copy()
+        outer.update(mac.digest())
         return {
             _ID: webhook_id,
             _TIMESTAMP: str(timestamp),
-            _SIGNATURE: "v1," + _b64(outer_mac.digest(), newline=False).decode(),
+            _SIGNATURE: "v1," + _b64(outer.digest(), newline=False).decode(),
         }
 
     def unwrap_lambda(
@@ -515,8 +517,10 @@ def _webhook(secret: Secrets, tolerance: float, max_body_bytes: int | None) -> W
         key = (secret.__class__, secret, tolerance, max_body_bytes)
         try:
             return _CACHE[key]
-        except (KeyError, TypeError):  # TypeError: a tuple holding something unhashable
+        except KeyError:
             pass
+        except TypeError:  # a tuple holding something unhashable
+            key = None
     webhook = Webhook(secret, tolerance=tolerance, max_body_bytes=max_body_bytes)
     if key is not None:
         if len(_CACHE) >= _CACHE_SIZE:

@@ -96,6 +96,7 @@ def with_unknown_keys(draw: Any, payloads: st.SearchStrategy[dict[str, Any]]) ->
 
 # --- Corruptions ------------------------------------------------------------------------------
 
+
 def _locations(value: Any, spec: Any, path: str) -> Iterator[tuple[str, Any, bool, Any]]:
     """``(path, spec, required, present value)`` of every contract location present in *value*."""
     if isinstance(spec, dict) and "union" in spec:
@@ -202,11 +203,7 @@ def corrupted_payloads(draw: Any) -> tuple[str, dict[str, Any], str]:
 # --- Arbitrary JSON ---------------------------------------------------------------------------
 
 _json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=10)
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10)
 )
 
 
@@ -228,6 +225,154 @@ def near_valid_payloads(draw: Any) -> Any:
     if draw(st.booleans()):
         base["type"] = draw(st.sampled_from([*EVENT_TYPE_NAMES, "brand.new"]))
     return base
+
+
+# --- Signing and headers ----------------------------------------------------------------------
+
+WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+# Text that can be encoded as UTF-8 (no lone surrogates).
+_encodable_text = st.characters(blacklist_categories=("Cs",))
+
+keys = st.binary(min_size=1, max_size=100)
+"""HMAC keys, including ones longer than SHA-256's 64-byte block."""
+
+webhook_ids = st.text(_encodable_text, min_size=1, max_size=40).filter(str.isprintable)
+"""``webhook-id`` values (OpenAI's look like ``wh_`` + 32 hex digits; any printable text is signed the same way)."""
+
+bodies = st.binary(max_size=600) | st.text(_encodable_text, max_size=200).map(str.encode)
+"""Raw bodies: any bytes, and UTF-8 text."""
+
+
+def whsec(key: bytes, *, padded: bool = True) -> str:
+    """The ``whsec_<base64>`` form of *key* (with or without ``=`` padding)."""
+    text = base64.b64encode(key).decode()
+    return "whsec_" + (text if padded else text.rstrip("="))
+
+
+def hmac_signature(key: bytes, webhook_id: str, timestamp: str, body: bytes) -> str:
+    """``v1,<base64 HMAC-SHA256>`` of ``id.timestamp.body``, computed here with the ``hmac`` module."""
+    digest = hmac.new(key, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+@st.composite
+def secret_forms(draw: Any) -> tuple[str | bytes, bytes]:
+    """``(secret as a user passes it, the HMAC key it stands for)``: whsec_ (padded or not), text, bytes."""
+    kind = draw(st.sampled_from(["whsec", "whsec unpadded", "text", "bytes"]))
+    if kind == "text":
+        text = draw(st.text(_encodable_text, min_size=1, max_size=40).filter(lambda s: not s.startswith("whsec_")))
+        return text, text.encode()
+    key = draw(keys)
+    if kind == "bytes":
+        return key, key
+    return whsec(key, padded=kind == "whsec"), key
+
+
+@st.composite
+def name_casings(draw: Any, name: str) -> str:
+    """*name* with each letter in either case."""
+    return "".join(c.upper() if draw(st.booleans()) else c for c in name)
+
+
+def _environ_headers(pairs: list[tuple[str, str]]) -> Any:
+    from werkzeug.datastructures import EnvironHeaders
+
+    return EnvironHeaders({"HTTP_" + name.upper().replace("-", "_"): value for name, value in pairs})
+
+
+def _starlette_headers(pairs: list[tuple[str, str]]) -> Any:
+    from starlette.datastructures import Headers
+
+    return Headers(raw=[(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in pairs])
+
+
+def _werkzeug_headers(pairs: list[tuple[str, str]]) -> Any:
+    from werkzeug.datastructures import Headers
+
+    return Headers(pairs)
+
+
+def _multidict(pairs: list[tuple[str, str]]) -> Any:
+    from multidict import MultiDict
+
+    return MultiDict(pairs)
+
+
+def _cimultidict(pairs: list[tuple[str, str]]) -> Any:
+    from multidict import CIMultiDict
+
+    return CIMultiDict(pairs)
+
+
+def _http_message(pairs: list[tuple[str, str]]) -> Any:
+    import http.client
+    import io
+
+    raw = "".join(f"{name}: {value}\r\n" for name, value in pairs).encode("latin-1") + b"\r\n"
+    return http.client.parse_headers(io.BytesIO(raw))
+
+
+def _email_message(pairs: list[tuple[str, str]]) -> Any:
+    import email.message
+
+    message = email.message.Message()
+    for name, value in pairs:
+        message[name] = value  # appends: repeated headers are kept
+    return message
+
+
+def _mapping_proxy(pairs: list[tuple[str, str]]) -> Any:
+    from types import MappingProxyType
+
+    return MappingProxyType(dict(pairs))
+
+
+def _multi_value_dict(pairs: list[tuple[str, str]]) -> Any:
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        multi.setdefault(name, []).append(value)
+    return multi
+
+
+HEADER_SHAPES: dict[str, Any] = {
+    "dict": dict,
+    "MappingProxyType": _mapping_proxy,
+    "dict of lists (multiValueHeaders)": _multi_value_dict,
+    "list of pairs": list,
+    "tuple of pairs": tuple,
+    "generator of pairs": lambda pairs: (pair for pair in pairs),
+    "bytes pairs": lambda pairs: [(name.encode("latin-1"), value.encode()) for name, value in pairs],
+    "str names, bytes values": lambda pairs: [(name, value.encode()) for name, value in pairs],
+    "werkzeug Headers": _werkzeug_headers,
+    "werkzeug EnvironHeaders": _environ_headers,
+    "starlette Headers": _starlette_headers,
+    "multidict MultiDict": _multidict,
+    "multidict CIMultiDict": _cimultidict,
+    "http.client.HTTPMessage": _http_message,
+    "email.message.Message": _email_message,
+}
+"""Builders of every header shape users have, from ``(name, value)`` pairs (ASCII values)."""
+
+REPEATING_SHAPES = frozenset(HEADER_SHAPES) - {"dict", "MappingProxyType", "werkzeug EnvironHeaders"}
+"""The shapes that keep a repeated header as separate values."""
+
+header_values = st.one_of(
+    st.text(max_size=60),
+    st.binary(max_size=60),
+    st.sampled_from(["", " 1750000000", "+1750000000", "1750000000", "v1,", "v1a,abc", "v2,xyz"]),
+)
+
+
+@st.composite
+def arbitrary_headers(draw: Any) -> dict[Any, Any]:
+    """Header maps of arbitrary names and values (text or bytes), the ``webhook-*`` names often among them."""
+    names = st.one_of(
+        st.text(max_size=20),
+        st.binary(max_size=20),
+        st.sampled_from(WEBHOOK_HEADERS).flatmap(name_casings),
+    )
+    return draw(st.dictionaries(names, header_values, max_size=6))
 
 
 # --- AWS Lambda request events ----------------------------------------------------------------
