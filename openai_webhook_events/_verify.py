@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     """A ``dict`` or any mapping, an object with ``.items()`` (Werkzeug, Starlette,
     ``email.message.Message``, multidicts) or an iterable of ``(name, value)`` pairs."""
 
-    Secret: TypeAlias = Union[str, bytes]
     Secrets: TypeAlias = Union[str, bytes, Sequence[Union[str, bytes]]]
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "SECRET_ENV", "Webhook", "load_payload", "sign", "unwrap", "verify_signature"]
@@ -364,7 +363,9 @@ class Webhook:
         Raises :class:`MissingHeaderError` or :class:`InvalidHeaderError`
         (``.header`` names it), :class:`TimestampOutOfRangeError`
         (``.too_old``), :class:`InvalidPayloadError` for a body over
-        ``max_body_bytes``, or :class:`SignatureMismatchError`.
+        ``max_body_bytes`` (or text with a lone surrogate), or
+        :class:`SignatureMismatchError`; ``TypeError`` only for a *payload*
+        or *headers* of no supported type (a programming error).
         """
         # A plain dict with the lower-case names, values str: read directly.
         # Anything else: the general reader (any case, repeats, bytes).
@@ -388,7 +389,7 @@ class Webhook:
         seconds = int(timestamp)
         if now is None:
             now = int(_time())
-        if abs(now - seconds) > self._tolerance:
+        if not abs(now - seconds) <= self._tolerance:  # written so that a NaN `now` is out of range too
             raise TimestampOutOfRangeError(now > seconds)
 
         if not isinstance(payload, bytes):

@@ -305,6 +305,11 @@ def test_the_default_window_is_300_seconds_and_now_defaults_to_the_clock(monkeyp
     assert Webhook(SECRET).tolerance == 300
 
 
+def test_a_nan_clock_is_out_of_the_window() -> None:
+    with pytest.raises(TimestampOutOfRangeError):
+        verify_signature(BODY, signed(), SECRET, now=float("nan"))
+
+
 def test_the_window_is_checked_before_the_signature() -> None:
     headers = {**signed(), "webhook-signature": "v1,nope"}
     with pytest.raises(TimestampOutOfRangeError):
