@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import collections.abc
 import dataclasses
 import json
 import pickle
@@ -255,3 +256,55 @@ def test_every_public_name_is_importable_from_the_package() -> None:
     exec("from openai_webhook_events import *", namespace)
     assert set(owe.__all__) <= set(namespace)
     assert set(owe._LAZY_MODULES) <= set(owe.__all__), "every lazily loaded name is public"
+
+
+def test_frozen_dict_is_an_immutable_hashable_mapping() -> None:
+    frozen = FrozenDict({"a": 1, "b": (FrozenDict({"c": None}),)})
+    assert len(frozen) == 2 and list(frozen) == ["a", "b"] and frozen["a"] == 1
+    assert hash(frozen) == hash(frozen) == hash(FrozenDict({"b": (FrozenDict({"c": None}),), "a": 1}))
+    assert frozen == {"a": 1, "b": (FrozenDict({"c": None}),)}
+    assert repr(frozen) == "FrozenDict({'a': 1, 'b': (FrozenDict({'c': None}),)})"
+    assert FrozenDict() == {}
+    with pytest.raises(AttributeError):
+        frozen._items = {}  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del frozen._items
+
+
+class _Text(str):
+    pass
+
+
+class _Headers(list):  # type: ignore[type-arg]
+    pass
+
+
+class _BrokenMapping(collections.abc.Mapping):  # type: ignore[type-arg]
+    def __getitem__(self, key: object) -> object:
+        raise RuntimeError("broken")
+
+    def __iter__(self) -> Any:
+        raise RuntimeError("broken")
+
+    def __len__(self) -> int:
+        return 1
+
+
+def test_subclasses_of_str_and_list_are_accepted() -> None:
+    payload = example_payload("realtime.call.incoming")
+    payload["data"]["sip_headers"] = _Headers(payload["data"]["sip_headers"])
+    payload["data"]["call_id"] = _Text(payload["data"]["call_id"])
+    assert to_dict(parse_event(payload)) == example_payload("realtime.call.incoming")
+    unknown = parse_event({"id": "e", "created_at": 1, "type": "brand.new", "data": [_Text("x")]})
+    assert unknown.data == ("x",)
+
+
+def test_a_mapping_where_a_string_belongs_is_named_object() -> None:
+    payload = example_payload("response.completed")
+    payload["data"]["id"] = types.MappingProxyType({})
+    assert str(_invalid(payload)) == "data.id: expected string, got object"
+
+
+def test_an_unreadable_mapping_is_an_invalid_event() -> None:
+    payload = example_payload("response.completed") | {"data": _BrokenMapping()}
+    assert str(_invalid(payload)) == "data: unreadable mapping (RuntimeError)"
