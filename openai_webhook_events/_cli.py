@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookError
 from ._models import WebhookEvent
 from ._parse import parse_event, to_dict
-from ._verify import SECRET_ENV, Webhook
+from ._verify import SECRET_ENV, Webhook, load_payload
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -39,13 +39,6 @@ def _read(path: str, stdin: BinaryIO) -> bytes:
         return stdin.read()
     with open(path, "rb") as file:
         return file.read()
-
-
-def _load_json(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidPayloadError(f"body is not valid JSON ({type(exc).__name__})") from None
 
 
 def _print_event(event: WebhookEvent, as_json: bool, **extra: object) -> None:
@@ -72,7 +65,7 @@ def _webhook(args: argparse.Namespace) -> Webhook:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    _print_event(parse_event(_load_json(_read(args.file, sys.stdin.buffer))), args.json)
+    _print_event(parse_event(load_payload(_read(args.file, sys.stdin.buffer))), args.json)
     return EXIT_OK
 
 

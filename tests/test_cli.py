@@ -112,7 +112,7 @@ def test_parse_json_reads_standard_input(capsys: Any, monkeypatch: Any) -> None:
     [
         (b"{oops", "error: body is not valid JSON"),
         (b'{"id": "e", "created_at": 1, "type": "batch.failed", "data": {"id": 5}}', "error: data.id: expected string"),
-        (b"\xff\xfe", "error: body is not valid JSON"),
+        (b"\xff\xfe", "error: body is not valid UTF-8"),
     ],
 )
 def test_parse_rejects_invalid_input_with_exit_1(capsys: Any, monkeypatch: Any, stdin: bytes, message: str) -> None:
