@@ -106,7 +106,9 @@ def parse_created_data(value: Any) -> AgentSessionCreatedData:
     raw_connect = data.get("connect")
     connect = None
     if raw_connect is not None:
-        fields: dict[str, Any] = raw_connect if raw_connect.__class__ is dict else check.as_object(raw_connect, "data.connect")
+        fields: dict[str, Any] = (
+            raw_connect if raw_connect.__class__ is dict else check.as_object(raw_connect, "data.connect")
+        )
         try:
             remote_url = fields["remote_url"]
         except KeyError:

@@ -1,15 +1,16 @@
 """Helpers of the parsers: slot setters, and the slow paths of their type checks.
 
 Each parser first tests ``value.__class__ is str`` (or ``int``, ``dict``,
-``list``) inline (faster than ``type()``, and it leaves static types alone); only when that fails does it call one of these, which
+``list``) inline (faster than ``type()``, and it does not narrow static
+types); only when that fails does it call one of these, which
 either accepts the value (a subclass, or any mapping) or raises
 :class:`InvalidEventError` naming the exact path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Callable, NoReturn, cast
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, cast
 
 from ._errors import InvalidEventError, shorten
 

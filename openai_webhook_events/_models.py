@@ -12,23 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Generic, Literal, TypeAlias, TypeVar, Union
 
-if TYPE_CHECKING:
-    from typing_extensions import TypeAlias
-
-    from ._agent_models import (
+if TYPE_CHECKING:  # the payloads named as strings in the event classes' bases
+    from ._agent_models import (  # noqa: F401
         AgentSessionActionRequiredData,
         AgentSessionCreatedData,
         AgentSessionData,
     )
-    from ._call_models import (
+    from ._call_models import (  # noqa: F401
         LiveCallIncomingData,
         LiveTransportConnectedData,
         LiveTransportIncomingData,
         RealtimeCallIncomingData,
     )
-    from ._safety_models import SafetyIdentifierBlockedData
+    from ._safety_models import SafetyIdentifierBlockedData  # noqa: F401
 
 __all__ = [
     "AgentEnvironmentExpiredWebhookEvent",
@@ -271,9 +269,7 @@ class SafetyIdentifierBlockedWebhookEvent(
 # fmt: on
 
 
-JSONValue: TypeAlias = Union[
-    str, int, float, bool, None, "tuple[JSONValue, ...]", "FrozenDict"
-]
+JSONValue: TypeAlias = Union[str, int, float, bool, "tuple[JSONValue, ...]", "FrozenDict", None]
 """A JSON value made immutable: arrays are tuples, objects are :class:`FrozenDict`."""
 
 

@@ -25,6 +25,8 @@ from ._models import (
     AgentSessionFailedWebhookEvent,
     AgentSessionIdleWebhookEvent,
     AgentSessionInProgressWebhookEvent,
+    BaseEvent,
+    BaseEventWithObject,
     BatchCancelledWebhookEvent,
     BatchCompletedWebhookEvent,
     BatchExpiredWebhookEvent,
@@ -53,8 +55,6 @@ from ._models import (
     SafetyWarningIssuedWebhookEvent,
     UnknownWebhookEvent,
     WebhookEvent,
-    BaseEvent,
-    BaseEventWithObject,
 )
 
 __all__ = ["EVENT_TYPES", "parse_event", "to_dict"]

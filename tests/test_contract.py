@@ -52,7 +52,8 @@ def _assert_matches(spec: Any, annotation: Any, path: str) -> None:
             _assert_matches(rest[0], members, path)
         else:  # an open enumeration: Literal[...] | str
             assert path in OPEN_ENUMS, path
-            assert rest[0]["literal"] == list(get_args(members[0])) and members[1] is str and rest[1] == "string", path
+            assert rest[0]["literal"] == list(get_args(members[0])), path
+            assert (members[1], rest[1]) == (str, "string"), path
     elif "list" in spec:
         assert get_origin(annotation) is tuple, path
         item, ellipsis = get_args(annotation)
