@@ -145,57 +145,32 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
     missing, not_literal = check.missing, check.not_literal
     object_required = issubclass(cls, BaseEventWithObject)
 
-    if object_required:
-
-        def parse(payload: dict[Any, Any]) -> Any:
-            try:
-                id_ = payload["id"]
-                created_at = payload["created_at"]
-                data = payload["data"]
-                obj = payload["object"]
-            except KeyError as exc:
-                raise missing("", exc.args[0]) from None
-            if id_.__class__ is not str:
-                check.as_str(id_, "id")
-            if created_at.__class__ is not int:
-                check.as_int(created_at, "created_at")
-            data = parse_data(data)
+    def parse(payload: dict[Any, Any]) -> Any:
+        try:
+            id_ = payload["id"]
+            created_at = payload["created_at"]
+            data = payload["data"]
+        except KeyError as exc:
+            raise missing("", exc.args[0]) from None
+        if id_.__class__ is not str:
+            check.as_str(id_, "id")
+        if created_at.__class__ is not int:
+            check.as_int(created_at, "created_at")
+        data = parse_data(data)
+        obj = payload.get("object")
+        if obj is not None:
             if obj != "event":
                 raise not_literal("object", "event", obj)
-            event = new(cls)
-            set_id(event, id_)
-            set_created_at(event, created_at)
-            set_data(event, data)
-            set_object(event, "event")
-            set_type(event, event_type)
-            return event
-
-    else:
-
-        def parse(payload: dict[Any, Any]) -> Any:
-            try:
-                id_ = payload["id"]
-                created_at = payload["created_at"]
-                data = payload["data"]
-            except KeyError as exc:
-                raise missing("", exc.args[0]) from None
-            if id_.__class__ is not str:
-                check.as_str(id_, "id")
-            if created_at.__class__ is not int:
-                check.as_int(created_at, "created_at")
-            data = parse_data(data)
-            obj = payload.get("object")
-            if obj is not None:
-                if obj != "event":
-                    raise not_literal("object", "event", obj)
-                obj = "event"
-            event = new(cls)
-            set_id(event, id_)
-            set_created_at(event, created_at)
-            set_data(event, data)
-            set_type(event, event_type)
-            set_object(event, obj)
-            return event
+            obj = "event"
+        elif object_required:
+            raise not_literal("object", "event", obj) if "object" in payload else missing("", "object")
+        event = new(cls)
+        set_id(event, id_)
+        set_created_at(event, created_at)
+        set_data(event, data)
+        set_type(event, event_type)
+        set_object(event, obj)
+        return event
 
     return parse
 
