@@ -20,6 +20,8 @@ from openai_webhook_events import (
     InvalidPayloadError,
     ResponseCompletedWebhookEvent,
     Router,
+    TimestampOutOfRangeError,
+    UnknownEventTypeError,
     UnknownWebhookEvent,
     Webhook,
     WebhookEvent,
@@ -419,3 +421,14 @@ def test_webhook_unwrap_lambda_verifies_and_parses_in_one_call() -> None:
     assert event == parse_event(payload)
     unknown = Webhook(SECRET).unwrap_lambda(delivery("albEvent.json", {"id": "e", "created_at": 0, "type": "x.y"}))
     assert isinstance(unknown, UnknownWebhookEvent)
+
+
+def test_webhook_unwrap_lambda_passes_now_and_unknown_through() -> None:
+    payload = {"id": "e", "created_at": 0, "type": "x.y"}
+    body = json.dumps(payload).encode()
+    old = lambda_event("albEvent.json", body, signed_headers(body, timestamp=1_000_000), base64_body=False)
+    assert isinstance(Webhook(SECRET).unwrap_lambda(old, now=1_000_000), UnknownWebhookEvent)
+    with pytest.raises(TimestampOutOfRangeError):
+        Webhook(SECRET).unwrap_lambda(old)  # the clock, not `now`
+    with pytest.raises(UnknownEventTypeError):
+        Webhook(SECRET).unwrap_lambda(old, now=1_000_000, unknown="raise")

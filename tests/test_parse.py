@@ -160,6 +160,22 @@ def test_literal_mismatch_names_the_expected_value() -> None:
     assert str(_invalid(payload)) == "object: expected 'event', got null"
 
 
+OBJECT_REQUIRED = sorted(
+    event_type
+    for event_type, cls in EVENT_TYPES.items()
+    if cls.__dataclass_fields__["object"].default is dataclasses.MISSING
+)
+
+
+@pytest.mark.parametrize("event_type", OBJECT_REQUIRED)
+def test_a_required_object_that_is_absent_is_rejected_at_object(event_type: str) -> None:
+    payload = example_payload(event_type)
+    del payload["object"]
+    error = _invalid(payload)
+    assert (error.path, str(error)) == ("object", "object: required key missing")
+    assert "safety.alert.created" in OBJECT_REQUIRED
+
+
 def test_optional_object_may_be_absent_or_null() -> None:
     payload = example_payload("batch.failed")
     assert parse_event(payload | {"object": None}).object is None

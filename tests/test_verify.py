@@ -511,6 +511,27 @@ def test_bodies_may_be_bytes_like_or_text() -> None:
         verify_signature({"a": 1}, headers, SECRET, now=NOW)  # type: ignore[arg-type]
 
 
+def test_unusable_bodies_are_reported_with_their_reason() -> None:
+    headers = signed()
+    for call in (lambda p: verify_signature(p, headers, SECRET, now=NOW), lambda p: sign(p, SECRET)):
+        with pytest.raises(InvalidPayloadError) as info:
+            call("ok \ud800")
+        assert str(info.value) == "body is not encodable as UTF-8 (a lone surrogate)"
+        with pytest.raises(TypeError) as type_info:
+            call({"a": 1})
+        assert str(type_info.value) == "payload must be the raw body as bytes or str, not dict"
+
+
+def test_a_body_limit_of_0_accepts_only_the_empty_body() -> None:
+    webhook = Webhook(SECRET, max_body_bytes=0)
+    assert webhook.max_body_bytes == 0
+    webhook.verify(b"", signed(b""), now=NOW)
+    with pytest.raises(InvalidPayloadError) as info:
+        webhook.verify(b" ", signed(b" "), now=NOW)
+    assert str(info.value) == "body is larger than 0 bytes"
+    verify_signature(b"", signed(b""), SECRET, now=NOW, max_body_bytes=0)
+
+
 def test_the_body_size_is_checked_before_the_signature() -> None:
     webhook = Webhook(SECRET, max_body_bytes=len(BODY))
     webhook.verify(BODY, signed(), now=NOW)
@@ -629,7 +650,25 @@ def test_functions_reuse_decoded_secrets() -> None:
     )
     for n in range(40):  # the cache stays small
         verify_module._webhook(f"secret {n}", 300, None)
-    assert len(verify_module._CACHE) <= 16
+        assert len(verify_module._CACHE) <= 16
+
+
+def test_only_arguments_of_the_exact_hashable_types_are_cached() -> None:
+    class Seconds(int):  # equal to an int, so it would collide with that int's entry
+        pass
+
+    verify_module._CACHE.clear()
+    uncacheable: list[tuple[Any, Any, Any]] = [
+        ([SECRET], 300, None),  # a list: mutable
+        ((SECRET, bytearray(KEY)), 300, None),  # a tuple holding something unhashable
+        (SECRET, Seconds(300), None),
+        (SECRET, 300, Seconds(1 << 20)),
+    ]
+    for secret, tolerance, max_body_bytes in uncacheable:
+        webhook = verify_module._webhook(secret, tolerance, max_body_bytes)
+        assert verify_module._webhook(secret, tolerance, max_body_bytes) is not webhook
+        assert verify_module._CACHE == {}
+    assert verify_module._webhook(SECRET, 300, 1 << 20).max_body_bytes.__class__ is int
 
 
 # --- sign ---------------------------------------------------------------------------------------
@@ -663,6 +702,15 @@ def test_sign_defaults_to_a_random_id_and_the_current_time(monkeypatch: pytest.M
 def test_sign_rejects_unusable_ids_and_timestamps(webhook_id: Any, timestamp: Any, match: str) -> None:
     with pytest.raises(WebhookConfigurationError, match=match):
         sign(BODY, SECRET, webhook_id=webhook_id, timestamp=timestamp)
+
+
+def test_sign_accepts_timestamp_0_and_names_the_rule_for_a_bad_id() -> None:
+    headers = sign(BODY, SECRET, webhook_id="wh_epoch", timestamp=0)
+    assert headers == signed(webhook_id="wh_epoch", timestamp=0)
+    verify_signature(BODY, headers, SECRET, now=0)
+    with pytest.raises(WebhookConfigurationError) as info:
+        sign(BODY, SECRET, webhook_id="")
+    assert str(info.value) == "webhook_id must be a non-empty printable str"
 
 
 def test_sign_rejects_bodies_that_are_not_bytes_or_text() -> None:

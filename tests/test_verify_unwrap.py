@@ -16,6 +16,7 @@ from openai_webhook_events import (
     InvalidEventError,
     InvalidPayloadError,
     SignatureMismatchError,
+    TimestampOutOfRangeError,
     UnknownEventTypeError,
     UnknownWebhookEvent,
     Webhook,
@@ -44,6 +45,18 @@ def test_valid_deliveries_unwrap_to_the_parsed_event(payload: dict[str, Any], as
     event = unwrap(body, signed(body), SECRET, now=NOW)
     assert event == parse_event(payload)
     assert WEBHOOK.unwrap(body, signed(body), now=NOW) == event
+
+
+def test_unwrap_defaults_to_a_300_second_window_and_applies_the_body_limit() -> None:
+    body = json.dumps({"id": "evt_1", "created_at": 1, "type": "brand.new", "data": {}}).encode()
+    assert unwrap(body, signed(body), SECRET, now=NOW + 300).id == "evt_1"
+    assert unwrap(body, signed(body), SECRET, now=NOW - 300).id == "evt_1"
+    with pytest.raises(TimestampOutOfRangeError):
+        unwrap(body, signed(body), SECRET, now=NOW + 301)
+    assert unwrap(body, signed(body), SECRET, now=NOW, max_body_bytes=len(body)).id == "evt_1"
+    with pytest.raises(InvalidPayloadError) as info:
+        unwrap(body, signed(body), SECRET, now=NOW, max_body_bytes=len(body) - 1)
+    assert str(info.value) == f"body is larger than {len(body) - 1} bytes"
 
 
 def test_unknown_event_types_are_kept_or_raised() -> None:
