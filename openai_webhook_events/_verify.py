@@ -120,7 +120,7 @@ def _prepare(key: bytes) -> tuple[Any, Any]:
     return _sha256(key.translate(_IPAD)), _sha256(key.translate(_OPAD))
 
 
-def _decode_secrets(secret: Any, where: str = "secret") -> tuple[tuple[Any, Any], ...]:
+def _decode_secrets(secret: Any, where: str) -> tuple[tuple[Any, Any], ...]:
     if isinstance(secret, (str, bytes, bytearray)):
         return (_prepare(_key_bytes(secret, where)),)
     if isinstance(secret, Sequence):

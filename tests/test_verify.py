@@ -167,7 +167,7 @@ def test_a_secret_without_the_prefix_is_its_utf8_bytes_like_the_openai_sdk() -> 
 
 
 def test_whsec_secrets_with_and_without_padding_are_the_same_key() -> None:
-    for key in (b"a", b"ab", b"abc", b"abcd", KEY):
+    for key in (b"a", b"ab", b"abc", b"abcd", b"ab\x17", KEY):  # b"ab\x17" is "YWIX": no "=" but a final X
         headers = signed(key=key)
         for secret in (whsec(key), whsec(key, padded=False)):
             verify_signature(BODY, headers, secret, now=NOW)
@@ -264,6 +264,16 @@ def test_at_most_64_signature_entries_are_examined(position: int, accepted: bool
     else:
         with pytest.raises(SignatureMismatchError):
             verify_signature(BODY, headers, SECRET, now=NOW)
+
+
+def test_in_a_long_signature_header_the_first_64_entries_count() -> None:
+    wrong = signed(b"other")["webhook-signature"]
+    valid = signed()["webhook-signature"]
+    first = {**signed(), "webhook-signature": " ".join([valid] + [wrong] * 99)}
+    verify_signature(BODY, first, SECRET, now=NOW)
+    sixty_fifth = {**signed(), "webhook-signature": " ".join([wrong] * 64 + [valid] + [wrong])}
+    with pytest.raises(SignatureMismatchError):
+        verify_signature(BODY, sixty_fifth, SECRET, now=NOW)
 
 
 def test_signature_entries_may_be_separated_by_any_whitespace() -> None:
