@@ -72,6 +72,51 @@ def test_help_describes_each_command_and_exits_0(capsys: Any, monkeypatch: Any, 
         assert "--secret-env" in out
 
 
+HELP_TEXTS = {
+    "": [
+        "Parse, verify and sign OpenAI webhook deliveries.",
+        "Exit codes: 0 ok, 1 rejected or invalid input, 2 usage or configuration.",
+        "parse print the typed event of a JSON payload",
+        "verify verify a delivery's signature, then print its typed event",
+        "sign print the webhook-* headers for a payload (or a curl command)",
+    ],
+    "parse": [
+        "Print the typed event of a JSON payload.",
+        "FILE payload file, or - for standard input",
+        "--json print the class and the event as JSON",
+    ],
+    "verify": [
+        "Verify a delivery's Standard Webhooks signature with the secret from an environment variable, "
+        "then print its typed event. Exit code 1 when the delivery is rejected.",
+        "FILE the raw request body, or - for standard input",
+        "--json print the class and the event as JSON",
+        "--secret-env NAME environment variable holding the signing secret (default OPENAI_WEBHOOK_SECRET)",
+        "'NAME: VALUE' a request header; give webhook-id, webhook-timestamp and webhook-signature",
+        "--tolerance SECONDS accepted timestamp age (default 300)",
+    ],
+    "sign": [
+        "Sign a payload with the secret from an environment variable and print the webhook-id, "
+        "webhook-timestamp and webhook-signature headers, or a curl command that posts it.",
+        "FILE the payload to sign, or - for standard input",
+        "--json print the headers as a JSON object",
+        "--secret-env NAME environment variable holding the signing secret (default OPENAI_WEBHOOK_SECRET)",
+        "--id ID webhook-id to use (default: a new random id)",
+        "--timestamp SECONDS webhook-timestamp to use (default: now)",
+        "--curl URL print a curl command posting the signed payload to URL",
+    ],
+}
+
+
+@pytest.mark.parametrize("command", sorted(HELP_TEXTS))
+def test_help_documents_every_command_and_option(capsys: Any, monkeypatch: Any, command: str) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = run(capsys, monkeypatch, *filter(None, [command]), "--help")
+    assert code == 0
+    text = "".join(out.split())  # argparse wraps lines to the terminal's width, also after a hyphen
+    for expected in HELP_TEXTS[command]:
+        assert "".join(expected.split()) in text, expected
+
+
 @pytest.mark.parametrize(
     "argv",
     [
