@@ -296,9 +296,9 @@ def test_frozen_dict_is_an_immutable_hashable_mapping() -> None:
     assert frozen == {"a": 1, "b": (FrozenDict({"c": None}),)}
     assert repr(frozen) == "FrozenDict({'a': 1, 'b': (FrozenDict({'c': None}),)})"
     assert FrozenDict() == {}
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match=r"^FrozenDict is immutable$"):
         frozen._items = {}  # type: ignore[misc]
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match=r"^FrozenDict is immutable$"):
         del frozen._items
 
 
