@@ -450,6 +450,8 @@ def test_header_values_of_other_types_are_invalid(value: object) -> None:
     with pytest.raises(InvalidHeaderError) as info:
         verify_signature(BODY, headers, SECRET, now=NOW)
     assert info.value.header == "webhook-id"
+    wrong = value[-1] if isinstance(value, list) else value
+    assert str(info.value) == f"invalid header webhook-id: expected str or bytes, got {type(wrong).__name__}"
 
 
 def test_a_none_value_in_a_dict_is_an_invalid_header() -> None:
@@ -470,6 +472,14 @@ def test_none_headers_are_no_headers() -> None:
     with pytest.raises(MissingHeaderError) as info:
         verify_signature(BODY, None, SECRET, now=NOW)  # type: ignore[arg-type]
     assert info.value.header == "webhook-id"
+
+
+def test_an_iterable_of_pairs_is_read_as_pairs_even_with_a_get_method() -> None:
+    class PairList(list):  # type: ignore[type-arg]
+        def get(self, index: object, default: object = None) -> object:  # by position, as a sequence would
+            return self[index] if isinstance(index, int) and -len(self) <= index < len(self) else default
+
+    verify_signature(BODY, PairList(_pairs(signed())), SECRET, now=NOW)  # type: ignore[arg-type]
 
 
 def test_an_object_with_only_get() -> None:

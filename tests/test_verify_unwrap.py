@@ -91,6 +91,8 @@ MALFORMED: list[tuple[bytes, str]] = [
     (DEEP, "body is not valid JSON (nested too deeply)"),
     (b'{"a": 1} x', "body is not valid JSON (extra data at char 9)"),
     (b'{"a": 1}{}', "body is not valid JSON (extra data at char 8)"),
+    (b'{"a": 1}\x0c', "body is not valid JSON (extra data at char 8)"),  # whitespace, but not JSON's
+    ('{"a": 1} \u00a0'.encode(), "body is not valid JSON (extra data at char 9)"),
     (b'{"a": [1,]}', "body is not valid JSON (* at char [89])"),  # reason and place vary with the Python version
     (b'{"a" 1}', "body is not valid JSON (expecting ':' delimiter at char 5)"),
     (b"{'a': 1}", "body is not valid JSON (expecting property name enclosed in double quotes at char 1)"),
