@@ -495,10 +495,24 @@ def test_an_object_with_only_get() -> None:
         verify_signature(BODY, OnlyGet({}), SECRET, now=NOW)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("headers", ["webhook-id: x", b"webhook-id: x", 5, [("webhook-id",)], ["abc"], [5]])
-def test_headers_of_no_known_shape_are_a_type_error(headers: object) -> None:
-    with pytest.raises(TypeError, match="headers"):
+SHAPE_ERROR = "headers must be a mapping, an object with .items(), or an iterable of (name, value) pairs, not "
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ("webhook-id: x", SHAPE_ERROR + "str"),
+        (b"webhook-id: x", SHAPE_ERROR + "bytes"),
+        (5, SHAPE_ERROR + "int"),
+        ([("webhook-id",)], "headers: expected (name, value) pairs, got a tuple"),
+        (["abc"], "headers: expected (name, value) pairs, got a str"),
+        ([5], "headers: expected (name, value) pairs, got a int"),
+    ],
+)
+def test_headers_of_no_known_shape_are_a_type_error(headers: object, message: str) -> None:
+    with pytest.raises(TypeError) as info:
         verify_signature(BODY, headers, SECRET, now=NOW)  # type: ignore[arg-type]
+    assert str(info.value) == message
 
 
 @pytest.mark.parametrize(
