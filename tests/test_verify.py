@@ -349,7 +349,7 @@ def test_timestamps_must_be_1_to_20_ascii_digits(timestamp: str) -> None:
     with pytest.raises(InvalidHeaderError) as info:
         verify_signature(BODY, headers, SECRET, now=NOW)
     assert info.value.header == "webhook-timestamp"
-    assert "\n" not in str(info.value)
+    assert str(info.value) == "invalid header webhook-timestamp: expected Unix seconds as 1 to 20 ASCII digits"
 
 
 def test_a_20_digit_timestamp_and_leading_zeros_are_read_as_numbers() -> None:
@@ -463,6 +463,8 @@ def test_names_that_are_not_ascii_text_never_match() -> None:
     kelvin = "webhoo\u212a-id"  # KELVIN SIGN: "\u212a".lower() == "k"
     headers: dict[Any, Any] = {**signed(), kelvin: "wh_2", 7: "x", b"\xff": "y"}
     verify_signature(BODY, headers, SECRET, now=NOW)
+    for skipped in (kelvin, 7):  # skipped, and the names after it still read
+        verify_signature(BODY, [(skipped, "x"), *signed().items()], SECRET, now=NOW)
     del headers["webhook-id"]
     with pytest.raises(MissingHeaderError):
         verify_signature(BODY, headers, SECRET, now=NOW)
