@@ -94,6 +94,8 @@ def test_read_request_returns_the_exact_body_bytes_and_the_headers(template: str
 def test_read_request_keeps_repeated_headers_of_multi_value_events() -> None:
     request = read_request(_template("apiGatewayProxyEvent.json"))
     assert request.headers.get_all("header2") == ("value1", "value2")
+    assert request.headers.get_all("HEADER2") == ("value1", "value2")
+    assert request.headers.get_all("absent") == ()
     assert request.headers["Header2"] == "value1, value2"
     assert request.body == b"Hello from Lambda!"
     assert sorted(request.headers) == ["header1", "header2", "origin"]

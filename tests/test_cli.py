@@ -150,6 +150,7 @@ def test_parse_json_reads_standard_input(capsys: Any, monkeypatch: Any) -> None:
     code, out, _ = run(capsys, monkeypatch, "parse", "--json", "-", stdin=EXAMPLE.read_bytes())
     assert code == 0
     assert json.loads(out) == {"class": "ResponseCompletedWebhookEvent", "event": example_payload("response.completed")}
+    assert out == json.dumps(json.loads(out), indent=2) + "\n"  # pretty-printed, two spaces
 
 
 @pytest.mark.parametrize(
@@ -242,11 +243,38 @@ def test_curl_command_posts_the_exact_body_with_the_signed_headers(capsys: Any, 
     assert words[-2:] == ["--data-raw", body.decode()]
 
 
-@pytest.mark.parametrize("body", [b'{"a": "\xff"}', b'{"a": "\x00"}'])
-def test_curl_refuses_bodies_a_command_line_cannot_carry(capsys: Any, monkeypatch: Any, body: bytes) -> None:
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"a": "\xff"}', "body is not UTF-8 text, so it cannot be put in a curl command"),
+        (b'{"a": "\x00"}', "body holds a NUL character, so it cannot be put in a curl command"),
+    ],
+)
+def test_curl_refuses_bodies_a_command_line_cannot_carry(
+    capsys: Any, monkeypatch: Any, body: bytes, message: str
+) -> None:
     code, out, err = run(capsys, monkeypatch, "sign", "-", "--curl", "http://localhost/", stdin=body)
-    assert (code, out) == (1, "")
-    assert "cannot be put in a curl command" in err
+    assert (code, out, err) == (1, "", f"error: {message}\n")
+
+
+def test_a_header_value_may_hold_colons(capsys: Any, monkeypatch: Any) -> None:
+    _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--id", "msg:1:2")
+    assert "webhook-id: msg:1:2" in signed.splitlines()
+    code, out, err = run(capsys, monkeypatch, "verify", str(EXAMPLE), *header_args(signed))
+    assert (code, err) == (0, "")
+    assert out.startswith("ResponseCompletedWebhookEvent(")
+
+
+@pytest.mark.parametrize(
+    ("header", "shown"),
+    [("no colon here", "'no colon here'"), (": empty name", "': empty name'"), ("x" * 50, repr("x" * 40))],
+)
+def test_a_malformed_header_argument_is_shown_cut_to_40_characters(
+    capsys: Any, monkeypatch: Any, header: str, shown: str
+) -> None:
+    code, _, err = run(capsys, monkeypatch, "verify", str(EXAMPLE), "--header", header)
+    assert code == 2
+    assert err.splitlines()[-1].endswith(f"argument -H/--header: expected 'name: value', got {shown}")
 
 
 # --- verify -----------------------------------------------------------------------------------------------

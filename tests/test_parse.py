@@ -73,6 +73,25 @@ def test_unknown_type_raises_when_asked() -> None:
     assert isinstance(error, UnknownEventTypeError)
     assert error.event_type == "brand.new"
     assert error.path == "type"
+    assert str(error) == "type: unknown event type 'brand.new'"
+
+
+def test_a_deferred_parser_imports_its_module_on_first_use_then_replaces_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from openai_webhook_events import _parse
+
+    event_type = "agent.session.created"
+    monkeypatch.setitem(_parse._PARSERS, event_type, None)  # restored after the test
+    first = _parse._deferred_parser(event_type, EVENT_TYPES[event_type], ("_agent_models", "parse_created_data"))
+    payload = example_payload(event_type)
+    event = first(payload)
+    assert type(event) is EVENT_TYPES[event_type]
+    assert (event.type, to_dict(event)) == (event_type, payload)
+    replacement = _parse._PARSERS[event_type]
+    assert replacement is not None
+    assert replacement is not first
+    assert replacement(payload) == event
 
 
 @pytest.mark.parametrize(
