@@ -199,6 +199,7 @@ def test_sign_json_reads_standard_input_and_defaults_to_a_fresh_id_and_now(capsy
     code, out, _ = run(capsys, monkeypatch, "sign", "--json", "-", stdin=b'{"a": 1}')
     headers = json.loads(out)
     assert code == 0
+    assert out == json.dumps(headers, indent=2) + "\n"  # pretty-printed, two spaces
     assert sorted(headers) == ["webhook-id", "webhook-signature", "webhook-timestamp"]
     assert before <= int(headers["webhook-timestamp"]) <= int(time.time())
     assert headers["webhook-signature"] == standard_webhooks_signature(

@@ -76,6 +76,21 @@ def test_unknown_type_raises_when_asked() -> None:
     assert str(error) == "type: unknown event type 'brand.new'"
 
 
+@pytest.mark.parametrize(
+    ("event_type", "shown"),
+    [
+        ("t" * 58, "'" + "t" * 58 + "'"),  # a repr of 60 characters is shown whole
+        ("t" * 59, "'" + "t" * 56 + "..."),  # longer: cut to 57 characters and "..."
+        ("t" * 1000, "'" + "t" * 56 + "..."),
+    ],
+)
+def test_a_long_value_in_a_message_is_cut_to_60_characters(event_type: str, shown: str) -> None:
+    error = _invalid({"id": "evt_1", "created_at": 5, "type": event_type, "data": {}}, unknown="raise")
+    assert str(error) == f"type: unknown event type {shown}"
+    payload = example_payload("safety.alert.created") | {"object": event_type}
+    assert str(_invalid(payload)) == f"object: expected 'event', got {shown}"
+
+
 def test_a_deferred_parser_imports_its_module_on_first_use_then_replaces_itself(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -177,6 +192,8 @@ def test_literal_mismatch_names_the_expected_value() -> None:
     assert str(_invalid(payload)) == "data.type: expected 'webrtc', got 'sip'"
     payload = example_payload("safety.alert.created") | {"object": None}
     assert str(_invalid(payload)) == "object: expected 'event', got null"
+    payload = example_payload("safety.alert.created") | {"object": 5}
+    assert str(_invalid(payload)) == "object: expected 'event', got integer"
 
 
 OBJECT_REQUIRED = sorted(
@@ -312,6 +329,8 @@ def test_frozen_dict_is_an_immutable_hashable_mapping() -> None:
     frozen = FrozenDict({"a": 1, "b": (FrozenDict({"c": None}),)})
     assert (len(frozen), list(frozen), frozen["a"]) == (2, ["a", "b"], 1)
     assert hash(frozen) == hash(frozen) == hash(FrozenDict({"b": (FrozenDict({"c": None}),), "a": 1}))
+    # Hashes depend on the contents (a constant would make every set or dict of events a linear search).
+    assert len({hash(FrozenDict({"n": n})) for n in range(100)}) > 90
     assert frozen == {"a": 1, "b": (FrozenDict({"c": None}),)}
     assert repr(frozen) == "FrozenDict({'a': 1, 'b': (FrozenDict({'c': None}),)})"
     assert FrozenDict() == {}
