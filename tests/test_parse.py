@@ -190,6 +190,9 @@ def test_literal_mismatch_names_the_expected_value() -> None:
     payload = example_payload("live.transport.connected")
     payload["data"]["type"] = "sip"
     assert str(_invalid(payload)) == "data.type: expected 'webrtc', got 'sip'"
+    payload = example_payload("live.transport.incoming")
+    payload["data"]["type"] = "webrtc"
+    assert str(_invalid(payload)) == "data.type: expected 'sip', got 'webrtc'"
     payload = example_payload("safety.alert.created") | {"object": None}
     assert str(_invalid(payload)) == "object: expected 'event', got null"
     payload = example_payload("safety.alert.created") | {"object": 5}
