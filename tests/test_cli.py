@@ -112,9 +112,15 @@ def test_help_documents_every_command_and_option(capsys: Any, monkeypatch: Any, 
     monkeypatch.setenv("COLUMNS", "100")
     code, out, _ = run(capsys, monkeypatch, *filter(None, [command]), "--help")
     assert code == 0
-    text = "".join(out.split())  # argparse wraps lines to the terminal's width, also after a hyphen
+    text = _words(out)
     for expected in HELP_TEXTS[command]:
-        assert "".join(expected.split()) in text, expected
+        assert f" {_words(expected)} " in f" {text} ", expected  # whole words: nothing added around
+    assert ("--secret-env" in text) is (command in ("verify", "sign"))  # parse needs no secret
+
+
+def _words(text: str) -> str:
+    """*text* with its whitespace runs as single spaces, and none after a hyphen (argparse wraps there too)."""
+    return " ".join(text.split()).replace("- ", "-")
 
 
 @pytest.mark.parametrize(
@@ -327,6 +333,28 @@ def test_verify_tolerance_widens_the_timestamp_window(capsys: Any, monkeypatch: 
     _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--timestamp", old)
     code, _, _ = run(capsys, monkeypatch, "verify", str(EXAMPLE), "--tolerance", "7200", *header_args(signed))
     assert code == 0
+
+
+def test_verify_accepts_a_timestamp_300_seconds_old_by_default_and_no_older(capsys: Any, monkeypatch: Any) -> None:
+    now = int(time.time())
+    monkeypatch.setattr("openai_webhook_events._verify._time", lambda: now)
+    for age, expected in ((300, 0), (301, 1)):
+        _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--timestamp", str(now - age))
+        code, _, err = run(capsys, monkeypatch, "verify", str(EXAMPLE), *header_args(signed))
+        assert code == expected, err
+    assert err == "error: webhook-timestamp is too old\n"
+
+
+def test_files_are_read_as_raw_bytes(capsys: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    crlf = tmp_path / "crlf.json"
+    crlf.write_bytes(EXAMPLE.read_bytes().replace(b"\n", b"\r\n"))
+    _, out, _ = run(capsys, monkeypatch, "sign", str(crlf), "--id", "wh_1", "--timestamp", "1750000000")
+    expected = standard_webhooks_signature(SECRET_BYTES, "wh_1", 1750000000, crlf.read_bytes())
+    assert f"webhook-signature: {expected}" in out.splitlines()
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes(b'{"a": "\xe9"}')
+    code, _, err = run(capsys, monkeypatch, "parse", str(latin1))
+    assert (code, err) == (1, "error: body is not valid UTF-8 (at byte 7)\n")
 
 
 def test_verify_rejects_a_signed_but_invalid_payload_with_exit_1(capsys: Any, monkeypatch: Any) -> None:

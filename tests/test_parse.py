@@ -273,6 +273,30 @@ def test_deeply_nested_unknown_data_is_an_invalid_event_not_a_recursion_error() 
     assert "nested deeper than" in str(error)
 
 
+def _nested(levels: int, kind: str) -> Any:
+    """*levels* nested arrays or objects around the JSON scalars (which sit at depth *levels*)."""
+    data: Any = [1, 1.5, True, "s", None]
+    for _ in range(levels - 1):
+        data = [data] if kind == "array" else {"k": data}
+    return data
+
+
+@pytest.mark.parametrize("kind", ["array", "object"])
+def test_unknown_data_may_nest_200_levels_and_no_more(kind: str) -> None:
+    payload: dict[str, Any] = {"id": "e", "created_at": 1, "type": "brand.new", "data": _nested(200, kind)}
+    assert to_dict(parse_event(payload)) == payload
+    payload["data"] = _nested(201, kind)
+    assert str(_invalid(payload)).endswith(": nested deeper than 200 levels")
+
+
+def test_unknown_data_accepts_any_mapping_and_list_subclasses() -> None:
+    data = types.MappingProxyType({"a": _Headers([1, types.MappingProxyType({"b": None})])})
+    event = parse_event({"id": "e", "created_at": 1, "type": "brand.new", "data": data})
+    assert event.data == FrozenDict({"a": (1, FrozenDict({"b": None}))})
+    error = _invalid({"id": "e", "created_at": 1, "type": "brand.new", "data": {"x": [_BrokenMapping()]}})
+    assert (error.path, str(error)) == ("data.x[0]", "data.x[0]: unreadable mapping (RuntimeError)")
+
+
 def test_unknown_option_must_be_keep_or_raise() -> None:
     with pytest.raises(WebhookConfigurationError):
         parse_event(example_payload("batch.completed"), unknown="ignore")  # type: ignore[arg-type]
