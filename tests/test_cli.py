@@ -74,6 +74,8 @@ def test_help_describes_each_command_and_exits_0(capsys: Any, monkeypatch: Any, 
 
 HELP_TEXTS = {
     "": [
+        "usage: openai-webhook-events [-h] COMMAND ...",
+        "positional arguments: COMMAND parse",
         "Parse, verify and sign OpenAI webhook deliveries.",
         "Exit codes: 0 ok, 1 rejected or invalid input, 2 usage or configuration.",
         "parse print the typed event of a JSON payload",
@@ -262,6 +264,16 @@ def test_curl_refuses_bodies_a_command_line_cannot_carry(
 ) -> None:
     code, out, err = run(capsys, monkeypatch, "sign", "-", "--curl", "http://localhost/", stdin=body)
     assert (code, out, err) == (1, "", f"error: {message}\n")
+
+
+def test_a_missing_command_is_named_and_h_is_short_for_header(capsys: Any, monkeypatch: Any) -> None:
+    code, _, err = run(capsys, monkeypatch)
+    assert code == 2
+    assert err.splitlines()[-1].endswith("error: the following arguments are required: COMMAND")
+    _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE))
+    short = [arg.replace("--header", "-H") for arg in header_args(signed)]
+    code, _, err = run(capsys, monkeypatch, "verify", str(EXAMPLE), *short)
+    assert (code, err) == (0, "")
 
 
 def test_a_header_value_may_hold_colons(capsys: Any, monkeypatch: Any) -> None:
