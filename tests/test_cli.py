@@ -11,6 +11,7 @@ import shlex
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,15 @@ def test_a_missing_file_is_an_error_with_exit_1(capsys: Any, monkeypatch: Any, t
     code, _, err = run(capsys, monkeypatch, "verify", str(tmp_path / "absent.json"), "--header", "webhook-id: x")
     assert code == 1
     assert err == f"error: cannot read {tmp_path / 'absent.json'}: No such file or directory\n"
+
+
+def test_an_unreadable_standard_input_is_an_error_with_exit_1(capsys: Any, monkeypatch: Any) -> None:
+    def read() -> bytes:
+        raise OSError(5, "Input/output error")  # no filename: reading fails, not opening
+
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=types.SimpleNamespace(read=read)))
+    assert main(["parse", "-"]) == 1
+    assert capsys.readouterr().err == "error: cannot read -: Input/output error\n"
 
 
 @given(st.binary(max_size=200) | st.sampled_from([b"[]", b"null", b'{"type": 1}', b"1e999", b"[" * 5000]))
