@@ -328,8 +328,41 @@ def test_replace_and_asdict_work_as_for_any_dataclass() -> None:
 
 
 def test_to_dict_rejects_what_is_not_an_event() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError) as info:
         to_dict({"id": "x"})  # type: ignore[arg-type]
+    assert str(info.value) == "to_dict() expects an event of this package, not dict"
+
+
+def test_an_agent_session_without_connect_has_connect_none() -> None:
+    payload = example_payload("agent.session.created")
+    payload["data"].pop("connect", None)
+    event = parse_event(payload)
+    assert event.data.connect is None  # type: ignore[union-attr]
+    assert to_dict(event) == payload
+
+
+class _Int(int):
+    pass
+
+
+def _as_subclasses(value: Any) -> Any:
+    """*value* with every object a read-only mapping and every string, array and integer a subclass."""
+    if isinstance(value, dict):
+        return types.MappingProxyType({key: _as_subclasses(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return _Headers([_as_subclasses(item) for item in value])
+    if isinstance(value, str):
+        return _Text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _Int(value)
+    return value
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPE_NAMES)
+def test_every_field_accepts_any_mapping_and_subclasses_of_str_list_and_int(event_type: str) -> None:
+    payload = example_payload(event_type)
+    assert parse_event(_as_subclasses(payload)) == parse_event(payload)
+    assert to_dict(parse_event(_as_subclasses(payload))) == payload
 
 
 def test_nested_payload_classes_load_on_first_use() -> None:
