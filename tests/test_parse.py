@@ -149,11 +149,24 @@ def test_missing_data_is_rejected_at_data() -> None:
     assert (error.path, str(error)) == ("data", "data: required key missing")
 
 
-@pytest.mark.parametrize("payload", [[], "x", None, 1, 1.5, True, b"{}"])
-def test_non_object_payload_is_rejected_at_the_root(payload: Any) -> None:
+@pytest.mark.parametrize(
+    ("payload", "name"),
+    [
+        ([], "array"),
+        ("x", "string"),
+        (None, "null"),
+        (1, "integer"),
+        (1.5, "number"),
+        (True, "boolean"),
+        (b"{}", "bytes"),
+    ],
+)
+def test_non_object_payload_is_rejected_at_the_root(payload: Any, name: str) -> None:
     error = _invalid(payload)
     assert error.path == ""
-    assert str(error).startswith("expected object, got ")
+    assert str(error) == f"expected object, got {name}"
+    data_error = _invalid(example_payload("response.completed") | {"data": payload})
+    assert str(data_error) == f"data: expected object, got {name}"
 
 
 @pytest.mark.parametrize(("value", "path"), [(None, "type"), (5, "type"), ([], "type")])
