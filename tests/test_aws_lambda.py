@@ -20,6 +20,7 @@ from openai_webhook_events import (
     InvalidPayloadError,
     ResponseCompletedWebhookEvent,
     Router,
+    SignatureMismatchError,
     TimestampOutOfRangeError,
     UnknownEventTypeError,
     UnknownWebhookEvent,
@@ -128,7 +129,12 @@ def test_signature_headers_repeated_or_comma_joined_become_one_space_separated_v
     assert headers["Webhook-Signature"] == "v1,AAA= v1,BBB="
 
 
-@pytest.mark.parametrize("values", [["v1,AAA=,BBB="], ["AAA=,v1,BBB="], ["garbage"]])
+def test_a_comma_joined_signature_header_repeated_is_split_into_every_entry() -> None:
+    headers = Headers([("webhook-signature", "v1,AAA=,v1,BBB="), ("webhook-signature", "v1,CCC=")])
+    assert headers["webhook-signature"] == "v1,AAA= v1,BBB= v1,CCC="
+
+
+@pytest.mark.parametrize("values", [["v1,AAA=,BBB="], ["AAA=,v1,BBB="], ["garbage"], ["v1,AAA=,v1"], ["AAA= BBB="]])
 def test_signature_headers_that_do_not_pair_up_are_left_for_the_verifier(values: list[str]) -> None:
     assert Headers([("webhook-signature", value) for value in values])["webhook-signature"] == " ".join(values)
 
@@ -434,3 +440,15 @@ def test_webhook_unwrap_lambda_passes_now_and_unknown_through() -> None:
         Webhook(SECRET).unwrap_lambda(old)  # the clock, not `now`
     with pytest.raises(UnknownEventTypeError):
         Webhook(SECRET).unwrap_lambda(old, now=1_000_000, unknown="raise")
+
+
+@pytest.mark.parametrize(
+    ("template", "shape"),
+    [("albEvent.json", "headers"), ("albMultiValueHeadersEvent.json", "multiValueHeaders")],
+)
+def test_response_for_error_answers_in_the_requests_shape(template: str, shape: str) -> None:
+    result = aws_lambda.response_for_error(_template(template), SignatureMismatchError())
+    assert (result["statusCode"], result["statusDescription"]) == (401, "401 Unauthorized")
+    assert shape in result
+    result = aws_lambda.response_for_error(_template(template), InvalidPayloadError("bad"))
+    assert (result["statusCode"], result["statusDescription"]) == (400, "400 Bad Request")

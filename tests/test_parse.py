@@ -228,6 +228,44 @@ def test_a_required_object_that_is_absent_is_rejected_at_object(event_type: str)
     assert "safety.alert.created" in OBJECT_REQUIRED
 
 
+_ABSENT = object()
+
+
+@pytest.mark.parametrize("event_type", ["safety.alert.created", "batch.failed"])  # object required / optional
+def test_the_envelope_parser_checks_every_envelope_field(event_type: str) -> None:
+    from openai_webhook_events import _parse
+
+    # Built here rather than at import, so that mutation testing sees which tests exercise it.
+    parse = _parse._event_parser(EVENT_TYPES[event_type], event_type, _parse._resource_data)
+    good = example_payload(event_type)
+    assert parse(good) == parse_event(good)
+
+    def error(**changes: Any) -> tuple[str, str]:
+        payload = {**good, **changes}
+        for key in [key for key, value in changes.items() if value is _ABSENT]:
+            del payload[key]
+        with pytest.raises(InvalidEventError) as info:
+            parse(payload)
+        return info.value.path, str(info.value)
+
+    for key in ("id", "created_at", "data"):
+        assert error(**{key: _ABSENT}) == (key, f"{key}: required key missing")
+    assert error(id=5) == ("id", "id: expected string, got integer")
+    assert error(created_at="5") == ("created_at", "created_at: expected integer, got string")
+    assert error(created_at=True) == ("created_at", "created_at: expected integer, got boolean")
+    assert error(object="evt") == ("object", "object: expected 'event', got 'evt'")
+    assert error(object=5) == ("object", "object: expected 'event', got integer")
+    if event_type in OBJECT_REQUIRED:
+        assert error(object=None) == ("object", "object: expected 'event', got null")
+        assert error(object=_ABSENT) == ("object", "object: required key missing")
+    else:
+        assert parse({**good, "object": None}).object is None
+        assert parse({k: v for k, v in good.items() if k != "object"}).object is None
+    event = parse({**good, "id": _Text("evt_x"), "created_at": _Int(7), "object": _Text("event")})
+    assert (event.id, event.created_at, event.object, event.type) == ("evt_x", 7, "event", event_type)
+    assert type(event.object) is str
+
+
 def test_optional_object_may_be_absent_or_null() -> None:
     payload = example_payload("batch.failed")
     assert parse_event(payload | {"object": None}).object is None
