@@ -134,7 +134,9 @@ def test_a_comma_joined_signature_header_repeated_is_split_into_every_entry() ->
     assert headers["webhook-signature"] == "v1,AAA= v1,BBB= v1,CCC="
 
 
-@pytest.mark.parametrize("values", [["v1,AAA=,BBB="], ["AAA=,v1,BBB="], ["garbage"], ["v1,AAA=,v1"], ["AAA= BBB="]])
+@pytest.mark.parametrize(
+    "values", [["v1,AAA=,BBB="], ["AAA=,v1,BBB="], ["garbage"], ["v1,AAA=,v1"], ["AAA= BBB="], ["AAA=", "v1,BBB="]]
+)
 def test_signature_headers_that_do_not_pair_up_are_left_for_the_verifier(values: list[str]) -> None:
     assert Headers([("webhook-signature", value) for value in values])["webhook-signature"] == " ".join(values)
 
@@ -389,14 +391,15 @@ def test_lambda_handler_answers_200_exactly_when_a_signed_payload_parses(
     router = Router()
     router.fallback(seen.append)
     handler = aws_lambda.lambda_handler(Webhook(SECRET), router)
-    result = handler(delivery(template, payload, base64_body=base64_body, decoy=decoy), None)
+    event = delivery(template, payload, base64_body=base64_body, decoy=decoy)
+    result = handler(event, None)
     try:
         expected = parse_event(payload)
     except InvalidPayloadError:
-        assert result["statusCode"] == 400
+        assert result == aws_lambda.response(event, 400)  # in the request's shape (ALB: its own fields)
         assert seen == []
     else:
-        assert result["statusCode"] == 200
+        assert result == aws_lambda.response(event, 200)
         assert seen == [expected]
 
 
@@ -452,3 +455,22 @@ def test_response_for_error_answers_in_the_requests_shape(template: str, shape: 
     assert shape in result
     result = aws_lambda.response_for_error(_template(template), InvalidPayloadError("bad"))
     assert (result["statusCode"], result["statusDescription"]) == (400, "400 Bad Request")
+
+
+def test_lambda_handler_logs_a_rejection_with_its_reason(caplog: pytest.LogCaptureFixture) -> None:
+    handler = aws_lambda.lambda_handler(Webhook(SECRET), Router())
+    event = delivery("albEvent.json", example_payload("batch.failed"))
+    event["body"] += " "
+    assert handler(event, None) == aws_lambda.response(event, 401)
+    [record] = [r for r in caplog.records if r.name == "openai_webhook_events"]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == "rejected webhook delivery: no matching signature"
+
+
+def test_response_defaults_to_200_ok() -> None:
+    result = aws_lambda.response(_template("albEvent.json"))
+    assert (result["statusCode"], result["statusDescription"], json.loads(result["body"])) == (
+        200,
+        "200 OK",
+        {"message": "ok"},
+    )
