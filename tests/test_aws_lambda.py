@@ -230,6 +230,14 @@ def test_read_request_rejects_bad_events_with_a_one_line_invalid_payload_error(
     assert str(caught.value) == reason
 
 
+def test_a_version_2_event_reads_headers_even_with_a_multi_value_headers_field() -> None:
+    event = {**_template("apiGatewayProxyV2Event.json"), "multiValueHeaders": {"x-other": ["1"]}}
+    request = read_request(event)
+    assert (request.integration, request.multi_value_headers) == ("api-gateway-v2", False)
+    assert request.headers == read_request(_template("apiGatewayProxyV2Event.json")).headers
+    assert "x-other" not in request.headers
+
+
 def test_an_event_without_is_base64_encoded_has_a_text_body() -> None:
     event = {**_without(_template("albEvent.json"), "isBase64Encoded"), "body": '{"a": 1}'}
     assert read_request(event).body == b'{"a": 1}'

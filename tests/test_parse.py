@@ -147,6 +147,7 @@ def test_missing_data_is_rejected_at_data() -> None:
     del payload["data"]
     error = _invalid(payload)
     assert (error.path, str(error)) == ("data", "data: required key missing")
+    assert error.reason == "required key missing"
 
 
 @pytest.mark.parametrize(
