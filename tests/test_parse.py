@@ -350,8 +350,9 @@ def test_unknown_data_accepts_any_mapping_and_list_subclasses() -> None:
 
 
 def test_unknown_option_must_be_keep_or_raise() -> None:
-    with pytest.raises(WebhookConfigurationError):
+    with pytest.raises(WebhookConfigurationError) as info:
         parse_event(example_payload("batch.completed"), unknown="ignore")  # type: ignore[arg-type]
+    assert str(info.value) == "unknown must be 'keep' or 'raise', not 'ignore'"
 
 
 def test_events_are_frozen_all_the_way_down() -> None:
