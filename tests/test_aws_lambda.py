@@ -34,9 +34,9 @@ from tests.strategies import (
     LAMBDA_EVENTS_DIR,
     LAMBDA_TEMPLATES,
     example_payload,
+    hmac_signature,
     lambda_deliveries,
     lambda_event,
-    standard_webhooks_signature,
 )
 
 ROOT = Path(__file__).parent.parent
@@ -57,7 +57,7 @@ def signed_headers(body: bytes, *, webhook_id: str = "wh_123", timestamp: int | 
     return [
         ("Webhook-Id", webhook_id),
         ("Webhook-Timestamp", str(timestamp)),
-        ("Webhook-Signature", standard_webhooks_signature(SECRET_BYTES, webhook_id, timestamp, body)),
+        ("Webhook-Signature", hmac_signature(SECRET_BYTES, webhook_id, timestamp, body)),
     ]
 
 

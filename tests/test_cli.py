@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from openai_webhook_events import InvalidEventError, parse_event
 from openai_webhook_events._cli import main
-from tests.strategies import EXAMPLES_DIR, example_payload, standard_webhooks_signature
+from tests.strategies import EXAMPLES_DIR, example_payload, hmac_signature
 
 ROOT = Path(__file__).parent.parent
 SECRET_BYTES = b"cli test secret of 32 bytes....."
@@ -208,7 +208,7 @@ def test_parse_never_raises_for_any_input(stdin: bytes) -> None:
 def test_sign_prints_the_three_headers_with_an_independently_checked_signature(capsys: Any, monkeypatch: Any) -> None:
     code, out, err = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--id", "wh_1", "--timestamp", "1700000000")
     assert (code, err) == (0, "")
-    signature = standard_webhooks_signature(SECRET_BYTES, "wh_1", 1700000000, EXAMPLE.read_bytes())
+    signature = hmac_signature(SECRET_BYTES, "wh_1", 1700000000, EXAMPLE.read_bytes())
     assert out.splitlines() == ["webhook-id: wh_1", "webhook-timestamp: 1700000000", f"webhook-signature: {signature}"]
 
 
@@ -220,7 +220,7 @@ def test_sign_json_reads_standard_input_and_defaults_to_a_fresh_id_and_now(capsy
     assert out == json.dumps(headers, indent=2) + "\n"  # pretty-printed, two spaces
     assert sorted(headers) == ["webhook-id", "webhook-signature", "webhook-timestamp"]
     assert before <= int(headers["webhook-timestamp"]) <= int(time.time())
-    assert headers["webhook-signature"] == standard_webhooks_signature(
+    assert headers["webhook-signature"] == hmac_signature(
         SECRET_BYTES, headers["webhook-id"], int(headers["webhook-timestamp"]), b'{"a": 1}'
     )
     assert SECRET not in out
@@ -232,7 +232,7 @@ def test_sign_reads_the_secret_from_the_variable_named_by_secret_env(capsys: Any
     argv = ["sign", "-", "--secret-env", "OTHER_SECRET", "--id", "i", "--timestamp", "1"]
     code, out, _ = run(capsys, monkeypatch, *argv, stdin=b"{}")
     assert code == 0
-    assert out.splitlines()[2] == "webhook-signature: " + standard_webhooks_signature(other, "i", 1, b"{}")
+    assert out.splitlines()[2] == "webhook-signature: " + hmac_signature(other, "i", 1, b"{}")
 
 
 @pytest.mark.parametrize("command", ["sign", "verify"])
@@ -252,7 +252,7 @@ def test_curl_command_posts_the_exact_body_with_the_signed_headers(capsys: Any, 
     words = shlex.split(out)
     assert words[:6] == ["curl", "--silent", "--show-error", "--request", "POST", "http://127.0.0.1:8000/hook?a=1&b=2"]
     headers = [words[i + 1] for i, word in enumerate(words) if word == "--header"]
-    signature = standard_webhooks_signature(SECRET_BYTES, "wh_9", 1700000000, body)
+    signature = hmac_signature(SECRET_BYTES, "wh_9", 1700000000, body)
     assert headers == [
         "content-type: application/json",
         "webhook-id: wh_9",
@@ -371,7 +371,7 @@ def test_files_are_read_as_raw_bytes(capsys: Any, monkeypatch: Any, tmp_path: Pa
     crlf = tmp_path / "crlf.json"
     crlf.write_bytes(EXAMPLE.read_bytes().replace(b"\n", b"\r\n"))
     _, out, _ = run(capsys, monkeypatch, "sign", str(crlf), "--id", "wh_1", "--timestamp", "1750000000")
-    expected = standard_webhooks_signature(SECRET_BYTES, "wh_1", 1750000000, crlf.read_bytes())
+    expected = hmac_signature(SECRET_BYTES, "wh_1", 1750000000, crlf.read_bytes())
     assert f"webhook-signature: {expected}" in out.splitlines()
     latin1 = tmp_path / "latin1.json"
     latin1.write_bytes(b'{"a": "\xe9"}')

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.strategies import example_payload, standard_webhooks_signature
+from tests.strategies import example_payload, hmac_signature
 
 ROOT = Path(__file__).parent.parent
 SECRET_BYTES = b"wsgi test secret of 32 bytes...."
@@ -67,7 +67,7 @@ def signed(body: bytes, webhook_id: str = "wh_http_1", timestamp: int | None = N
         "Content-Type": "application/json",
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": standard_webhooks_signature(SECRET_BYTES, webhook_id, timestamp, body),
+        "webhook-signature": hmac_signature(SECRET_BYTES, webhook_id, timestamp, body),
     }
 
 
