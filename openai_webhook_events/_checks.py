@@ -40,8 +40,39 @@ def json_type_name(value: object) -> str:
     return type(value).__name__
 
 
-def join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+def join(path: str, key: str | int) -> str:
+    """The path of *key* (an object's key or an array's index) inside *path*.
+
+    The syntax is :class:`InvalidEventError`'s: ``.key`` for an ASCII
+    identifier, ``[3]`` for an index, ``["a.b"]`` (a JSON string) for any
+    other key.
+    """
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if key.isascii() and key.isidentifier():
+        return f"{path}.{key}" if path else key
+    return f"{path}[{json_string(key)}]"
+
+
+_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def json_string(text: str) -> str:
+    """*text* as a JSON string literal that is one printable line: ``json.loads`` gives *text* back."""
+    return '"' + "".join(_json_char(char) for char in text) + '"'
+
+
+def _json_char(char: str) -> str:
+    escape = _SHORT_ESCAPES.get(char)
+    if escape is not None:
+        return escape
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code > 0xFFFF:  # a surrogate pair, as JSON spells characters beyond the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def wrong_type(path: str, expected: str, value: object) -> NoReturn:

@@ -274,15 +274,20 @@ JSONValue: TypeAlias = Union[str, int, float, bool, "tuple[JSONValue, ...]", "Fr
 
 
 class FrozenDict(Mapping[str, JSONValue]):
-    """An immutable, hashable mapping: a JSON object kept read-only."""
+    """An immutable, hashable mapping: a JSON object kept read-only.
+
+    ``pickle``, ``copy.copy`` and ``copy.deepcopy`` give an equal
+    ``FrozenDict``; so ``dataclasses.asdict`` of an event keeps its
+    ``FrozenDict`` values as such (deep copies, equal to the originals).
+    :func:`to_dict` gives plain dicts and lists.
+    """
 
     __slots__ = ("_hash", "_items")
     _items: dict[str, JSONValue]
-    _hash: int | None
+    _hash: int  # unset until the first hash()
 
     def __init__(self, items: Mapping[str, JSONValue] | None = None) -> None:
         object.__setattr__(self, "_items", dict(items or ()))
-        object.__setattr__(self, "_hash", None)
 
     def __getitem__(self, key: str) -> JSONValue:
         return self._items[key]
@@ -294,9 +299,15 @@ class FrozenDict(Mapping[str, JSONValue]):
         return len(self._items)
 
     def __hash__(self) -> int:
-        if self._hash is None:
-            object.__setattr__(self, "_hash", hash(frozenset(self._items.items())))
-        return self._hash  # type: ignore[return-value]  # set just above
+        try:
+            return self._hash
+        except AttributeError:
+            value = hash(frozenset(self._items.items()))
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, JSONValue]]]:
+        return (FrozenDict, (self._items,))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")

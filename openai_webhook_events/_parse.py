@@ -197,6 +197,26 @@ _PARSERS: dict[str, Callable[[dict[Any, Any]], Any]] = {
 }
 
 _MAX_DEPTH = 200
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
+_EMPTY = FrozenDict()
+# The slot of a FrozenDict's dict: freezing fills it with a dict of its own (no second copy), to_dict reads it.
+_frozen_items: Any = vars(FrozenDict)["_items"]  # the slot's descriptor
+_set_frozen_items: Callable[[FrozenDict, dict[str, JSONValue]], None] = _frozen_items.__set__
+_get_frozen_items: Callable[[FrozenDict], dict[str, JSONValue]] = _frozen_items.__get__
+
+
+class _Unfreezable(Exception):
+    """Raised inside :func:`_freeze`: the reason, and the keys from the bad value up, innermost first.
+
+    Each container adds its key while the exception passes, so no path is
+    built unless a value is rejected.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.keys: list[str | int] = []
 
 
 def _is_mapping(value: object) -> bool:
@@ -207,25 +227,94 @@ def _is_list(value: object) -> bool:
     return isinstance(value, list)
 
 
-def _freeze(value: Any, path: str, depth: int = 0) -> JSONValue:
-    """*value*, a JSON value, made immutable: objects to :class:`FrozenDict`, arrays to tuples."""
+def _freeze_data(value: Any) -> JSONValue:
+    """*value*, the ``data`` of an unknown event, made immutable (see :func:`_freeze`)."""
+    try:
+        return _freeze(value, 0)
+    except _Unfreezable as exc:
+        path = "data"
+        for key in reversed(exc.keys):
+            path = check.join(path, key)
+        raise InvalidEventError(path, exc.reason) from None
+
+
+def _freeze(value: Any, depth: int) -> JSONValue:
+    """*value*, a JSON value at nesting level *depth*, made immutable: objects to :class:`FrozenDict`, arrays to tuples.
+
+    Any mapping with ``str`` keys is an object, any ``list`` an array;
+    subclasses of ``str``, ``int`` and ``float`` are kept as they are.
+    Costs O(size of *value*).
+    """
     kind = value.__class__
-    if kind is str or kind is int or kind is float or kind is bool or value is None:
+    if kind in _SCALARS:
         return value  # type: ignore[no-any-return]
-    if depth >= _MAX_DEPTH:
-        raise InvalidEventError(path, f"nested deeper than {_MAX_DEPTH} levels")
-    if kind is dict or _is_mapping(value):
-        items: dict[str, JSONValue] = {}
-        for key, item in check.as_object(value, path).items():
-            if not isinstance(key, str):
-                raise InvalidEventError(path, f"expected string keys, got {check.json_type_name(key)}")
-            items[key] = _freeze(item, f"{path}.{key}", depth + 1)
-        return FrozenDict(items)
-    if kind is list or _is_list(value):
-        return tuple([_freeze(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)])
+    if kind is dict:
+        return _freeze_object(value, depth)
+    if kind is list:
+        return _freeze_array(value, depth)
+    if _is_mapping(value):
+        try:
+            items = check.as_object(value, "")
+        except InvalidEventError as exc:
+            raise _Unfreezable(exc.reason) from None
+        return _freeze_object(items, depth)
+    if _is_list(value):
+        return _freeze_array(value, depth)
     if isinstance(value, (str, int, float)):
         return value  # subclasses of the JSON scalars
-    raise InvalidEventError(path, f"expected a JSON value, got {check.json_type_name(value)}")
+    raise _Unfreezable(f"expected a JSON value, got {check.json_type_name(value)}")
+
+
+def _freeze_object(items: dict[Any, Any], depth: int) -> FrozenDict:
+    if depth >= _MAX_DEPTH:
+        raise _Unfreezable(f"nested deeper than {_MAX_DEPTH} levels")
+    if not items:
+        return _EMPTY
+    depth += 1
+    frozen: dict[str, JSONValue] = {}
+    key = ""
+    try:
+        for key, item in items.items():
+            if key.__class__ is not str and not isinstance(key, str):
+                break
+            kind = item.__class__
+            if kind in _SCALARS:
+                frozen[key] = item
+            elif kind is dict:
+                frozen[key] = _freeze_object(item, depth)
+            else:
+                frozen[key] = _freeze(item, depth)
+        else:
+            result = _new(FrozenDict)
+            _set_frozen_items(result, frozen)
+            return result
+    except _Unfreezable as exc:
+        exc.keys.append(key)
+        raise
+    raise _Unfreezable(f"expected string keys, got {check.json_type_name(key)}")
+
+
+def _freeze_array(items: list[Any], depth: int) -> tuple[JSONValue, ...]:
+    if depth >= _MAX_DEPTH:
+        raise _Unfreezable(f"nested deeper than {_MAX_DEPTH} levels")
+    if _SCALARS.issuperset(map(type, items)):
+        return tuple(items)  # a list of scalars, in C: about 4x faster than the loop below
+    depth += 1
+    frozen: list[JSONValue] = []
+    append = frozen.append
+    try:
+        for item in items:
+            kind = item.__class__
+            if kind in _SCALARS:
+                append(item)
+            elif kind is dict:
+                append(_freeze_object(item, depth))
+            else:
+                append(_freeze(item, depth))
+    except _Unfreezable as exc:
+        exc.keys.append(len(frozen))  # the index of the item that failed
+        raise
+    return tuple(frozen)
 
 
 def _unknown_event(payload: dict[Any, Any], event_type: str) -> UnknownWebhookEvent:
@@ -238,7 +327,7 @@ def _unknown_event(payload: dict[Any, Any], event_type: str) -> UnknownWebhookEv
         id=check.as_str(id_, "id"),
         created_at=check.as_int(created_at, "created_at"),
         type=event_type,
-        data=_freeze(payload.get("data"), "data"),
+        data=_freeze_data(payload.get("data")),
         object=check.as_optional_str(payload.get("object"), "object"),
     )
 
@@ -302,9 +391,14 @@ def _to_json(value: Any) -> Any:
     """*value* from inside a model as JSON-ready builtins (``None`` kept: inside data it is a JSON null)."""
     kind = value.__class__
     if kind is tuple:
+        if _SCALARS.issuperset(map(type, value)):
+            return list(value)  # in C, like _freeze_array's fast path
         return [_to_json(item) for item in value]
     if kind is FrozenDict:
-        return {key: _to_json(item) for key, item in value.items()}
+        items: dict[str, Any] = _get_frozen_items(value)
+        if _SCALARS.issuperset(map(type, items.values())):
+            return items.copy()
+        return {key: _to_json(item) for key, item in items.items()}
     if hasattr(kind, "__dataclass_fields__"):
         return _model_to_dict(value)
     return value
