@@ -44,14 +44,20 @@ def join(path: str, key: str | int) -> str:
     """The path of *key* (an object's key or an array's index) inside *path*.
 
     The syntax is :class:`InvalidEventError`'s: ``.key`` for an ASCII
-    identifier, ``[3]`` for an index, ``["a.b"]`` (a JSON string) for any
-    other key.
+    identifier (no dot at the start of a path), ``[3]`` for an index,
+    ``["a.b"]`` (a JSON string) for any other key.
     """
+    step = path_step(key)
+    return step[1:] if not path and step[0] == "." else path + step
+
+
+def path_step(key: str | int) -> str:
+    """The step to *key* from its container: ``.key``, ``[3]`` or ``["a.b"]``."""
     if isinstance(key, int):
-        return f"{path}[{key}]"
+        return f"[{key}]"
     if key.isascii() and key.isidentifier():
-        return f"{path}.{key}" if path else key
-    return f"{path}[{json_string(key)}]"
+        return f".{key}"
+    return f"[{json_string(key)}]"
 
 
 _SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}

@@ -232,9 +232,7 @@ def _freeze_data(value: Any) -> JSONValue:
     try:
         return _freeze(value, 0)
     except _Unfreezable as exc:
-        path = "data"
-        for key in reversed(exc.keys):
-            path = check.join(path, key)
+        path = "data" + "".join(map(check.path_step, reversed(exc.keys)))
         raise InvalidEventError(path, exc.reason) from None
 
 

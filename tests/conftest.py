@@ -1,11 +1,15 @@
 """Hypothesis profiles: ``ci`` (deterministic, the default under CI=true), ``dev``, ``long``
 and ``mutation`` (deterministic and short: mutmut runs the tests once per mutant).
 
-Select one with ``HYPOTHESIS_PROFILE=long pytest``.
+Select one with ``HYPOTHESIS_PROFILE=long pytest``.  Also the one shared fixture: a process pool.
 """
 
+import multiprocessing
 import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -20,3 +24,10 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile("long", max_examples=5_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("mutation", derandomize=True, max_examples=25, deadline=None, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def process_pool() -> Iterator[ProcessPoolExecutor]:
+    """One worker process, started fresh (spawn): it shares nothing with the tests but pickles."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as executor:
+        yield executor

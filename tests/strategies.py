@@ -227,6 +227,39 @@ def near_valid_payloads(draw: Any) -> Any:
     return base
 
 
+# Text no log line may carry raw: line breaks and separators, control and format characters,
+# lone surrogates, quotes and the path syntax's own characters; sometimes very long.
+_hostile_characters = st.sampled_from(
+    list("\n\r\x0b\x0c\x1c\x85\u2028\u2029\x00\x1b\x7f\u202e\ud800.[]\"'\\ ")
+) | st.characters(exclude_categories=())
+_hostile_short_text = st.text(_hostile_characters, max_size=12)
+hostile_text = _hostile_short_text | st.builds(
+    lambda head, count, tail: head + "k" * count + tail, _hostile_short_text, st.integers(0, 5_000), _hostile_short_text
+)
+
+
+@st.composite
+def rejected_values_in_place(draw: Any) -> tuple[Any, list[str | int]]:
+    """``(data, steps)``: JSON data with arbitrary keys holding one value ``parse_event`` rejects.
+
+    The rejected value (a ``set``, or an object with a non-string key) sits
+    where the keys and indexes of *steps* lead; everything before it on the
+    way is valid JSON.
+    """
+    steps = draw(st.lists(hostile_text | st.integers(0, 3), max_size=6))
+    value: Any = draw(st.sampled_from([{1, 2}, {1: "x"}]))
+    for step in reversed(steps):
+        if isinstance(step, int):
+            before = draw(st.lists(_json_scalars, min_size=step, max_size=step))
+            value = [*before, value, *draw(st.lists(json_values(5), max_size=2))]
+        else:
+            others = draw(
+                st.dictionaries(hostile_text.filter(lambda key, step=step: key != step), _json_scalars, max_size=2)
+            )
+            value = {**others, step: value}
+    return value, steps
+
+
 # --- Signing and headers ----------------------------------------------------------------------
 
 WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
