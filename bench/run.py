@@ -182,6 +182,83 @@ def verify_groups(deliveries: Deliveries, notes: list[str]) -> list[Group]:
 
 
 # --------------------------------------------------------------------------
+# Worst shapes: bodies just under the 1 MiB bound, against json.loads.
+# --------------------------------------------------------------------------
+
+SHAPE_BYTES = 1_000_000  # under max_body_bytes (1 MiB)
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+def _unknown(data: Any) -> dict[str, Any]:
+    return {"id": "evt_shape", "created_at": 1_750_000_000, "type": "brand.new", "object": "event", "data": data}
+
+
+def _sip_call(count: int) -> dict[str, Any]:
+    payload = json.loads((ROOT / "examples" / "events" / "realtime.call.incoming.json").read_text())
+    payload["data"]["sip_headers"] = [{"name": "X-H", "value": "v"}] * count
+    return payload
+
+
+# name -> (payload of n elements, target factor over json.loads): the shapes that cost the most per byte.
+# Freezing builds one Python object per JSON container (a FrozenDict or a tuple), some 4x what json.loads
+# spends on it: bodies made of tiny containers get the wider bound (measured 3.8x to 5.5x, the others 1.3x to 2.1x).
+SHAPES: dict[str, tuple[Any, float]] = {
+    "one long key, many elements": (lambda n: _unknown({"k" * 200_000: [0] * n}), 3),
+    "many keys": (lambda n: _unknown({f"k{i}": 0 for i in range(n)}), 3),
+    "long array": (lambda n: _unknown([0] * n), 3),
+    "known event, many sip_headers": (_sip_call, 3),
+    "many small objects": (lambda n: _unknown([{"a": 0}] * n), 7),
+    "many empty objects": (lambda n: _unknown([{}] * n), 7),
+    "200-deep nesting, small objects at the bottom": (lambda n: _unknown(_nested(197, [{"a": [0]}] * n)), 7),
+}
+
+
+def _body(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def shape_body(make: Any) -> bytes:
+    """The body of the most elements *make* can hold under ``SHAPE_BYTES``."""
+    low, high = 1, 2
+    while len(_body(make(high))) < SHAPE_BYTES:
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if len(_body(make(middle))) < SHAPE_BYTES else (low, middle)
+    return _body(make(low))
+
+
+def shape_groups() -> dict[str, Group]:
+    """Per shape: ``parse_event(json.loads(body))`` and ``unwrap`` against ``json.loads(body)`` alone."""
+    from openai_webhook_events import Webhook
+
+    webhook = Webhook(peers.SECRET)
+    groups: dict[str, Group] = {}
+    for name, (make, _) in SHAPES.items():
+        body = shape_body(make)
+        parse_event(json.loads(body))  # accepted, and its payload module imported
+        deliveries = Deliveries([json.loads(body)])
+        env = {"items": deliveries.items, "d": deliveries, "loads": json.loads, "parse": parse_event}
+        group = Group(f"worst shape: {name} ({len(body) / 1024:,.0f} KiB body)", "ms")
+        group.contenders += [
+            Contender(f"{PACKAGE} parse_event(json.loads(body))", "for b, h in items: parse(loads(b))", env),
+            Contender(
+                f"{PACKAGE} unwrap(body, headers)",
+                "for b, h in items: f(b, h, now=d.now)",
+                {**env, "f": webhook.unwrap},
+            ),
+            Contender("json.loads(body)", "for b, h in items: loads(b)", env),
+        ]
+        groups[f"shape:{name}"] = group
+    return groups
+
+
+# --------------------------------------------------------------------------
 # Timing.
 # --------------------------------------------------------------------------
 
@@ -265,6 +342,17 @@ TARGETS = [
     Target("cold start / stdlib floor", "cold", P, "stdlib floor", 1.5, True),
     Target("SDK cold start / cold start", "cold", "openai SDK", P, 20, False),
     Target("peak RSS over empty interpreter", "rss", P, "stdlib floor", 0.0, True, offset=1.0),
+    *(
+        Target(
+            f"parse_event(json.loads) / json.loads, {name}",
+            f"shape:{name}",
+            f"{P} parse_event(json.loads(body))",
+            "json.loads(body)",
+            limit,
+            True,
+        )
+        for name, (_, limit) in SHAPES.items()
+    ),
 ]
 
 
@@ -383,6 +471,9 @@ def render_markdown(
         "- Hot paths run in rotating round-robin order, one `timeit` batch per contender per repetition, "
         "timed with `time.process_time` (CPU time of this process, so other load on the machine does not "
         "count); medians over repetitions.",
+        "- **worst shapes**: bodies just under 1,000,000 bytes (`max_body_bytes` is 1 MiB) of the shapes that "
+        "cost the most per byte (`SHAPES` in `bench/run.py`); CPU time of `parse_event(json.loads(body))` and "
+        "of `unwrap(body, headers)` (signature included) per body, against `json.loads(body)` alone.",
         "- **cold start**: `python -I -c ...` per sample, handling one signed `response.completed`: the "
         "child's CPU time (user + system; other load on the machine does not inflate it, wall times are in "
         "the notes) minus the median of an empty interpreter doing the same prologue; bytecode compiled "
@@ -439,8 +530,11 @@ def main(argv: list[str] | None = None) -> int:
     payloads = [json.loads(path.read_bytes()) for path in EVENTS]
     deliveries = Deliveries(payloads)
     hot = [parse_group(payloads, notes), *verify_groups(deliveries, notes)]
+    shapes = shape_groups()
     started = time.perf_counter()
-    run_hot(hot, deliveries, reps, batch)
+    run_hot([*hot, *shapes.values()], deliveries, reps, batch)
+    for group in shapes.values():  # ns per body -> ms
+        group.values = {name: value / 1e6 for name, value in group.values.items()}
     print(f"hot paths: {reps} interleaved repetitions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
 
     names = [PACKAGE, "stdlib floor", "standardwebhooks", "openai SDK"]
@@ -459,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[tuple[str, str, str, dict[str, float]]] = [
         (k, g.title, g.unit, g.values) for k, g in zip(("parse", "verify", "unwrap"), hot, strict=False)
     ]
+    results += [(key, group.title, group.unit, group.values) for key, group in shapes.items()]
     results.append(
         (
             "cold",

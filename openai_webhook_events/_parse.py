@@ -198,12 +198,10 @@ _PARSERS: dict[str, Callable[[dict[Any, Any]], Any]] = {
 
 _MAX_DEPTH = 200
 _SCALARS = frozenset({str, int, float, bool, type(None)})
-_STR = frozenset({str})
-_EMPTY = FrozenDict()
-# The slot of a FrozenDict's dict: freezing fills it with a dict of its own (no second copy), to_dict reads it.
-_frozen_items: Any = vars(FrozenDict)["_items"]  # the slot's descriptor
-_set_frozen_items: Callable[[FrozenDict, dict[str, JSONValue]], None] = _frozen_items.__set__
-_get_frozen_items: Callable[[FrozenDict], dict[str, JSONValue]] = _frozen_items.__get__
+_EMPTY = FrozenDict()  # shared by every empty object: "many empty objects" 14.8x -> 3.3x json.loads (bench/run.py)
+# Filling the slot of a new FrozenDict with the freezer's own dict, skipping __init__ and its copy:
+# "many small objects" 5.8x -> 4.8x json.loads (bench/run.py).
+_set_frozen_items: Callable[[FrozenDict, dict[str, JSONValue]], None] = vars(FrozenDict)["_items"].__set__
 
 
 class _Unfreezable(Exception):
@@ -275,13 +273,7 @@ def _freeze_object(items: dict[Any, Any], depth: int) -> FrozenDict:
         for key, item in items.items():
             if key.__class__ is not str and not isinstance(key, str):
                 break
-            kind = item.__class__
-            if kind in _SCALARS:
-                frozen[key] = item
-            elif kind is dict:
-                frozen[key] = _freeze_object(item, depth)
-            else:
-                frozen[key] = _freeze(item, depth)
+            frozen[key] = item if item.__class__ in _SCALARS else _freeze(item, depth)
         else:
             result = _new(FrozenDict)
             _set_frozen_items(result, frozen)
@@ -296,19 +288,13 @@ def _freeze_array(items: list[Any], depth: int) -> tuple[JSONValue, ...]:
     if depth >= _MAX_DEPTH:
         raise _Unfreezable(f"nested deeper than {_MAX_DEPTH} levels")
     if _SCALARS.issuperset(map(type, items)):
-        return tuple(items)  # a list of scalars, in C: about 4x faster than the loop below
+        return tuple(items)  # a list of scalars, in C: "long array" 1.9x -> 1.5x json.loads (bench/run.py)
     depth += 1
     frozen: list[JSONValue] = []
     append = frozen.append
     try:
         for item in items:
-            kind = item.__class__
-            if kind in _SCALARS:
-                append(item)
-            elif kind is dict:
-                append(_freeze_object(item, depth))
-            else:
-                append(_freeze(item, depth))
+            append(item if item.__class__ in _SCALARS else _freeze(item, depth))
     except _Unfreezable as exc:
         exc.keys.append(len(frozen))  # the index of the item that failed
         raise
@@ -389,14 +375,9 @@ def _to_json(value: Any) -> Any:
     """*value* from inside a model as JSON-ready builtins (``None`` kept: inside data it is a JSON null)."""
     kind = value.__class__
     if kind is tuple:
-        if _SCALARS.issuperset(map(type, value)):
-            return list(value)  # in C, like _freeze_array's fast path
         return [_to_json(item) for item in value]
     if kind is FrozenDict:
-        items: dict[str, Any] = _get_frozen_items(value)
-        if _SCALARS.issuperset(map(type, items.values())):
-            return items.copy()
-        return {key: _to_json(item) for key, item in items.items()}
+        return {key: _to_json(item) for key, item in value.items()}
     if hasattr(kind, "__dataclass_fields__"):
         return _model_to_dict(value)
     return value
