@@ -243,9 +243,10 @@ class SafetyIdentifierBlockedWebhookEvent(
 
 
 class _FrozenJSON:
-    """How pydantic validates a :data:`JSONValue`: as :func:`parse_event` freezes ``data``.
+    """How pydantic validates a :data:`JSONValue`: frozen as :func:`parse_event` freezes ``data``.
 
-    pydantic calls these hooks; nothing here imports pydantic.
+    pydantic calls these hooks (nothing here imports pydantic); so does every
+    ``_Pydantic*`` class below.
     """
 
     @staticmethod
@@ -262,6 +263,28 @@ class _FrozenJSON:
     @staticmethod
     def __get_pydantic_json_schema__(schema: Any, handler: Any) -> dict[str, Any]:
         return {}  # any JSON value
+
+
+class _NotAKnownType:
+    """How pydantic validates :attr:`UnknownWebhookEvent.type`: a known type is refused.
+
+    As with :func:`parse_event`, a payload of a known type that does not match
+    its class is an error, never an :class:`UnknownWebhookEvent`.
+    """
+
+    @staticmethod
+    def __get_pydantic_core_schema__(source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        from ._parse import EVENT_TYPES
+
+        def unknown(value: str) -> str:
+            if value in EVENT_TYPES:
+                name = EVENT_TYPES[value].__name__
+                raise ValueError(f"{value!r} is a known event type: its payload must match {name}")
+            return value
+
+        return core_schema.no_info_after_validator_function(unknown, handler(source))
 
 
 JSONValue: TypeAlias = Annotated[Union[str, int, float, bool, "tuple[JSONValue, ...]", "FrozenDict", None], _FrozenJSON]
@@ -314,7 +337,7 @@ class UnknownWebhookEvent:
 
     id: str
     created_at: int
-    type: str
+    type: Annotated[str, _NotAKnownType]
     data: JSONValue = None
     object: Union[str, None] = None
 
