@@ -217,3 +217,20 @@ def available(name: str) -> bool:
     except md.PackageNotFoundError:
         return False
     return True
+
+
+def main() -> None:
+    """``python bench/coldstart.py [SAMPLES]``: the cold-start medians and the two cold-start ratios of ``run.py``."""
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 31
+    names = [name for name in ("openai-webhook-events", "stdlib floor", "openai SDK") if available(name)]
+    result = measure(names, count)
+    for name in names:
+        print(f"{name:24} {result[name]['ms']:8.2f} ms CPU  {result[name]['rss_mib']:6.2f} MiB over empty")
+    ours = result["openai-webhook-events"]["ms"]
+    print(f"cold start / stdlib floor: {ours / result['stdlib floor']['ms']:.2f}x")
+    if "openai SDK" in result:
+        print(f"SDK cold start / cold start: {result['openai SDK']['ms'] / ours:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

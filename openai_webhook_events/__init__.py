@@ -5,83 +5,21 @@ its event dataclass; ``unwrap(body, headers, secret)`` verifies a delivery's
 signature first, then parses it.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Any
 
-from ._errors import (
-    InvalidEventError,
-    InvalidHeaderError,
-    InvalidPayloadError,
-    MissingHeaderError,
-    SignatureMismatchError,
-    TimestampOutOfRangeError,
-    UnknownEventTypeError,
-    WebhookConfigurationError,
-    WebhookError,
-    WebhookVerificationError,
-)
-from ._models import (
-    AgentEnvironmentExpiredWebhookEvent,
-    AgentEnvironmentFailedWebhookEvent,
-    AgentEnvironmentReadyWebhookEvent,
-    AgentEnvironmentSuspendedWebhookEvent,
-    AgentSessionActionRequiredWebhookEvent,
-    AgentSessionCreatedWebhookEvent,
-    AgentSessionFailedWebhookEvent,
-    AgentSessionIdleWebhookEvent,
-    AgentSessionInProgressWebhookEvent,
-    BatchCancelledWebhookEvent,
-    BatchCompletedWebhookEvent,
-    BatchExpiredWebhookEvent,
-    BatchFailedWebhookEvent,
-    EvalRunCanceledWebhookEvent,
-    EvalRunFailedWebhookEvent,
-    EvalRunSucceededWebhookEvent,
-    FineTuningJobCancelledWebhookEvent,
-    FineTuningJobFailedWebhookEvent,
-    FineTuningJobSucceededWebhookEvent,
-    FrozenDict,
-    JSONValue,
-    LiveCallIncomingWebhookEvent,
-    LiveTransportConnectedWebhookEvent,
-    LiveTransportIncomingWebhookEvent,
-    RealtimeCallIncomingWebhookEvent,
-    ResourceData,
-    ResponseCancelledWebhookEvent,
-    ResponseCompletedWebhookEvent,
-    ResponseFailedWebhookEvent,
-    ResponseIncompleteWebhookEvent,
-    SafetyAlertCreatedWebhookEvent,
-    SafetyDeactivationIssuedWebhookEvent,
-    SafetyIdentifierBlockedWebhookEvent,
-    SafetyOrgAlertCreatedWebhookEvent,
-    SafetyWarningIssuedWebhookEvent,
-    UnknownWebhookEvent,
-    WebhookEvent,
-)
-from ._parse import EVENT_TYPES, parse_event, to_dict
-from ._router import Router
-from ._verify import Webhook, sign, unwrap, verify_signature
+from ._errors import *
+from ._models import *
+from ._parse import *
+from ._router import *
+from ._verify import Webhook as Webhook
+from ._verify import sign as sign
+from ._verify import unwrap as unwrap
+from ._verify import verify_signature as verify_signature
 
 if TYPE_CHECKING:
-    from ._agent_models import (
-        AgentSessionActionRequiredData,
-        AgentSessionConnect,
-        AgentSessionCreatedData,
-        AgentSessionData,
-        AgentSessionRequiredAction,
-        RequiredActionType,
-    )
-    from ._call_models import (
-        LiveCallIncomingData,
-        LiveTransportConnectedData,
-        LiveTransportIncomingData,
-        MediaSecurity,
-        RealtimeCallIncomingData,
-        SipHeader,
-    )
-    from ._safety_models import SafetyIdentifierBlockedData
+    from ._agent_models import *
+    from ._call_models import *
+    from ._safety_models import *
 
 __version__ = "0.1.0"
 
@@ -103,85 +41,46 @@ _LAZY_MODULES = {
 }
 
 if not TYPE_CHECKING:
+    import importlib
+
+    from . import _errors, _models, _parse, _router
+
+    class _DeferredModule:
+        """Stands here for a payload module until that module is imported.
+
+        Reading an attribute imports the module, which then takes this
+        object's place, so that an event class's annotation such as
+        ``"_agent_models.AgentSessionData"`` resolves whenever it is evaluated.
+        """
+
+        __slots__ = ("_name",)
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+
+        def __getattr__(self, attribute: str) -> Any:
+            return getattr(importlib.import_module(self._name), attribute)
+
+        def __repr__(self) -> str:
+            return f"<module {self._name!r} (not imported yet)>"
+
+    for _module in sorted(set(_LAZY_MODULES.values())):
+        globals()[_module] = _DeferredModule(f"{__name__}.{_module}")
 
     def __getattr__(name: str) -> Any:
         module = _LAZY_MODULES.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        import importlib
-
-        value = getattr(importlib.import_module(f".{module}", __name__), name)
-        globals()[name] = value
+        value = globals()[name] = getattr(globals()[module], name)
         return value
 
+    # Type checkers read the public names from the star imports and the ``as`` imports above; the same list here.
+    __all__ = ["Webhook", "sign", "unwrap", "verify_signature", *_LAZY_MODULES]
+    for _module in (_errors, _models, _parse, _router):
+        __all__ += _module.__all__
 
-__all__ = [
-    "EVENT_TYPES",
-    "AgentEnvironmentExpiredWebhookEvent",
-    "AgentEnvironmentFailedWebhookEvent",
-    "AgentEnvironmentReadyWebhookEvent",
-    "AgentEnvironmentSuspendedWebhookEvent",
-    "AgentSessionActionRequiredData",
-    "AgentSessionActionRequiredWebhookEvent",
-    "AgentSessionConnect",
-    "AgentSessionCreatedData",
-    "AgentSessionCreatedWebhookEvent",
-    "AgentSessionData",
-    "AgentSessionFailedWebhookEvent",
-    "AgentSessionIdleWebhookEvent",
-    "AgentSessionInProgressWebhookEvent",
-    "AgentSessionRequiredAction",
-    "BatchCancelledWebhookEvent",
-    "BatchCompletedWebhookEvent",
-    "BatchExpiredWebhookEvent",
-    "BatchFailedWebhookEvent",
-    "EvalRunCanceledWebhookEvent",
-    "EvalRunFailedWebhookEvent",
-    "EvalRunSucceededWebhookEvent",
-    "FineTuningJobCancelledWebhookEvent",
-    "FineTuningJobFailedWebhookEvent",
-    "FineTuningJobSucceededWebhookEvent",
-    "FrozenDict",
-    "InvalidEventError",
-    "InvalidHeaderError",
-    "InvalidPayloadError",
-    "JSONValue",
-    "LiveCallIncomingData",
-    "LiveCallIncomingWebhookEvent",
-    "LiveTransportConnectedData",
-    "LiveTransportConnectedWebhookEvent",
-    "LiveTransportIncomingData",
-    "LiveTransportIncomingWebhookEvent",
-    "MediaSecurity",
-    "MissingHeaderError",
-    "RealtimeCallIncomingData",
-    "RealtimeCallIncomingWebhookEvent",
-    "RequiredActionType",
-    "ResourceData",
-    "ResponseCancelledWebhookEvent",
-    "ResponseCompletedWebhookEvent",
-    "ResponseFailedWebhookEvent",
-    "ResponseIncompleteWebhookEvent",
-    "Router",
-    "SafetyAlertCreatedWebhookEvent",
-    "SafetyDeactivationIssuedWebhookEvent",
-    "SafetyIdentifierBlockedData",
-    "SafetyIdentifierBlockedWebhookEvent",
-    "SafetyOrgAlertCreatedWebhookEvent",
-    "SafetyWarningIssuedWebhookEvent",
-    "SignatureMismatchError",
-    "SipHeader",
-    "TimestampOutOfRangeError",
-    "UnknownEventTypeError",
-    "UnknownWebhookEvent",
-    "Webhook",
-    "WebhookConfigurationError",
-    "WebhookError",
-    "WebhookEvent",
-    "WebhookVerificationError",
-    "parse_event",
-    "sign",
-    "to_dict",
-    "unwrap",
-    "verify_signature",
-]
+    # Public classes report this package as their module (tomli's trick): tracebacks and reprs show the public
+    # path, and pickle finds them here.  The payload modules do the same for their own classes.
+    for _name in __all__:
+        if isinstance(_value := globals().get(_name), type):
+            _value.__module__ = __name__

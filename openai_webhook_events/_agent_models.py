@@ -4,8 +4,6 @@ Imported the first time such an event is parsed or one of these classes is
 looked up on the package.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
@@ -66,14 +64,6 @@ class AgentSessionActionRequiredData:
     required_action: AgentSessionRequiredAction
 
 
-_new = object.__new__
-_session_setters = check.slot_setters(AgentSessionData)
-_created_setters = check.slot_setters(AgentSessionCreatedData)
-(_set_remote_url,) = check.slot_setters(AgentSessionConnect)
-(_set_action_type,) = check.slot_setters(AgentSessionRequiredAction)
-_set_action_id, _set_required_action = check.slot_setters(AgentSessionActionRequiredData)
-
-
 def _id_and_environment(value: Any) -> tuple[dict[str, Any], Any, Any, Any]:
     data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
@@ -93,12 +83,7 @@ def _id_and_environment(value: Any) -> tuple[dict[str, Any], Any, Any, Any]:
 
 def parse_session_data(value: Any) -> AgentSessionData:
     _, id_, environment_type, environment_id = _id_and_environment(value)
-    result = _new(AgentSessionData)
-    set_id, set_environment_type, set_environment_id = _session_setters
-    set_id(result, id_)
-    set_environment_type(result, environment_type)
-    set_environment_id(result, environment_id)
-    return result
+    return AgentSessionData(id=id_, environment_type=environment_type, environment_id=environment_id)
 
 
 def parse_created_data(value: Any) -> AgentSessionCreatedData:
@@ -115,15 +100,10 @@ def parse_created_data(value: Any) -> AgentSessionCreatedData:
             raise check.missing("data.connect", "remote_url") from None
         if remote_url.__class__ is not str:
             check.as_str(remote_url, "data.connect.remote_url")
-        connect = _new(AgentSessionConnect)
-        _set_remote_url(connect, remote_url)
-    result = _new(AgentSessionCreatedData)
-    set_id, set_environment_type, set_connect, set_environment_id = _created_setters
-    set_id(result, id_)
-    set_environment_type(result, environment_type)
-    set_connect(result, connect)
-    set_environment_id(result, environment_id)
-    return result
+        connect = AgentSessionConnect(remote_url=remote_url)
+    return AgentSessionCreatedData(
+        id=id_, environment_type=environment_type, connect=connect, environment_id=environment_id
+    )
 
 
 def parse_action_required_data(value: Any) -> AgentSessionActionRequiredData:
@@ -142,9 +122,9 @@ def parse_action_required_data(value: Any) -> AgentSessionActionRequiredData:
         raise check.missing("data.required_action", "type") from None
     if action_type.__class__ is not str:
         check.as_str(action_type, "data.required_action.type")
-    required_action = _new(AgentSessionRequiredAction)
-    _set_action_type(required_action, action_type)
-    result = _new(AgentSessionActionRequiredData)
-    _set_action_id(result, id_)
-    _set_required_action(result, required_action)
-    return result
+    return AgentSessionActionRequiredData(id=id_, required_action=AgentSessionRequiredAction(type=action_type))
+
+
+for _name in __all__:  # public classes report the package as their module, as the package's own do
+    if isinstance(_value := globals()[_name], type):
+        _value.__module__ = __name__.rpartition(".")[0]

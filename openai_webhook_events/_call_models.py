@@ -4,8 +4,6 @@ Imported the first time such an event is parsed or one of these classes is
 looked up on the package.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
@@ -67,14 +65,6 @@ class RealtimeCallIncomingData:
     sip_media_security: Union[MediaSecurity, str, None] = None
 
 
-_new = object.__new__
-_set_header_name, _set_header_value = check.slot_setters(SipHeader)
-_live_call_setters = check.slot_setters(LiveCallIncomingData)
-_connected_setters = check.slot_setters(LiveTransportConnectedData)
-_transport_setters = check.slot_setters(LiveTransportIncomingData)
-_realtime_setters = check.slot_setters(RealtimeCallIncomingData)
-
-
 def _sip_headers(value: Any) -> tuple[SipHeader, ...]:
     items: list[Any] = value if value.__class__ is list else check.as_list(value, "data.sip_headers")
     headers: list[SipHeader] = []
@@ -89,10 +79,7 @@ def _sip_headers(value: Any) -> tuple[SipHeader, ...]:
             check.as_str(name, f"data.sip_headers[{index}].name")
         if text.__class__ is not str:
             check.as_str(text, f"data.sip_headers[{index}].value")
-        parsed = _new(SipHeader)
-        _set_header_name(parsed, name)
-        _set_header_value(parsed, text)
-        headers.append(parsed)
+        headers.append(SipHeader(name=name, value=text))
     return tuple(headers)
 
 
@@ -117,12 +104,7 @@ def _media_security(data: dict[str, Any]) -> Any:
 
 def parse_live_call_incoming_data(value: Any) -> LiveCallIncomingData:
     data, session_id, headers = _id_and_headers(value, "session_id")
-    result = _new(LiveCallIncomingData)
-    set_session_id, set_headers, set_security = _live_call_setters
-    set_session_id(result, session_id)
-    set_headers(result, headers)
-    set_security(result, _media_security(data))
-    return result
+    return LiveCallIncomingData(session_id=session_id, sip_headers=headers, sip_media_security=_media_security(data))
 
 
 def parse_live_transport_connected_data(value: Any) -> LiveTransportConnectedData:
@@ -136,11 +118,7 @@ def parse_live_transport_connected_data(value: Any) -> LiveTransportConnectedDat
         check.as_str(session_id, "data.session_id")
     if transport != "webrtc":
         raise check.not_literal("data.type", "webrtc", transport)
-    result = _new(LiveTransportConnectedData)
-    set_session_id, set_type = _connected_setters
-    set_session_id(result, session_id)
-    set_type(result, "webrtc")
-    return result
+    return LiveTransportConnectedData(session_id=session_id, type="webrtc")
 
 
 def parse_live_transport_incoming_data(value: Any) -> LiveTransportIncomingData:
@@ -151,20 +129,16 @@ def parse_live_transport_incoming_data(value: Any) -> LiveTransportIncomingData:
         raise check.missing("data", "type") from None
     if transport != "sip":
         raise check.not_literal("data.type", "sip", transport)
-    result = _new(LiveTransportIncomingData)
-    set_session_id, set_headers, set_type, set_security = _transport_setters
-    set_session_id(result, session_id)
-    set_headers(result, headers)
-    set_type(result, "sip")
-    set_security(result, _media_security(data))
-    return result
+    return LiveTransportIncomingData(
+        session_id=session_id, sip_headers=headers, type="sip", sip_media_security=_media_security(data)
+    )
 
 
 def parse_realtime_call_incoming_data(value: Any) -> RealtimeCallIncomingData:
     data, call_id, headers = _id_and_headers(value, "call_id")
-    result = _new(RealtimeCallIncomingData)
-    set_call_id, set_headers, set_security = _realtime_setters
-    set_call_id(result, call_id)
-    set_headers(result, headers)
-    set_security(result, _media_security(data))
-    return result
+    return RealtimeCallIncomingData(call_id=call_id, sip_headers=headers, sip_media_security=_media_security(data))
+
+
+for _name in __all__:  # public classes report the package as their module, as the package's own do
+    if isinstance(_value := globals()[_name], type):
+        _value.__module__ = __name__.rpartition(".")[0]

@@ -1,79 +1,40 @@
 """The event models: one frozen dataclass per OpenAI webhook event type.
 
 Every event class subclasses one of two generic envelope dataclasses,
-specialised by its payload class and its ``type`` literal, so the
-``dataclasses`` machinery runs once per envelope instead of once per event
-type (which would cost about a millisecond each at import).  The nested
-payload classes of the agent, SIP call and safety-identifier events live in
-their own modules, imported the first time they are needed.
+specialised by its payload class and its ``type`` literal: the ``dataclasses``
+machinery runs for the two envelopes only, not for each event type.  Each
+event class then gets its own ``__annotations__`` and ``__dataclass_fields__``
+with the concrete payload class and ``Literal``, so ``typing.get_type_hints``,
+``dataclasses.fields``, pydantic and cattrs see what type checkers see.
+
+The payload classes of the agent, SIP call and safety-identifier events live
+in their own modules, imported the first time they are needed: those events
+name their payload as ``"<module>.<class>"``, a string that resolves in the
+package's namespace (a stand-in there imports it), and build their fields on
+first use.
+
+Every public name defined here is exported by the package (``__all__`` is
+derived below, not listed).
 """
 
-from __future__ import annotations
-
+import dataclasses
+import importlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, TypeAlias, TypeVar, Union
+from copy import copy
+from dataclasses import Field, dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeAlias, TypeVar, Union, get_args
 
-if TYPE_CHECKING:  # the payloads named as strings in the event classes' bases
-    from ._agent_models import (  # noqa: F401
-        AgentSessionActionRequiredData,
-        AgentSessionCreatedData,
-        AgentSessionData,
-    )
-    from ._call_models import (  # noqa: F401
-        LiveCallIncomingData,
-        LiveTransportConnectedData,
-        LiveTransportIncomingData,
-        RealtimeCallIncomingData,
-    )
-    from ._safety_models import SafetyIdentifierBlockedData  # noqa: F401
-
-__all__ = [
-    "AgentEnvironmentExpiredWebhookEvent",
-    "AgentEnvironmentFailedWebhookEvent",
-    "AgentEnvironmentReadyWebhookEvent",
-    "AgentEnvironmentSuspendedWebhookEvent",
-    "AgentSessionActionRequiredWebhookEvent",
-    "AgentSessionCreatedWebhookEvent",
-    "AgentSessionFailedWebhookEvent",
-    "AgentSessionIdleWebhookEvent",
-    "AgentSessionInProgressWebhookEvent",
-    "BatchCancelledWebhookEvent",
-    "BatchCompletedWebhookEvent",
-    "BatchExpiredWebhookEvent",
-    "BatchFailedWebhookEvent",
-    "EvalRunCanceledWebhookEvent",
-    "EvalRunFailedWebhookEvent",
-    "EvalRunSucceededWebhookEvent",
-    "FineTuningJobCancelledWebhookEvent",
-    "FineTuningJobFailedWebhookEvent",
-    "FineTuningJobSucceededWebhookEvent",
-    "FrozenDict",
-    "JSONValue",
-    "LiveCallIncomingWebhookEvent",
-    "LiveTransportConnectedWebhookEvent",
-    "LiveTransportIncomingWebhookEvent",
-    "RealtimeCallIncomingWebhookEvent",
-    "ResourceData",
-    "ResponseCancelledWebhookEvent",
-    "ResponseCompletedWebhookEvent",
-    "ResponseFailedWebhookEvent",
-    "ResponseIncompleteWebhookEvent",
-    "SafetyAlertCreatedWebhookEvent",
-    "SafetyDeactivationIssuedWebhookEvent",
-    "SafetyIdentifierBlockedWebhookEvent",
-    "SafetyOrgAlertCreatedWebhookEvent",
-    "SafetyWarningIssuedWebhookEvent",
-    "UnknownWebhookEvent",
-    "WebhookEvent",
-]
+if TYPE_CHECKING:  # the payload modules named in the event classes' bases
+    import openai_webhook_events._agent_models as _agent_models  # noqa: F401
+    import openai_webhook_events._call_models as _call_models  # noqa: F401
+    import openai_webhook_events._safety_models as _safety_models  # noqa: F401
 
 _Data = TypeVar("_Data")
 _Type = TypeVar("_Type", bound=str)
 
 
 @dataclass(frozen=True, slots=True)
-class BaseEventWithObject(Generic[_Data, _Type]):
+class _EnvelopeWithObject(Generic[_Data, _Type]):
     """Envelope of an event whose ``object`` is always present."""
 
     id: str
@@ -84,14 +45,14 @@ class BaseEventWithObject(Generic[_Data, _Type]):
 
 
 @dataclass(frozen=True, slots=True)
-class BaseEvent(Generic[_Data, _Type]):
+class _Envelope(Generic[_Data, _Type]):
     """Envelope of an event whose ``object`` may be absent or null."""
 
     id: str
     created_at: int
     data: _Data
     type: _Type
-    object: Literal["event"] | None = None
+    object: Union[Literal["event"], None] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,174 +63,231 @@ class ResourceData:
 
 
 # fmt: off
-class AgentEnvironmentExpiredWebhookEvent(BaseEventWithObject[ResourceData, Literal["agent.environment.expired"]]):
+class AgentEnvironmentExpiredWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["agent.environment.expired"]]):
     """Sent when an agent environment expires and can no longer resume from a snapshot."""
     __slots__ = ()
 
 
-class AgentEnvironmentFailedWebhookEvent(BaseEventWithObject[ResourceData, Literal["agent.environment.failed"]]):
+class AgentEnvironmentFailedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["agent.environment.failed"]]):
     """Sent when setup fails for a prewarmed OpenAI-hosted environment."""
     __slots__ = ()
 
 
-class AgentEnvironmentReadyWebhookEvent(BaseEventWithObject[ResourceData, Literal["agent.environment.ready"]]):
+class AgentEnvironmentReadyWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["agent.environment.ready"]]):
     """Sent when a prewarmed OpenAI-hosted environment finishes setup."""
     __slots__ = ()
 
 
-class AgentEnvironmentSuspendedWebhookEvent(BaseEventWithObject[ResourceData, Literal["agent.environment.suspended"]]):
+class AgentEnvironmentSuspendedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["agent.environment.suspended"]]):
     """Sent when an agent environment is suspended and can resume from a snapshot."""
     __slots__ = ()
 
 
 class AgentSessionActionRequiredWebhookEvent(
-    BaseEventWithObject["AgentSessionActionRequiredData", Literal["agent.session.action_required"]]
+    _EnvelopeWithObject["_agent_models.AgentSessionActionRequiredData", Literal["agent.session.action_required"]]
 ):
     """Sent when an agent session requires an action."""
     __slots__ = ()
 
 
-class AgentSessionCreatedWebhookEvent(BaseEventWithObject["AgentSessionCreatedData", Literal["agent.session.created"]]):
+class AgentSessionCreatedWebhookEvent(
+    _EnvelopeWithObject["_agent_models.AgentSessionCreatedData", Literal["agent.session.created"]]
+):
     """Sent when an agent session is created."""
     __slots__ = ()
 
 
-class AgentSessionFailedWebhookEvent(BaseEventWithObject["AgentSessionData", Literal["agent.session.failed"]]):
+class AgentSessionFailedWebhookEvent(
+    _EnvelopeWithObject["_agent_models.AgentSessionData", Literal["agent.session.failed"]]
+):
     """Sent when an agent session fails."""
     __slots__ = ()
 
 
-class AgentSessionIdleWebhookEvent(BaseEventWithObject["AgentSessionData", Literal["agent.session.idle"]]):
+class AgentSessionIdleWebhookEvent(
+    _EnvelopeWithObject["_agent_models.AgentSessionData", Literal["agent.session.idle"]]
+):
     """Sent when an agent session becomes idle."""
     __slots__ = ()
 
 
-class AgentSessionInProgressWebhookEvent(BaseEventWithObject["AgentSessionData", Literal["agent.session.in_progress"]]):
+class AgentSessionInProgressWebhookEvent(
+    _EnvelopeWithObject["_agent_models.AgentSessionData", Literal["agent.session.in_progress"]]
+):
     """Sent when an agent session enters the in-progress state."""
     __slots__ = ()
 
 
-class BatchCancelledWebhookEvent(BaseEvent[ResourceData, Literal["batch.cancelled"]]):
+class BatchCancelledWebhookEvent(_Envelope[ResourceData, Literal["batch.cancelled"]]):
     """Sent when a batch API request has been cancelled."""
     __slots__ = ()
 
 
-class BatchCompletedWebhookEvent(BaseEvent[ResourceData, Literal["batch.completed"]]):
+class BatchCompletedWebhookEvent(_Envelope[ResourceData, Literal["batch.completed"]]):
     """Sent when a batch API request has been completed."""
     __slots__ = ()
 
 
-class BatchExpiredWebhookEvent(BaseEvent[ResourceData, Literal["batch.expired"]]):
+class BatchExpiredWebhookEvent(_Envelope[ResourceData, Literal["batch.expired"]]):
     """Sent when a batch API request has expired."""
     __slots__ = ()
 
 
-class BatchFailedWebhookEvent(BaseEvent[ResourceData, Literal["batch.failed"]]):
+class BatchFailedWebhookEvent(_Envelope[ResourceData, Literal["batch.failed"]]):
     """Sent when a batch API request has failed."""
     __slots__ = ()
 
 
-class EvalRunCanceledWebhookEvent(BaseEvent[ResourceData, Literal["eval.run.canceled"]]):
+class EvalRunCanceledWebhookEvent(_Envelope[ResourceData, Literal["eval.run.canceled"]]):
     """Sent when an eval run has been canceled."""
     __slots__ = ()
 
 
-class EvalRunFailedWebhookEvent(BaseEvent[ResourceData, Literal["eval.run.failed"]]):
+class EvalRunFailedWebhookEvent(_Envelope[ResourceData, Literal["eval.run.failed"]]):
     """Sent when an eval run has failed."""
     __slots__ = ()
 
 
-class EvalRunSucceededWebhookEvent(BaseEvent[ResourceData, Literal["eval.run.succeeded"]]):
+class EvalRunSucceededWebhookEvent(_Envelope[ResourceData, Literal["eval.run.succeeded"]]):
     """Sent when an eval run has succeeded."""
     __slots__ = ()
 
 
-class FineTuningJobCancelledWebhookEvent(BaseEvent[ResourceData, Literal["fine_tuning.job.cancelled"]]):
+class FineTuningJobCancelledWebhookEvent(_Envelope[ResourceData, Literal["fine_tuning.job.cancelled"]]):
     """Sent when a fine-tuning job has been cancelled."""
     __slots__ = ()
 
 
-class FineTuningJobFailedWebhookEvent(BaseEvent[ResourceData, Literal["fine_tuning.job.failed"]]):
+class FineTuningJobFailedWebhookEvent(_Envelope[ResourceData, Literal["fine_tuning.job.failed"]]):
     """Sent when a fine-tuning job has failed."""
     __slots__ = ()
 
 
-class FineTuningJobSucceededWebhookEvent(BaseEvent[ResourceData, Literal["fine_tuning.job.succeeded"]]):
+class FineTuningJobSucceededWebhookEvent(_Envelope[ResourceData, Literal["fine_tuning.job.succeeded"]]):
     """Sent when a fine-tuning job has succeeded."""
     __slots__ = ()
 
 
-class LiveCallIncomingWebhookEvent(BaseEvent["LiveCallIncomingData", Literal["live.call.incoming"]]):
+class LiveCallIncomingWebhookEvent(_Envelope["_call_models.LiveCallIncomingData", Literal["live.call.incoming"]]):
     """Deprecated by OpenAI in favour of ``live.transport.incoming``; sent for an incoming SIP call."""
     __slots__ = ()
 
 
 class LiveTransportConnectedWebhookEvent(
-    BaseEventWithObject["LiveTransportConnectedData", Literal["live.transport.connected"]]
+    _EnvelopeWithObject["_call_models.LiveTransportConnectedData", Literal["live.transport.connected"]]
 ):
     """Sent when a direct Live WebRTC session is created or an Instant Connect session activates."""
     __slots__ = ()
 
 
-class LiveTransportIncomingWebhookEvent(BaseEvent["LiveTransportIncomingData", Literal["live.transport.incoming"]]):
+class LiveTransportIncomingWebhookEvent(
+    _Envelope["_call_models.LiveTransportIncomingData", Literal["live.transport.incoming"]]
+):
     """Sent when an incoming API SIP session is available for Live acceptance."""
     __slots__ = ()
 
 
-class RealtimeCallIncomingWebhookEvent(BaseEvent["RealtimeCallIncomingData", Literal["realtime.call.incoming"]]):
+class RealtimeCallIncomingWebhookEvent(
+    _Envelope["_call_models.RealtimeCallIncomingData", Literal["realtime.call.incoming"]]
+):
     """Sent when an incoming API SIP session is available for Realtime acceptance."""
     __slots__ = ()
 
 
-class ResponseCancelledWebhookEvent(BaseEvent[ResourceData, Literal["response.cancelled"]]):
+class ResponseCancelledWebhookEvent(_Envelope[ResourceData, Literal["response.cancelled"]]):
     """Sent when a background response has been cancelled."""
     __slots__ = ()
 
 
-class ResponseCompletedWebhookEvent(BaseEvent[ResourceData, Literal["response.completed"]]):
+class ResponseCompletedWebhookEvent(_Envelope[ResourceData, Literal["response.completed"]]):
     """Sent when a background response has been completed."""
     __slots__ = ()
 
 
-class ResponseFailedWebhookEvent(BaseEvent[ResourceData, Literal["response.failed"]]):
+class ResponseFailedWebhookEvent(_Envelope[ResourceData, Literal["response.failed"]]):
     """Sent when a background response has failed."""
     __slots__ = ()
 
 
-class ResponseIncompleteWebhookEvent(BaseEvent[ResourceData, Literal["response.incomplete"]]):
+class ResponseIncompleteWebhookEvent(_Envelope[ResourceData, Literal["response.incomplete"]]):
     """Sent when a background response has been interrupted."""
     __slots__ = ()
 
 
-class SafetyAlertCreatedWebhookEvent(BaseEventWithObject[ResourceData, Literal["safety.alert.created"]]):
+class SafetyAlertCreatedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["safety.alert.created"]]):
     """Sent when an approved safety alert is available for an API project."""
     __slots__ = ()
 
 
-class SafetyDeactivationIssuedWebhookEvent(BaseEventWithObject[ResourceData, Literal["safety.deactivation_issued"]]):
+class SafetyDeactivationIssuedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["safety.deactivation_issued"]]):
     """Sent when a deactivation is issued for a safety identifier in your organization."""
     __slots__ = ()
 
 
-class SafetyOrgAlertCreatedWebhookEvent(BaseEventWithObject[ResourceData, Literal["safety.org_alert.created"]]):
+class SafetyOrgAlertCreatedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["safety.org_alert.created"]]):
     """Sent when an approved safety alert is available for an enterprise workspace."""
     __slots__ = ()
 
 
-class SafetyWarningIssuedWebhookEvent(BaseEventWithObject[ResourceData, Literal["safety.warning_issued"]]):
+class SafetyWarningIssuedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["safety.warning_issued"]]):
     """Sent when a warning is issued for a safety identifier in your organization."""
     __slots__ = ()
 
 
 class SafetyIdentifierBlockedWebhookEvent(
-    BaseEvent["SafetyIdentifierBlockedData", Literal["safety_identifier.blocked"]]
+    _Envelope["_safety_models.SafetyIdentifierBlockedData", Literal["safety_identifier.blocked"]]
 ):
     """Sent when a request associated with a safety identifier has been blocked."""
     __slots__ = ()
 # fmt: on
 
 
-JSONValue: TypeAlias = Union[str, int, float, bool, "tuple[JSONValue, ...]", "FrozenDict", None]
+class _FrozenJSON:
+    """How pydantic validates a :data:`JSONValue`: frozen as :func:`parse_event` freezes ``data``.
+
+    pydantic calls these hooks (nothing here imports pydantic); so does every
+    ``_Pydantic*`` class below.
+    """
+
+    @staticmethod
+    def __get_pydantic_core_schema__(source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        from ._parse import _freeze, _to_json  # pyright: ignore[reportPrivateUsage]
+
+        return core_schema.no_info_plain_validator_function(
+            lambda value: _freeze(value, ""),
+            serialization=core_schema.plain_serializer_function_ser_schema(_to_json),
+        )
+
+    @staticmethod
+    def __get_pydantic_json_schema__(schema: Any, handler: Any) -> dict[str, Any]:
+        return {}  # any JSON value
+
+
+class _NotAKnownType:
+    """How pydantic validates :attr:`UnknownWebhookEvent.type`: a known type is refused.
+
+    As with :func:`parse_event`, a payload of a known type that does not match
+    its class is an error, never an :class:`UnknownWebhookEvent`.
+    """
+
+    @staticmethod
+    def __get_pydantic_core_schema__(source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        from ._parse import EVENT_TYPES
+
+        def unknown(value: str) -> str:
+            if value in EVENT_TYPES:
+                name = EVENT_TYPES[value].__name__
+                raise ValueError(f"{value!r} is a known event type: its payload must match {name}")
+            return value
+
+        return core_schema.no_info_after_validator_function(unknown, handler(source))
+
+
+JSONValue: TypeAlias = Annotated[Union[str, int, float, bool, "tuple[JSONValue, ...]", "FrozenDict", None], _FrozenJSON]
 """A JSON value made immutable: arrays are tuples, objects are :class:`FrozenDict`."""
 
 
@@ -330,9 +348,9 @@ class UnknownWebhookEvent:
 
     id: str
     created_at: int
-    type: str
+    type: Annotated[str, _NotAKnownType]
     data: JSONValue = None
-    object: str | None = None
+    object: Union[str, None] = None
 
 
 WebhookEvent: TypeAlias = Union[
@@ -371,3 +389,55 @@ WebhookEvent: TypeAlias = Union[
     UnknownWebhookEvent,
 ]
 """Any event :func:`parse_event` returns; ``match`` over it is checked for exhaustiveness."""
+
+
+def _fields(cls: type[Any], data: Any, literal: Any) -> dict[str, Field[Any]]:
+    """The envelope's fields, with the ``data`` and ``type`` fields retyped as *data* and *literal*."""
+    fields = {field.name: field for field in dataclasses.fields(cls.__mro__[1])}
+    for name, concrete in (("data", data), ("type", literal)):
+        field = fields[name] = copy(fields[name])
+        field.type = concrete
+    return fields
+
+
+class _DeferredFields:
+    """``__dataclass_fields__`` of an event class whose payload module is not imported yet.
+
+    Read once, it imports that module, builds the fields with the payload
+    class and stores them on the class in its own place.
+    """
+
+    __slots__ = ("_cls",)
+
+    def __init__(self, cls: type[Any]) -> None:
+        self._cls = cls
+
+    def __get__(self, instance: object, owner: type[Any]) -> dict[str, Field[Any]]:
+        cls = self._cls
+        module, _, name = cls.__annotations__["data"].partition(".")
+        data = getattr(importlib.import_module(f".{module}", __package__), name)
+        fields = _fields(cls, data, cls.__annotations__["type"])
+        cls.__dataclass_fields__ = fields
+        return fields
+
+
+def _concrete_types(cls: type[Any]) -> None:
+    """Give event class *cls* its own annotations and fields, read from its envelope's parameters."""
+    data, literal = get_args(cls.__orig_bases__[0])
+    payload = getattr(data, "__forward_arg__", data)  # "_agent_models.AgentSessionData": imported later
+    annotations = dict(cls.__mro__[1].__annotations__)
+    annotations["data"], annotations["type"] = payload, literal
+    cls.__annotations__ = annotations
+    cls.__dataclass_fields__ = _fields(cls, data, literal) if payload is data else _DeferredFields(cls)
+
+
+for _cls in get_args(WebhookEvent)[:-1]:
+    _concrete_types(_cls)
+
+if not TYPE_CHECKING:
+    # Type checkers read a module without ``__all__`` as exporting every public name it defines; the same, derived.
+    __all__ = [
+        name
+        for name, value in globals().items()
+        if not name.startswith("_") and (getattr(value, "__module__", None) == __name__ or name in __annotations__)
+    ]

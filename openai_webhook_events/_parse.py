@@ -10,57 +10,19 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from dataclasses import MISSING
 from types import MappingProxyType
 from typing import Any, Literal, Union
 
 from . import _checks as check
+from . import _models as models  # pyright: ignore[reportPrivateUsage]  (pyright reads it as __init__'s)
 from ._errors import InvalidEventError, UnknownEventTypeError, WebhookConfigurationError
-from ._models import (
-    AgentEnvironmentExpiredWebhookEvent,
-    AgentEnvironmentFailedWebhookEvent,
-    AgentEnvironmentReadyWebhookEvent,
-    AgentEnvironmentSuspendedWebhookEvent,
-    AgentSessionActionRequiredWebhookEvent,
-    AgentSessionCreatedWebhookEvent,
-    AgentSessionFailedWebhookEvent,
-    AgentSessionIdleWebhookEvent,
-    AgentSessionInProgressWebhookEvent,
-    BaseEvent,
-    BaseEventWithObject,
-    BatchCancelledWebhookEvent,
-    BatchCompletedWebhookEvent,
-    BatchExpiredWebhookEvent,
-    BatchFailedWebhookEvent,
-    EvalRunCanceledWebhookEvent,
-    EvalRunFailedWebhookEvent,
-    EvalRunSucceededWebhookEvent,
-    FineTuningJobCancelledWebhookEvent,
-    FineTuningJobFailedWebhookEvent,
-    FineTuningJobSucceededWebhookEvent,
-    FrozenDict,
-    JSONValue,
-    LiveCallIncomingWebhookEvent,
-    LiveTransportConnectedWebhookEvent,
-    LiveTransportIncomingWebhookEvent,
-    RealtimeCallIncomingWebhookEvent,
-    ResourceData,
-    ResponseCancelledWebhookEvent,
-    ResponseCompletedWebhookEvent,
-    ResponseFailedWebhookEvent,
-    ResponseIncompleteWebhookEvent,
-    SafetyAlertCreatedWebhookEvent,
-    SafetyDeactivationIssuedWebhookEvent,
-    SafetyIdentifierBlockedWebhookEvent,
-    SafetyOrgAlertCreatedWebhookEvent,
-    SafetyWarningIssuedWebhookEvent,
-    UnknownWebhookEvent,
-    WebhookEvent,
-)
+from ._models import FrozenDict, JSONValue, ResourceData, UnknownWebhookEvent, WebhookEvent
 
 __all__ = ["EVENT_TYPES", "parse_event", "to_dict"]
 
 _new = object.__new__
-(_set_resource_id,) = check.slot_setters(ResourceData)
+_set_resource_id = vars(ResourceData)["id"].__set__
 
 
 def _resource_data(value: Any) -> ResourceData:
@@ -83,57 +45,59 @@ Later = tuple[str, str]
 # The registry: every event type, its class and the parser of its ``data``.
 # To add an event: its class in ``_models``, its payload parser, one line here.
 _REGISTRY: dict[str, tuple[type[Any], Union[DataParser, Later]]] = {
-    "agent.environment.expired": (AgentEnvironmentExpiredWebhookEvent, _resource_data),
-    "agent.environment.failed": (AgentEnvironmentFailedWebhookEvent, _resource_data),
-    "agent.environment.ready": (AgentEnvironmentReadyWebhookEvent, _resource_data),
-    "agent.environment.suspended": (AgentEnvironmentSuspendedWebhookEvent, _resource_data),
+    "agent.environment.expired": (models.AgentEnvironmentExpiredWebhookEvent, _resource_data),
+    "agent.environment.failed": (models.AgentEnvironmentFailedWebhookEvent, _resource_data),
+    "agent.environment.ready": (models.AgentEnvironmentReadyWebhookEvent, _resource_data),
+    "agent.environment.suspended": (models.AgentEnvironmentSuspendedWebhookEvent, _resource_data),
     "agent.session.action_required": (
-        AgentSessionActionRequiredWebhookEvent,
+        models.AgentSessionActionRequiredWebhookEvent,
         ("_agent_models", "parse_action_required_data"),
     ),
-    "agent.session.created": (AgentSessionCreatedWebhookEvent, ("_agent_models", "parse_created_data")),
-    "agent.session.failed": (AgentSessionFailedWebhookEvent, ("_agent_models", "parse_session_data")),
-    "agent.session.idle": (AgentSessionIdleWebhookEvent, ("_agent_models", "parse_session_data")),
-    "agent.session.in_progress": (AgentSessionInProgressWebhookEvent, ("_agent_models", "parse_session_data")),
-    "batch.cancelled": (BatchCancelledWebhookEvent, _resource_data),
-    "batch.completed": (BatchCompletedWebhookEvent, _resource_data),
-    "batch.expired": (BatchExpiredWebhookEvent, _resource_data),
-    "batch.failed": (BatchFailedWebhookEvent, _resource_data),
-    "eval.run.canceled": (EvalRunCanceledWebhookEvent, _resource_data),
-    "eval.run.failed": (EvalRunFailedWebhookEvent, _resource_data),
-    "eval.run.succeeded": (EvalRunSucceededWebhookEvent, _resource_data),
-    "fine_tuning.job.cancelled": (FineTuningJobCancelledWebhookEvent, _resource_data),
-    "fine_tuning.job.failed": (FineTuningJobFailedWebhookEvent, _resource_data),
-    "fine_tuning.job.succeeded": (FineTuningJobSucceededWebhookEvent, _resource_data),
-    "live.call.incoming": (LiveCallIncomingWebhookEvent, ("_call_models", "parse_live_call_incoming_data")),
+    "agent.session.created": (models.AgentSessionCreatedWebhookEvent, ("_agent_models", "parse_created_data")),
+    "agent.session.failed": (models.AgentSessionFailedWebhookEvent, ("_agent_models", "parse_session_data")),
+    "agent.session.idle": (models.AgentSessionIdleWebhookEvent, ("_agent_models", "parse_session_data")),
+    "agent.session.in_progress": (models.AgentSessionInProgressWebhookEvent, ("_agent_models", "parse_session_data")),
+    "batch.cancelled": (models.BatchCancelledWebhookEvent, _resource_data),
+    "batch.completed": (models.BatchCompletedWebhookEvent, _resource_data),
+    "batch.expired": (models.BatchExpiredWebhookEvent, _resource_data),
+    "batch.failed": (models.BatchFailedWebhookEvent, _resource_data),
+    "eval.run.canceled": (models.EvalRunCanceledWebhookEvent, _resource_data),
+    "eval.run.failed": (models.EvalRunFailedWebhookEvent, _resource_data),
+    "eval.run.succeeded": (models.EvalRunSucceededWebhookEvent, _resource_data),
+    "fine_tuning.job.cancelled": (models.FineTuningJobCancelledWebhookEvent, _resource_data),
+    "fine_tuning.job.failed": (models.FineTuningJobFailedWebhookEvent, _resource_data),
+    "fine_tuning.job.succeeded": (models.FineTuningJobSucceededWebhookEvent, _resource_data),
+    "live.call.incoming": (models.LiveCallIncomingWebhookEvent, ("_call_models", "parse_live_call_incoming_data")),
     "live.transport.connected": (
-        LiveTransportConnectedWebhookEvent,
+        models.LiveTransportConnectedWebhookEvent,
         ("_call_models", "parse_live_transport_connected_data"),
     ),
     "live.transport.incoming": (
-        LiveTransportIncomingWebhookEvent,
+        models.LiveTransportIncomingWebhookEvent,
         ("_call_models", "parse_live_transport_incoming_data"),
     ),
     "realtime.call.incoming": (
-        RealtimeCallIncomingWebhookEvent,
+        models.RealtimeCallIncomingWebhookEvent,
         ("_call_models", "parse_realtime_call_incoming_data"),
     ),
-    "response.cancelled": (ResponseCancelledWebhookEvent, _resource_data),
-    "response.completed": (ResponseCompletedWebhookEvent, _resource_data),
-    "response.failed": (ResponseFailedWebhookEvent, _resource_data),
-    "response.incomplete": (ResponseIncompleteWebhookEvent, _resource_data),
-    "safety.alert.created": (SafetyAlertCreatedWebhookEvent, _resource_data),
-    "safety.deactivation_issued": (SafetyDeactivationIssuedWebhookEvent, _resource_data),
-    "safety.org_alert.created": (SafetyOrgAlertCreatedWebhookEvent, _resource_data),
-    "safety.warning_issued": (SafetyWarningIssuedWebhookEvent, _resource_data),
+    "response.cancelled": (models.ResponseCancelledWebhookEvent, _resource_data),
+    "response.completed": (models.ResponseCompletedWebhookEvent, _resource_data),
+    "response.failed": (models.ResponseFailedWebhookEvent, _resource_data),
+    "response.incomplete": (models.ResponseIncompleteWebhookEvent, _resource_data),
+    "safety.alert.created": (models.SafetyAlertCreatedWebhookEvent, _resource_data),
+    "safety.deactivation_issued": (models.SafetyDeactivationIssuedWebhookEvent, _resource_data),
+    "safety.org_alert.created": (models.SafetyOrgAlertCreatedWebhookEvent, _resource_data),
+    "safety.warning_issued": (models.SafetyWarningIssuedWebhookEvent, _resource_data),
     "safety_identifier.blocked": (
-        SafetyIdentifierBlockedWebhookEvent,
+        models.SafetyIdentifierBlockedWebhookEvent,
         ("_safety_models", "parse_safety_identifier_blocked_data"),
     ),
 }
 
 EVENT_TYPES: Mapping[str, type[WebhookEvent]] = MappingProxyType({t: c for t, (c, _) in _REGISTRY.items()})
 """Read-only view of the known event types: ``type`` string to event class."""
+
+_EVENT_CLASSES = (*EVENT_TYPES.values(), UnknownWebhookEvent)
 
 
 def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Callable[[dict[Any, Any]], Any]:
@@ -143,7 +107,7 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
         getattr(cls, name).__set__ for name in ("id", "created_at", "data", "object", "type")
     )
     missing, not_literal = check.missing, check.not_literal
-    object_required = issubclass(cls, BaseEventWithObject)
+    object_required = cls.__dataclass_fields__["object"].default is MISSING
 
     def parse(payload: dict[Any, Any]) -> Any:
         try:
@@ -361,7 +325,7 @@ def to_dict(event: WebhookEvent) -> dict[str, Any]:
     ``parse_event(to_dict(event)) == event`` for every event.  Raises
     ``TypeError`` if *event* is not an event of this package.
     """
-    if not isinstance(event, (BaseEvent, BaseEventWithObject, UnknownWebhookEvent)):  # pyright: ignore[reportUnnecessaryIsInstance]
+    if not isinstance(event, _EVENT_CLASSES):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f"to_dict() expects an event of this package, not {type(event).__name__}")
     return _model_to_dict(event)
 

@@ -4,8 +4,6 @@ Imported the first time such an event is parsed or the class is looked up
 on the package.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +21,6 @@ class SafetyIdentifierBlockedData:
     model: str | None = None
     project_id: str | None = None
     request_id: str | None = None
-
-
-_new = object.__new__
-_setters = check.slot_setters(SafetyIdentifierBlockedData)
 
 
 def parse_safety_identifier_blocked_data(value: Any) -> SafetyIdentifierBlockedData:
@@ -48,11 +42,15 @@ def parse_safety_identifier_blocked_data(value: Any) -> SafetyIdentifierBlockedD
         check.as_optional_str(project_id, "data.project_id")
     if request_id is not None and request_id.__class__ is not str:
         check.as_optional_str(request_id, "data.request_id")
-    result = _new(SafetyIdentifierBlockedData)
-    set_category, set_identifier, set_model, set_project_id, set_request_id = _setters
-    set_category(result, category)
-    set_identifier(result, identifier)
-    set_model(result, model)
-    set_project_id(result, project_id)
-    set_request_id(result, request_id)
-    return result
+    return SafetyIdentifierBlockedData(
+        safety_category=category,
+        safety_identifier=identifier,
+        model=model,
+        project_id=project_id,
+        request_id=request_id,
+    )
+
+
+for _name in __all__:  # public classes report the package as their module, as the package's own do
+    if isinstance(_value := globals()[_name], type):
+        _value.__module__ = __name__.rpartition(".")[0]

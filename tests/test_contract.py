@@ -14,19 +14,6 @@ from openai_webhook_events import EVENT_TYPES
 from tests.strategies import CONTRACT, EVENT_TYPE_NAMES, OPEN_ENUMS
 
 
-def _field_types(cls: type) -> dict[str, Any]:
-    """Resolved field annotations of *cls*, with an event's generic ``data``/``type`` parameters applied."""
-    hints = typing.get_type_hints(cls)
-    for base in getattr(cls, "__orig_bases__", ()):
-        origin = get_origin(base)
-        if origin is not None and dataclasses.is_dataclass(origin):
-            data, event_type = get_args(base)
-            if isinstance(data, typing.ForwardRef):
-                data = getattr(owe, data.__forward_arg__)
-            hints["data"], hints["type"] = data, event_type
-    return hints
-
-
 def _assert_matches(spec: Any, annotation: Any, path: str) -> None:
     if spec == "string":
         assert annotation is str, path
@@ -69,7 +56,7 @@ def _assert_model_matches(fields: dict[str, Any], cls: type, path: str) -> None:
     model_fields = {f.name: f for f in dataclasses.fields(cls)}
     assert set(model_fields) == set(fields), path
     assert list(cls.__match_args__) == list(fields), f"{path}: positional order follows the contract"  # type: ignore[attr-defined]
-    annotations = _field_types(cls)
+    annotations = typing.get_type_hints(cls)  # the run-time types, as type checkers see them
     for name, field in fields.items():
         sub = f"{path}.{name}" if path else name
         default = model_fields[name].default
@@ -82,7 +69,6 @@ def _assert_model_matches(fields: dict[str, Any], cls: type, path: str) -> None:
 
 def test_registry_lists_exactly_the_contract_types() -> None:
     assert sorted(EVENT_TYPES) == EVENT_TYPE_NAMES
-    assert len(EVENT_TYPES) == 32
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPE_NAMES)

@@ -3,7 +3,9 @@
 The snippet is generated from ``EVENT_TYPES`` (one ``case`` per event class,
 then ``UnknownWebhookEvent``, then ``assert_never``), so it stays complete as
 event types are added; the same snippet with one case removed must fail both
-checkers at the ``assert_never`` line.
+checkers at the ``assert_never`` line.  A third file imports every name of the
+run-time ``__all__``: the checkers, which read the package's star imports
+instead, must see each one exported.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import openai_webhook_events
 from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,11 +44,21 @@ def _snippet(*, omit: str | None = None) -> str:
     )
 
 
+def _public_names_snippet() -> str:
+    names = sorted(openai_webhook_events.__all__)
+    return (
+        "from openai_webhook_events import (\n"
+        + "".join(f"    {name},\n" for name in names)
+        + f")\n\nprint({', '.join(names)})\n"
+    )
+
+
 @pytest.fixture(scope="module")
 def snippets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("typing")
     (folder / "exhaustive.py").write_text(_snippet())
     (folder / "missing_case.py").write_text(_snippet(omit=REMOVED))
+    (folder / "public_names.py").write_text(_public_names_snippet())
     (folder / "mypy.ini").write_text("[mypy]\n")
     (folder / "pyrightconfig.json").write_text(
         json.dumps({"typeCheckingMode": "strict", "pythonVersion": "3.10", "extraPaths": [str(ROOT)]})
@@ -82,13 +95,14 @@ def test_mypy_strict_accepts_the_exhaustive_match_and_rejects_a_missing_case(sni
             "mypy.ini",
             "exhaustive.py",
             "missing_case.py",
+            "public_names.py",
         ],
         snippets,
         env={**os.environ, "MYPYPATH": str(ROOT)},  # the checkout, also when installed in editable mode
     )
     output = result.stdout + result.stderr
     errors = [line for line in output.splitlines() if ": error:" in line]
-    assert not [e for e in errors if e.startswith("exhaustive.py")], output
+    assert not [e for e in errors if e.startswith(("exhaustive.py", "public_names.py"))], output
     line = _assert_never_line(snippets)
     assert [e for e in errors if e.startswith(f"missing_case.py:{line}:") and REMOVED in e], output
     assert all(e.startswith(f"missing_case.py:{line}:") for e in errors), output
@@ -99,11 +113,20 @@ def test_pyright_strict_accepts_the_exhaustive_match_and_rejects_a_missing_case(
     pyright = shutil.which("pyright", path=str(Path(sys.executable).parent)) or shutil.which("pyright")
     assert pyright, "pyright is in the test extra"
     result = _run(
-        [pyright, "--outputjson", "--pythonpath", sys.executable, "exhaustive.py", "missing_case.py"], snippets
+        [
+            pyright,
+            "--outputjson",
+            "--pythonpath",
+            sys.executable,
+            "exhaustive.py",
+            "missing_case.py",
+            "public_names.py",
+        ],
+        snippets,
     )
     report = json.loads(result.stdout)
     errors = [d for d in report["generalDiagnostics"] if d["severity"] == "error"]
-    assert not [d for d in errors if Path(d["file"]).name == "exhaustive.py"], errors
+    assert not [d for d in errors if Path(d["file"]).name in ("exhaustive.py", "public_names.py")], errors
     line = _assert_never_line(snippets)
     missing = [d for d in errors if Path(d["file"]).name == "missing_case.py"]
     assert missing, report
