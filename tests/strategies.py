@@ -234,11 +234,29 @@ WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 # Text that can be encoded as UTF-8 (no lone surrogates).
 _encodable_text = st.characters(blacklist_categories=("Cs",))
 
-keys = st.binary(min_size=1, max_size=100)
+
+
+def usable_secret_text(text: str) -> bool:
+    """The README's rules for a text secret: something visible, not quoted, not an API key, not ``whsec_``."""
+    visible = "".join(c for c in text if c.isprintable() and not c.isspace())
+    core = text.strip("".join(c for c in set(text) if c.isspace() or not c.isprintable()))
+    return bool(visible) and not (len(core) > 1 and core[0] in "\"'" and core[-1] == core[0]) and not (
+        core.startswith(("sk-", "whsec_"))
+    )
+
+
+def usable_key(key: bytes) -> bool:
+    """Bytes are used as they are, but printable ASCII text gets the text rules."""
+    text = key.decode("latin-1")
+    return not (key.isascii() and text.strip().isprintable()) or usable_secret_text(text)
+
+
+keys = st.binary(min_size=1, max_size=100).filter(usable_key)
 """HMAC keys, including ones longer than SHA-256's 64-byte block."""
 
-webhook_ids = st.text(_encodable_text, min_size=1, max_size=40).filter(str.isprintable)
-"""``webhook-id`` values (OpenAI's look like ``wh_`` + 32 hex digits; any printable text is signed the same way)."""
+webhook_ids = st.text(_encodable_text, min_size=1, max_size=40).filter(lambda s: s.isprintable() and "," not in s)
+"""``webhook-id`` values (OpenAI's look like ``wh_`` + 32 hex digits; any printable text without a comma, which
+would read as a repeated header, is signed the same way)."""
 
 bodies = st.binary(max_size=600) | st.text(_encodable_text, max_size=200).map(str.encode)
 """Raw bodies: any bytes, and UTF-8 text."""
@@ -264,7 +282,7 @@ def secret_forms(draw: Any) -> tuple[str | bytes, bytes]:
     """``(secret as a user passes it, the HMAC key it stands for)``: whsec_ (padded or not), text, bytes."""
     kind = draw(st.sampled_from(["whsec", "whsec unpadded", "text", "bytes"]))
     if kind == "text":
-        text = draw(st.text(_encodable_text, min_size=1, max_size=40).filter(lambda s: not s.startswith("whsec_")))
+        text = draw(st.text(_encodable_text, min_size=1, max_size=40).filter(usable_secret_text))
         return text, text.encode()
     key = draw(keys)
     if kind == "bytes":
