@@ -10,7 +10,7 @@ from operator import sub
 from typing import Any
 
 from ._errors import InvalidPayloadError
-from ._parse import _MAX_DEPTH as MAX_DEPTH  # the freeze's limit: one home
+from ._parse import _MAX_DEPTH as MAX_DEPTH  # pyright: ignore[reportPrivateUsage]  (the freeze's limit: one home)
 
 __all__ = ["MAX_NESTING", "load_payload"]
 
@@ -26,9 +26,10 @@ of a small thread stack (256 KiB, or musl's 128 KiB default).
 
 _INF = float("inf")
 _JSON_WHITESPACE = " \t\n\r"
-# A string token, escapes included; an unterminated one runs to the end (so the match never
-# fails and never backtracks: linear time).
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+# What is not a bracket outside strings: a string token, escapes included (an unterminated
+# one runs to the end, so the match never fails and never backtracks: linear time), or a run
+# of other characters.
+_NOT_A_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[^\[\]{}"]+', re.DOTALL)
 _BRACKET_RUNS = re.compile(r"[\[{]+|[\]}]+")
 
 
@@ -56,7 +57,7 @@ def nesting_exceeds(text: str, limit: int) -> bool:
     # real event (about 0.1 us a body, over the 32 example payloads: bench/run.py).
     if text.count("[") + text.count("{") <= limit:
         return False
-    runs = _BRACKET_RUNS.findall(_STRING.sub("", text))  # alternating runs of openers and closers
+    runs = _BRACKET_RUNS.findall(_NOT_A_BRACKET.sub("", text))  # runs of openers and closers, in turn
     lengths = list(map(len, runs))
     if runs and runs[0][0] in "]}":
         lengths.insert(0, 0)  # so that even positions are openers

@@ -118,23 +118,25 @@ def _base64_key(text: str) -> bytes | None:
     return binascii.a2b_base64(data + "=" * (-len(data) % 4))
 
 
-def v1_signature(mac: hmac.HMAC, prefix: bytes, payload: bytes) -> str:
-    """``"v1," + base64(HMAC-SHA256(key, prefix + payload))``, from *mac* prepared with the key (not changed)."""
+def v1_signature(mac: hmac.HMAC, content: bytes) -> str:
+    """``"v1," + base64(HMAC-SHA256(key, content))``, from *mac* prepared with the key (left unchanged).
+
+    The one place a signature is computed (signing and verifying).
+    """
     signer = mac.copy()
-    signer.update(prefix)
-    signer.update(payload)
+    signer.update(content)  # one update of id.timestamp.body: about 0.1 us less than two (bench/run.py)
     return "v1," + _b64(signer.digest(), newline=False).decode()
 
 
-def signed_by(mac: hmac.HMAC, prefix: bytes, payload: bytes, signature: str) -> bool:
-    """Whether *signature* is the v1 signature of ``prefix + payload`` under *mac*'s key (constant time)."""
-    return _compare(signature, v1_signature(mac, prefix, payload))
+def signed_by(mac: hmac.HMAC, content: bytes, signature: str) -> bool:
+    """Whether *signature* is the v1 signature of *content* under *mac*'s key (constant time)."""
+    return _compare(signature, v1_signature(mac, content))
 
 
-def signed_by_any(macs: Sequence[hmac.HMAC], prefix: bytes, payload: bytes, signatures: Sequence[str]) -> bool:
-    """Whether any of *signatures* is the v1 signature of ``prefix + payload`` under any of *macs*' keys."""
+def signed_by_any(macs: Sequence[hmac.HMAC], content: bytes, signatures: Sequence[str]) -> bool:
+    """Whether any of *signatures* is the v1 signature of *content* under any of *macs*' keys (constant time)."""
     for mac in macs:
-        expected = v1_signature(mac, prefix, payload)
+        expected = v1_signature(mac, content)
         for signature in signatures:
             if _compare(signature, expected):
                 return True

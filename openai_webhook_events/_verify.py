@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from ._errors import (
     InvalidHeaderError,
@@ -30,7 +30,14 @@ from ._errors import (
     WebhookConfigurationError,
     shorten,
 )
-from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers, v1_signatures
+from ._headers import (
+    WEBHOOK_ID,
+    WEBHOOK_SIGNATURE,
+    WEBHOOK_TIMESTAMP,
+    no_other_spelling,
+    read_webhook_headers,
+    v1_signatures,
+)
 from ._json import load_payload
 from ._parse import parse_event
 from ._signing import prepare_secrets, signed_by, signed_by_any, v1_signature
@@ -180,7 +187,25 @@ class Webhook:
         :class:`SignatureMismatchError`; ``TypeError`` only for a *payload*
         or *headers* of no supported type (a programming error).
         """
-        webhook_id, timestamp, signatures = read_webhook_headers(headers)
+        # A plain dict whose three lower-case names hold text without commas (and no other spelling
+        # of them): read directly, the general reader's answer (tests/test_verify_headers.py holds
+        # them to it) in about 0.2 us less per delivery (bench/run.py).
+        fast: Any = headers
+        if fast.__class__ is dict:
+            webhook_id = fast.get(WEBHOOK_ID)
+            timestamp = fast.get(WEBHOOK_TIMESTAMP)
+            signatures = fast.get(WEBHOOK_SIGNATURE)
+            if not (
+                webhook_id.__class__ is str
+                and timestamp.__class__ is str
+                and signatures.__class__ is str
+                and "," not in webhook_id
+                and "," not in timestamp
+                and (len(fast) == 3 or no_other_spelling(fast))
+            ):
+                webhook_id, timestamp, signatures = read_webhook_headers(headers)
+        else:
+            webhook_id, timestamp, signatures = read_webhook_headers(headers)
         if not webhook_id:
             raise InvalidHeaderError(WEBHOOK_ID, "empty")
         if not (timestamp.isdigit() and timestamp.isascii() and len(timestamp) <= _MAX_TIMESTAMP_DIGITS):
@@ -191,22 +216,19 @@ class Webhook:
         if not abs(now - seconds) <= self._tolerance:  # written so that a NaN `now` is out of range too
             raise TimestampOutOfRangeError(now > seconds)
 
-        if payload.__class__ is not bytes or len(payload) > self._max_body_bytes:
-            payload = _body_bytes(payload, self._max_body_bytes)
+        body: Any = payload
+        if body.__class__ is not bytes or len(body) > self._max_body_bytes:
+            body = _body_bytes(payload, self._max_body_bytes)
         try:
-            prefix = f"{webhook_id}.{timestamp}.".encode()
+            content = f"{webhook_id}.{timestamp}.".encode() + body
         except UnicodeEncodeError:
             raise InvalidHeaderError(WEBHOOK_ID, "not encodable as UTF-8 (a lone surrogate)") from None
 
         macs = self._macs
         # A lone signature against the first secret: the common case, without splitting.
-        if (
-            len(signatures) == _SIGNATURE_LENGTH
-            and signatures.isascii()
-            and signed_by(macs[0], prefix, payload, signatures)
-        ):
+        if len(signatures) == _SIGNATURE_LENGTH and signatures.isascii() and signed_by(macs[0], content, signatures):
             return
-        if not signed_by_any(macs, prefix, payload, v1_signatures(signatures)):
+        if not signed_by_any(macs, content, v1_signatures(signatures)):
             raise SignatureMismatchError()
 
     def unwrap(
@@ -247,11 +269,11 @@ class Webhook:
             timestamp = int(_time())
         elif isinstance(given_timestamp, bool) or not isinstance(given_timestamp, int) or not 0 <= timestamp < 10**20:
             raise WebhookConfigurationError(f"timestamp must be an int of Unix seconds >= 0, not {shorten(timestamp)}")
-        prefix = f"{webhook_id}.{timestamp}.".encode()  # printable: no lone surrogates
+        content = f"{webhook_id}.{timestamp}.".encode() + _body_bytes(payload, float("inf"))  # printable id
         return {
             WEBHOOK_ID: webhook_id,
             WEBHOOK_TIMESTAMP: str(timestamp),
-            WEBHOOK_SIGNATURE: v1_signature(self._macs[0], prefix, _body_bytes(payload, float("inf"))),
+            WEBHOOK_SIGNATURE: v1_signature(self._macs[0], content),
         }
 
 
@@ -267,10 +289,10 @@ def _cache_key(secret: object, tolerance: object, max_body_bytes: object) -> tup
     """A key for the arguments of one module function call, or ``None`` when they are not cached."""
     if tolerance.__class__ not in (int, float) or not (max_body_bytes is None or max_body_bytes.__class__ is int):
         return None
-    if secret.__class__ is str:
-        material = str.encode(secret, "utf-8", "surrogatepass")  # type: ignore[arg-type]
-    elif secret.__class__ is bytes:
-        material = bytes(secret)  # type: ignore[call-overload]
+    if isinstance(secret, str) and secret.__class__ is str:
+        material = secret.encode("utf-8", "surrogatepass")
+    elif isinstance(secret, bytes) and secret.__class__ is bytes:
+        material = secret
     else:
         return None
     return (secret.__class__, _blake2b(material, key=_CACHE_SALT, digest_size=16).digest(), tolerance, max_body_bytes)

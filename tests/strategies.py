@@ -235,13 +235,14 @@ WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 _encodable_text = st.characters(blacklist_categories=("Cs",))
 
 
-
 def usable_secret_text(text: str) -> bool:
     """The README's rules for a text secret: something visible, not quoted, not an API key, not ``whsec_``."""
     visible = "".join(c for c in text if c.isprintable() and not c.isspace())
     core = text.strip("".join(c for c in set(text) if c.isspace() or not c.isprintable()))
-    return bool(visible) and not (len(core) > 1 and core[0] in "\"'" and core[-1] == core[0]) and not (
-        core.startswith(("sk-", "whsec_"))
+    return (
+        bool(visible)
+        and not (len(core) > 1 and core[0] in "\"'" and core[-1] == core[0])
+        and not (core.startswith(("sk-", "whsec_")))
     )
 
 
@@ -410,15 +411,19 @@ LAMBDA_TEMPLATES: dict[str, str] = {
 """Each real AWS request event in ``tests/data/lambda-events/`` and how its integration sends headers."""
 
 
+def _ascii_lower(name: str) -> str:
+    return "".join(c.lower() if c.isascii() else c for c in name)
+
+
 def lambda_event(template: str, body: bytes, headers: list[tuple[str, str]], *, base64_body: bool) -> dict[str, Any]:
     """A copy of the real request event *template* carrying *body* and *headers* as its integration would.
 
     *headers* are ``(name, value)`` pairs, repeats allowed; names are sent as
-    given to a REST API and lower-cased by the others.
+    given to a REST API and lower-cased (ASCII letters) by the others.
     """
     event: dict[str, Any] = json.loads((LAMBDA_EVENTS_DIR / template).read_text())
     kind = LAMBDA_TEMPLATES[template]
-    names = headers if kind == "rest" else [(name.lower(), value) for name, value in headers]
+    names = headers if kind == "rest" else [(_ascii_lower(name), value) for name, value in headers]
     multi: dict[str, list[str]] = {}
     for name, value in names:
         multi.setdefault(name, []).append(value)

@@ -661,7 +661,9 @@ def test_the_secret_comes_from_the_environment_when_not_given(monkeypatch: pytes
     monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", "whsec_not base64")
     with pytest.raises(WebhookConfigurationError) as info:
         Webhook()
-    assert str(info.value) == "OPENAI_WEBHOOK_SECRET: the part after whsec_ is not valid base64 (it contains whitespace)"
+    assert (
+        str(info.value) == "OPENAI_WEBHOOK_SECRET: the part after whsec_ is not valid base64 (it contains whitespace)"
+    )
     monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
     Webhook().verify(BODY, signed(), now=NOW)
     verify_signature(BODY, signed(), None, now=NOW)  # type: ignore[arg-type]
