@@ -776,3 +776,23 @@ def test_hmac_signature_helper_is_independent() -> None:
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in KEY.ljust(64, b"\0")) + inner).digest()
     assert hmac_signature(KEY, "wh_1", "1", b"x") == "v1," + base64.b64encode(outer).decode()
     assert hmac.compare_digest(outer, hmac.new(KEY, b"wh_1.1.x", "sha256").digest())
+
+
+def test_messages_built_from_request_data_or_options_are_one_line_and_short() -> None:
+    odd = type("Line\nBreak\u2028" + "x" * 500, (), {})  # a class name no identifier can be
+    attempts: list[Any] = [
+        lambda: verify_signature(BODY, [*_pairs(signed()), ("webhook-id", odd())], SECRET, now=NOW),
+        lambda: verify_signature(BODY, [odd()], SECRET, now=NOW),
+        lambda: verify_signature(BODY, odd(), SECRET, now=NOW),
+        lambda: Webhook(SECRET, tolerance="300\n" * 1000),
+        lambda: Webhook(SECRET, max_body_bytes="\u2028" * 1000),
+        lambda: sign(BODY, SECRET, timestamp="1\r\n" * 1000),
+        lambda: verify_signature(BODY, {**signed(), "webhook-id": "wh_1\n" * 1000}, SECRET, now=NOW),
+        lambda: verify_signature(BODY, {**signed(), "webhook-signature": "v1,\u2028" * 1000}, SECRET, now=NOW),
+    ]
+    for attempt in attempts:
+        with pytest.raises((WebhookConfigurationError, WebhookVerificationError, TypeError)) as info:
+            attempt()
+        message = str(info.value)
+        assert message.isprintable(), message
+        assert len(message) <= 160, message
