@@ -11,6 +11,10 @@ The first byte picks the mode (its low two bits):
 - 3: the rest is a body, signed here with the package's ``sign`` so that the
   JSON and event parsing after a valid signature are always reached.
 
+Bit 2 of the first byte sends the delivery through the AWS Lambda adapter
+instead (``aws_lambda.unwrap`` of an HTTP API request event carrying the
+headers and the base64 body), which must answer exactly as ``unwrap`` does.
+
 ``unwrap`` must return an event or raise a ``WebhookError`` whose message and
 ``repr`` do not contain the secret; anything else is a crash.
 """
@@ -24,7 +28,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from openai_webhook_events import WebhookError, sign, unwrap
+    from openai_webhook_events import Webhook, WebhookError, aws_lambda, sign, unwrap
 
     # Instrument the payload modules too (the package imports them lazily).
     for _module in ("_agent_models", "_call_models", "_safety_models"):
@@ -33,6 +37,7 @@ with atheris.instrument_imports():
 KEY = b"fuzzing-key-0123456789abcdef0123"
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
 NOW = 1_750_000_000
+WEBHOOK = Webhook(SECRET)
 
 
 def split_delivery(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes]:
@@ -63,12 +68,26 @@ def test_one_input(data: bytes) -> None:
             text_pairs = [(name, value.decode("latin-1")) for name, value in pairs]
             headers = text_pairs if mode == 0 else dict(text_pairs)
     try:
-        unwrap(body, headers, SECRET, now=NOW)  # type: ignore[arg-type]
+        event = unwrap(body, headers, SECRET, now=NOW)  # type: ignore[arg-type]
     except WebhookError as exc:
         text = f"{exc} {exc!r} {exc.args!r}"
         for secret in (SECRET, SECRET[6:]):
             if secret in text and secret.encode() not in data:
                 raise AssertionError(f"the secret is in the text of a {type(exc).__name__}") from None
+        outcome: object = f"{type(exc).__name__}: {exc}"
+    else:
+        outcome = event
+    if data[0] & 4 and isinstance(headers, dict):
+        joined = {name.lower(): value for name, value in headers.items()}  # as an HTTP API sends them
+        if len(joined) == len(headers) and all(isinstance(value, str) for value in joined.values()):
+            request = {"version": "2.0", "headers": joined, "body": base64.b64encode(body).decode()}
+            request["isBase64Encoded"] = True
+            try:
+                through_lambda: object = aws_lambda.unwrap(WEBHOOK, request, now=NOW)
+            except WebhookError as exc:
+                through_lambda = f"{type(exc).__name__}: {exc}"
+            if through_lambda != outcome:
+                raise AssertionError(f"aws_lambda.unwrap answered {through_lambda!r}, unwrap {outcome!r}")
 
 
 def main() -> None:

@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookError
+from ._json import load_payload
 from ._models import WebhookEvent
 from ._parse import parse_event, to_dict
-from ._verify import SECRET_ENV, Webhook, load_payload
+from ._verify import SECRET_ENV, Webhook
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

@@ -5,6 +5,7 @@ Understands the request events of API Gateway REST APIs (payload 1.0, with
 URLs, and Application Load Balancers (with or without multi-value headers).
 
 - :func:`read_request` gives the raw body bytes and the headers.
+- :func:`unwrap` verifies and parses the delivery in a request event.
 - :func:`response` builds a response every one of those integrations accepts.
 - :func:`lambda_handler` makes the whole Lambda function out of a
   :class:`~openai_webhook_events.Webhook` and a
@@ -17,37 +18,35 @@ import base64
 import binascii
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._errors import InvalidPayloadError, WebhookVerificationError
+from ._headers import ascii_lower
 
 if TYPE_CHECKING:
+    from ._models import WebhookEvent
     from ._router import Router
     from ._verify import Webhook
 
-__all__ = ["Headers", "LambdaRequest", "lambda_handler", "read_request", "response", "response_for_error"]
+__all__ = ["Headers", "LambdaRequest", "lambda_handler", "read_request", "response", "response_for_error", "unwrap"]
 
 logger = logging.getLogger("openai_webhook_events")
 
 Integration = Literal["api-gateway-v1", "api-gateway-v2", "alb"]
 """Which kind of request event a delivery came in (function URLs use ``"api-gateway-v2"``)."""
 
-_SIGNATURE_HEADER = "webhook-signature"
-_SIGNATURE_ATOMS = re.compile(r"[^\s,]+")
-
 
 class Headers(Mapping[str, str]):
-    """Read-only HTTP headers: names are case-insensitive, repeated headers are kept.
+    """Read-only HTTP headers: names are case-insensitive (ASCII letters only), repeated headers are kept.
 
-    Iterating gives lower-case names.  ``headers[name]`` joins the values of a
-    repeated header with ``", "`` and :meth:`get_all` returns them one by
-    one.  The values of ``webhook-signature`` (repeated, or joined with
-    commas as API Gateway HTTP APIs do) are merged into one value holding
-    the space-separated ``v1,<signature>`` entries Standard Webhooks expects.
+    Iterating gives the names with ASCII letters lower-cased (a Kelvin sign
+    stays a Kelvin sign).  ``headers[name]`` joins the values of a repeated
+    header with ``", "``, as HTTP servers do, and :meth:`get_all` returns
+    them one by one.  How the ``webhook-*`` values are read (comma-joined
+    signatures, repeats) is the verifier's one header reader's business.
     """
 
     __slots__ = ("_values",)
@@ -55,13 +54,11 @@ class Headers(Mapping[str, str]):
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         values: dict[str, list[str]] = {}
         for name, value in pairs:
-            values.setdefault(name.lower(), []).append(value)
-        if _SIGNATURE_HEADER in values:
-            values[_SIGNATURE_HEADER] = [_merge_signatures(values[_SIGNATURE_HEADER])]
+            values.setdefault(ascii_lower(name), []).append(value)
         self._values = {name: tuple(found) for name, found in values.items()}
 
     def __getitem__(self, name: str) -> str:
-        return ", ".join(self._values[name.lower()])
+        return ", ".join(self._values[ascii_lower(name)])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -70,31 +67,18 @@ class Headers(Mapping[str, str]):
         return len(self._values)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._values
+        return isinstance(name, str) and ascii_lower(name) in self._values
 
     def get_all(self, name: str) -> tuple[str, ...]:
         """Every value of header *name* in the order received (``()`` when absent)."""
-        return self._values.get(name.lower(), ())
+        return self._values.get(ascii_lower(name), ())
 
     def pairs(self) -> list[tuple[str, str]]:
-        """Every ``(name, value)``, a repeated header once per value (what the verifier reads)."""
+        """Every ``(name, value)``, a repeated header once per value."""
         return [(name, value) for name, values in self._values.items() for value in values]
 
     def __repr__(self) -> str:
         return f"Headers({sorted(self._values)!r})"  # names only: values may be credentials
-
-
-def _merge_signatures(values: list[str]) -> str:
-    """``["v1,a", "v1,b"]``, ``["v1,a,v1,b"]`` or ``["v1,a, v1,b"]`` -> ``"v1,a v1,b"``.
-
-    Signatures are base64 and never contain commas or spaces, so the atoms
-    pair up as version and signature.  Anything that does not pair up is
-    returned space-joined and left for the verifier to reject.
-    """
-    atoms = _SIGNATURE_ATOMS.findall(" ".join(values))
-    if len(atoms) % 2 or not all(atom.startswith("v") for atom in atoms[::2]):
-        return " ".join(values)
-    return " ".join(f"{atoms[i]},{atoms[i + 1]}" for i in range(0, len(atoms), 2))
 
 
 @dataclass(frozen=True)
@@ -143,6 +127,20 @@ def read_request(event: object) -> LambdaRequest:
         raise InvalidPayloadError("Lambda event is not an API Gateway, function URL or ALB request")
     multi = integration != "api-gateway-v2" and request.get("multiValueHeaders") is not None
     return LambdaRequest(_body(request), Headers(_header_pairs(request, multi)), integration, multi)
+
+
+def unwrap(
+    webhook: Webhook, event: object, *, now: float | None = None, unknown: Literal["keep", "raise"] = "keep"
+) -> WebhookEvent:
+    """Verify and parse the delivery in the Lambda request *event* (API Gateway, function URL, ALB) with *webhook*.
+
+    :func:`read_request` takes out the body and headers (raising
+    :class:`InvalidPayloadError` for an event of another shape), then
+    :meth:`Webhook.unwrap <openai_webhook_events.Webhook.unwrap>` does the
+    rest, with *now* and *unknown* as it takes them.
+    """
+    request = read_request(event)
+    return webhook.unwrap(request.body, request.headers, now=now, unknown=unknown)
 
 
 def _mapping(value: object) -> Mapping[object, object] | None:
@@ -261,7 +259,7 @@ def lambda_handler(
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
-            webhook_event = webhook.unwrap_lambda(event)
+            webhook_event = unwrap(webhook, event)
         except (InvalidPayloadError, WebhookVerificationError) as exc:
             logger.warning("rejected webhook delivery: %s", exc)
             return response_for_error(event, exc)

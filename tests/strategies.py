@@ -267,11 +267,30 @@ WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 # Text that can be encoded as UTF-8 (no lone surrogates).
 _encodable_text = st.characters(blacklist_categories=("Cs",))
 
-keys = st.binary(min_size=1, max_size=100)
+
+def usable_secret_text(text: str) -> bool:
+    """The README's rules for a text secret: something visible, not quoted, not an API key, not ``whsec_``."""
+    visible = "".join(c for c in text if c.isprintable() and not c.isspace())
+    core = text.strip("".join(c for c in set(text) if c.isspace() or not c.isprintable()))
+    return (
+        bool(visible)
+        and not (len(core) > 1 and core[0] in "\"'" and core[-1] == core[0])
+        and not (core.startswith(("sk-", "whsec_")))
+    )
+
+
+def usable_key(key: bytes) -> bool:
+    """Bytes are used as they are, but printable ASCII text gets the text rules."""
+    text = key.decode("latin-1")
+    return not (key.isascii() and text.strip().isprintable()) or usable_secret_text(text)
+
+
+keys = st.binary(min_size=1, max_size=100).filter(usable_key)
 """HMAC keys, including ones longer than SHA-256's 64-byte block."""
 
-webhook_ids = st.text(_encodable_text, min_size=1, max_size=40).filter(str.isprintable)
-"""``webhook-id`` values (OpenAI's look like ``wh_`` + 32 hex digits; any printable text is signed the same way)."""
+webhook_ids = st.text(_encodable_text, min_size=1, max_size=40).filter(lambda s: s.isprintable() and "," not in s)
+"""``webhook-id`` values (OpenAI's look like ``wh_`` + 32 hex digits; any printable text without a comma, which
+would read as a repeated header, is signed the same way)."""
 
 bodies = st.binary(max_size=600) | st.text(_encodable_text, max_size=200).map(str.encode)
 """Raw bodies: any bytes, and UTF-8 text."""
@@ -297,7 +316,7 @@ def secret_forms(draw: Any) -> tuple[str | bytes, bytes]:
     """``(secret as a user passes it, the HMAC key it stands for)``: whsec_ (padded or not), text, bytes."""
     kind = draw(st.sampled_from(["whsec", "whsec unpadded", "text", "bytes"]))
     if kind == "text":
-        text = draw(st.text(_encodable_text, min_size=1, max_size=40).filter(lambda s: not s.startswith("whsec_")))
+        text = draw(st.text(_encodable_text, min_size=1, max_size=40).filter(usable_secret_text))
         return text, text.encode()
     key = draw(keys)
     if kind == "bytes":
@@ -425,15 +444,19 @@ LAMBDA_TEMPLATES: dict[str, str] = {
 """Each real AWS request event in ``tests/data/lambda-events/`` and how its integration sends headers."""
 
 
+def _ascii_lower(name: str) -> str:
+    return "".join(c.lower() if c.isascii() else c for c in name)
+
+
 def lambda_event(template: str, body: bytes, headers: list[tuple[str, str]], *, base64_body: bool) -> dict[str, Any]:
     """A copy of the real request event *template* carrying *body* and *headers* as its integration would.
 
     *headers* are ``(name, value)`` pairs, repeats allowed; names are sent as
-    given to a REST API and lower-cased by the others.
+    given to a REST API and lower-cased (ASCII letters) by the others.
     """
     event: dict[str, Any] = json.loads((LAMBDA_EVENTS_DIR / template).read_text())
     kind = LAMBDA_TEMPLATES[template]
-    names = headers if kind == "rest" else [(name.lower(), value) for name, value in headers]
+    names = headers if kind == "rest" else [(_ascii_lower(name), value) for name, value in headers]
     multi: dict[str, list[str]] = {}
     for name, value in names:
         multi.setdefault(name, []).append(value)

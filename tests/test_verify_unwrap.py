@@ -25,7 +25,7 @@ from openai_webhook_events import (
     sign,
     unwrap,
 )
-from openai_webhook_events._verify import load_payload
+from openai_webhook_events._json import load_payload
 
 from .strategies import EVENT_TYPE_NAMES, json_values, near_valid_payloads, valid_payloads, whsec
 
@@ -88,7 +88,7 @@ MALFORMED: list[tuple[bytes, str]] = [
     (b'{"a": 1e400}', "body is not valid JSON (a number too large for a float)"),
     (b'{"a": -1.5e309}', "body is not valid JSON (a number too large for a float)"),
     (b'{"a": ' + b"1" * 5000 + b"}", "body is not valid JSON (an integer has too many digits)"),
-    (DEEP, "body is not valid JSON (nested too deeply)"),
+    (DEEP, "body is nested deeper than 208 levels"),
     (b'{"a": 1} x', "body is not valid JSON (extra data at char 9)"),
     (b'{"a": 1}{}', "body is not valid JSON (extra data at char 8)"),
     (b'{"a": 1}\x0c', "body is not valid JSON (extra data at char 8)"),  # whitespace, but not JSON's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import select
@@ -124,3 +125,39 @@ def test_only_post_is_accepted(server_url: str) -> None:
     with caught.value as error:
         assert error.code == 405
         assert json.loads(error.read()) == {"message": "use POST"}
+
+
+def post_raw(url: str, body: bytes, headers: list[tuple[str, str]]) -> tuple[int, dict[str, Any]]:
+    """POST with headers sent exactly as listed, repeats included (urllib would merge them)."""
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.putrequest("POST", "/webhooks/openai")
+        for name, value in [*headers, ("Content-Length", str(len(body)))]:
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        return answer.status, json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("good_first", [True, False])
+def test_two_signature_headers_are_accepted_in_either_order(server_url: str, good_first: bool) -> None:
+    body = json.dumps(example_payload("batch.failed")).encode()
+    headers = signed(body)
+    good = headers.pop("webhook-signature")
+    other = hmac_signature(b"the previous secret", "wh_http_1", headers["webhook-timestamp"], body)
+    signatures = [good, other] if good_first else [other, good]
+    pairs = [*headers.items(), *[("webhook-signature", value) for value in signatures]]
+    status, answer = post_raw(server_url, body, pairs)
+    assert (status, answer["event_class"]) == (200, "BatchFailedWebhookEvent")
+    status, _ = post_raw(server_url, body, [*headers.items(), *[("webhook-signature", other)] * 2])
+    assert status == 401
+
+
+@pytest.mark.parametrize(("second_id", "status"), [("wh_http_1", 200), ("wh_other", 401)])
+def test_a_repeated_webhook_id_must_repeat_the_same_value(server_url: str, second_id: str, status: int) -> None:
+    body = json.dumps(example_payload("batch.failed")).encode()
+    pairs = [*signed(body).items(), ("webhook-id", second_id)]
+    assert post_raw(server_url, body, pairs)[0] == status
