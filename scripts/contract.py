@@ -18,7 +18,8 @@ For each event type the contract lacks, both modes print the skeleton of
 the three code edits (the class for ``_models.py``, its ``WebhookEvent``
 union member, its registry line for ``_parse.py``) and an example payload.
 Exit codes: 0 in agreement (or written), 1 drift found by ``--check``,
-2 the SDK is not installed or the contract file is unreadable.
+2 the SDK is not installed, the contract file is unreadable, or the SDK
+uses an annotation the contract has no spelling for.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def _spec(annotation: Any) -> Spec:
         return {"list": _spec(item)}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return {"object": annotation.__name__, "fields": _model_fields(annotation)}
-    raise SystemExit(f"contract.py: no contract spelling for the SDK annotation {annotation!r}; extend _spec()")
+    print(f"contract.py: no contract spelling for the SDK annotation {annotation!r}; extend _spec()", file=sys.stderr)
+    raise SystemExit(2)
 
 
 # --- the file ---------------------------------------------------------------------------------------------
@@ -116,7 +118,8 @@ def load(path: Path) -> dict[str, Any]:
     try:
         contract: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SystemExit(f"contract.py: cannot read the contract {path}: {exc}") from None
+        print(f"contract.py: cannot read the contract {path}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     return contract
 
 
