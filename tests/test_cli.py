@@ -515,7 +515,7 @@ class _Stream(io.TextIOWrapper):
 
     def written(self) -> bytes:
         self.flush()
-        return self.buffer.getvalue()  # type: ignore[attr-defined, no-any-return]
+        return bytes(self.buffer.getvalue())  # type: ignore[attr-defined]
 
 
 def test_an_event_stdout_cannot_encode_is_printed_with_backslash_escapes(monkeypatch: Any) -> None:

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,16 @@ def _unknown_event() -> WebhookEvent:
     return parse_event({"id": "evt_1", "created_at": 1, "type": "brand.new", "data": {"x": 1}})
 
 
+def _answers(tag: object) -> Callable[[Any], tuple[object, Any]]:
+    """A handler that returns ``(tag, event)``."""
+    return lambda event: (tag, event)
+
+
 @pytest.mark.parametrize("event_type", EVENT_TYPE_NAMES)
 def test_dispatch_calls_the_handler_of_the_event_class_and_returns_its_result(event_type: str) -> None:
-    router = Router()
+    router = Router[Any]()
     for cls in ALL_CLASSES:
-        router.on(cls)(lambda event, cls=cls: (cls, event))
+        router.on(cls)(_answers(cls))
     event = parse_event(example_payload(event_type))
     assert router.dispatch(event) == (EVENT_TYPES[event_type], event)
 
@@ -53,15 +59,15 @@ def test_dispatch_calls_the_handler_of_the_event_class_and_returns_its_result(ev
 def test_dispatch_prefers_the_class_handler_then_the_fallback_then_none(
     registered: set[type[Any]], payload: dict[str, Any], with_fallback: bool
 ) -> None:
-    router = Router()
+    router = Router[Any]()
     for cls in registered:
-        router.on(cls)(lambda event, cls=cls: ("handler", cls))
+        router.on(cls)(_answers(("handler", cls)))
     if with_fallback:
         router.fallback(lambda event: ("fallback", type(event)))
     event = parse_event(payload)
     result = router.dispatch(event)
     if type(event) in registered:
-        assert result == ("handler", type(event))
+        assert result == (("handler", type(event)), event)
     elif with_fallback:
         assert result == ("fallback", type(event))
     else:
@@ -80,7 +86,7 @@ def test_unknown_event_types_go_to_the_fallback() -> None:
 
 
 def test_decorators_return_the_handler_unchanged() -> None:
-    router = Router()
+    router = Router[Any]()
 
     def handler(event: ResponseCompletedWebhookEvent) -> str:
         return event.id
@@ -95,13 +101,13 @@ def test_decorators_return_the_handler_unchanged() -> None:
 
 
 def test_registering_a_second_handler_for_a_class_fails_at_registration() -> None:
-    router = Router()
+    router = Router[Any]()
     router.on(BatchCompletedWebhookEvent)(lambda event: 1)
     with pytest.raises(
         WebhookConfigurationError, match=r"^a handler for BatchCompletedWebhookEvent is already registered$"
     ):
         router.on(BatchCompletedWebhookEvent)
-    register = Router().on(ResponseCompletedWebhookEvent)
+    register = Router[Any]().on(ResponseCompletedWebhookEvent)
     register(lambda event: 1)
     with pytest.raises(
         WebhookConfigurationError, match=r"^a handler for ResponseCompletedWebhookEvent is already registered$"
@@ -110,7 +116,7 @@ def test_registering_a_second_handler_for_a_class_fails_at_registration() -> Non
 
 
 def test_registering_a_second_fallback_fails() -> None:
-    router = Router()
+    router = Router[Any]()
     router.fallback(lambda event: 1)
     with pytest.raises(WebhookConfigurationError, match=r"^a fallback handler is already registered$"):
         router.fallback(lambda event: 2)
