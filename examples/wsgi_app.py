@@ -32,7 +32,7 @@ MAX_BODY = 1 << 20  # webhook payloads are small; refuse anything larger than 1 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 webhook = Webhook()  # the secret comes from OPENAI_WEBHOOK_SECRET
-router = Router()
+router = Router[str]()  # its handlers return the message to send back
 
 
 @router.on(ResponseCompletedWebhookEvent)

@@ -7,46 +7,165 @@
   with ``--curl URL`` a ``curl`` command that posts it.
 
 The secret is read from the environment variable ``OPENAI_WEBHOOK_SECRET``
-(or the one ``--secret-env`` names), never from the command line.  Exit
-codes: 0 ok, 1 rejected or invalid input, 2 usage or configuration.  Errors
-go to stderr as one line, never as a traceback.
+(or the one ``--secret-env`` names), never from the command line.  Input is
+read up to the 1 MiB body bound, no further.  Exit codes: 0 ok; 1 rejected,
+invalid or unreadable input, or unwritable output; 2 usage or
+configuration; 130 interrupted.  Errors go to stderr as one line, never as
+a traceback, whatever the input and whatever stdin, stdout and stderr are
+(closed, full, a broken pipe, an encoding without the event's characters).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import io
 import json
 import os
 import shlex
 import sys
 from collections.abc import Sequence
-from typing import Any, BinaryIO
+from typing import Any, TextIO
 
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookError
 from ._json import load_payload
 from ._models import WebhookEvent
 from ._parse import parse_event, to_dict
-from ._verify import SECRET_ENV, Webhook
+from ._verify import DEFAULT_MAX_BODY_BYTES, SECRET_ENV, Webhook
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-class _UsageError(Exception):
-    """Bad usage or configuration found after argument parsing (exit code 2)."""
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _read(path: str, stdin: BinaryIO) -> bytes:
-    if path == "-":
-        return stdin.read()
-    with open(path, "rb") as file:
-        return file.read()
+class _Failure(Exception):
+    """A failure reported as one ``error:`` line on stderr, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _shown(path: str) -> str:
+    """*path* as one printable line (escaped if it holds control or unprintable characters)."""
+    return path if path.isprintable() else ascii(path)
+
+
+def _read(path: str, limit: int) -> bytes:
+    """The bytes of the file *path* (``-``: standard input); never more than *limit* + 1 are read.
+
+    Raises :class:`_Failure`: "cannot read ..." when the input cannot be
+    opened or read, "... is larger than" when it holds more than *limit* bytes.
+    """
+    name = "standard input" if path == "-" else _shown(path)
+    try:
+        if path == "-":
+            stream: Any = sys.stdin
+            if stream is None:
+                raise _Failure("cannot read standard input: it is closed")
+            data = _read_at_most(stream.buffer, limit + 1)
+        else:
+            with open(path, "rb") as file:
+                data = _read_at_most(file, limit + 1)
+    except OSError as exc:
+        raise _Failure(f"cannot read {name}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a path holding NUL; a closed stdin object
+        raise _Failure(f"cannot read {name}: {exc}") from None
+    if len(data) > limit:
+        raise _Failure(f"{name} is larger than {limit} bytes (the largest body accepted)")
+    return data
+
+
+def _read_at_most(stream: Any, size: int) -> bytes:
+    """Up to *size* bytes of *stream*, fewer only at its end (a terminal returns a line per read)."""
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk: bytes = stream.read(size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write(stream: TextIO | None, name: str, text: str, *, exact: bool) -> None:
+    """Write *text* to *stream* and flush it; raise :class:`_Failure` ("cannot write <name>: ...") if that fails.
+
+    *exact* text (headers, a curl command) must reach the stream as it is, so
+    an encoding that cannot represent it is a failure; other text (an
+    event's repr, help) is written with backslash escapes for what the
+    encoding lacks.
+    """
+    if stream is None:
+        raise _Failure(f"cannot write {name}: it is closed")
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        if exact:
+            raise _Failure(
+                f"cannot write {name}: its encoding ({encoding}) cannot represent the output; "
+                "set PYTHONIOENCODING=utf-8"
+            ) from None
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    try:
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a text-only stream (io.StringIO)
+            stream.write(text)
+        else:
+            _write_all(buffer, text.encode(encoding))
+    except (OSError, ValueError) as exc:  # ValueError: the stream object was closed
+        _discard_buffered_output(stream)
+        reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else "it is closed"
+        raise _Failure(f"cannot write {name}: {reason}") from None
+
+
+def _write_all(buffer: Any, data: bytes) -> None:
+    """Write all of *data* to the binary *buffer* and flush it.
+
+    A write that a closing pipe cuts short returns the count it wrote, and
+    nothing else tells; writing the rest raises the ``BrokenPipeError``.
+    """
+    view = memoryview(data)
+    while view:
+        written = buffer.write(view)
+        if not written:  # None: a non-blocking stream that would block
+            raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        view = view[written:]
+    buffer.flush()
+
+
+def _discard_buffered_output(stream: TextIO) -> None:
+    """Point the failed *stream*'s file descriptor at the null device.
+
+    What the stream still buffers is then dropped when the interpreter
+    flushes it at exit, instead of failing a second time there (which
+    prints a traceback-like "Exception ignored" and exits 120).
+    """
+    try:
+        descriptor = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):  # no file descriptor (an in-memory stream), or a closed one
+        return
+    os.dup2(null, descriptor)
+    os.close(null)
+
+
+def _output(text: str, *, exact: bool = True) -> None:
+    _write(sys.stdout, "standard output", text + "\n", exact=exact)
+
+
+def _report(message: str) -> None:
+    """*message* as one ``error:`` line on stderr; when stderr cannot take it, only the exit code tells."""
+    with contextlib.suppress(_Failure):
+        _write(sys.stderr, "standard error", f"error: {message}\n", exact=False)
 
 
 def _print_event(event: WebhookEvent, as_json: bool, **extra: object) -> None:
     if as_json:
-        print(json.dumps({**extra, "class": type(event).__name__, "event": to_dict(event)}, indent=2))
+        _output(json.dumps({**extra, "class": type(event).__name__, "event": to_dict(event)}, indent=2))
     else:
-        print(event)
+        _output(str(event), exact=False)  # a repr: escapes are still a faithful repr
 
 
 def _header(text: str) -> tuple[str, str]:
@@ -59,35 +178,35 @@ def _header(text: str) -> tuple[str, str]:
 def _webhook(args: argparse.Namespace) -> Webhook:
     secret = os.environ.get(args.secret_env)
     if not secret:
-        raise _UsageError(
-            f"environment variable {args.secret_env} is not set (the secret is never taken from the command line)"
+        raise _Failure(
+            f"environment variable {args.secret_env} is not set (the secret is never taken from the command line)",
+            EXIT_USAGE,
         )
     return Webhook(secret, tolerance=args.tolerance)
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    _print_event(parse_event(load_payload(_read(args.file, sys.stdin.buffer))), args.json)
+    _print_event(parse_event(load_payload(_read(args.file, DEFAULT_MAX_BODY_BYTES))), args.json)
     return EXIT_OK
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     webhook = _webhook(args)
-    event = webhook.unwrap(_read(args.file, sys.stdin.buffer), args.header)
+    event = webhook.unwrap(_read(args.file, DEFAULT_MAX_BODY_BYTES), args.header)
     _print_event(event, args.json, verified=True)
     return EXIT_OK
 
 
 def _cmd_sign(args: argparse.Namespace) -> int:
     webhook = _webhook(args)
-    body = _read(args.file, sys.stdin.buffer)
+    body = _read(args.file, DEFAULT_MAX_BODY_BYTES)
     headers = webhook.sign(body, webhook_id=args.id, timestamp=args.timestamp)
     if args.curl is not None:
-        print(_curl_command(args.curl, headers, body))
+        _output(_curl_command(args.curl, headers, body))
     elif args.json:
-        print(json.dumps(headers, indent=2))
+        _output(json.dumps(headers, indent=2))
     else:
-        for name, value in headers.items():
-            print(f"{name}: {value}")
+        _output("\n".join(f"{name}: {value}" for name, value in headers.items()))
     return EXIT_OK
 
 
@@ -126,7 +245,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openai-webhook-events",
         description="Parse, verify and sign OpenAI webhook deliveries.",
-        epilog="Exit codes: 0 ok, 1 rejected or invalid input, 2 usage or configuration.",
+        epilog="Exit codes: 0 ok; 1 rejected, invalid or unreadable input, or unwritable output; "
+        "2 usage or configuration; 130 interrupted.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     event_json = "print the class and the event as JSON"
@@ -160,20 +280,43 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with *argv* (default ``sys.argv[1:]``); return the exit code."""
-    parser = _parser()
+    """Run the command line with *argv* (default ``sys.argv[1:]``); return the exit code.
+
+    Never raises and never prints a traceback: every failure, reading or
+    writing included, is one ``error:`` line on stderr and an exit code.
+    """
     try:
-        args = parser.parse_args(argv)
+        return _main(argv)
+    except KeyboardInterrupt:
+        _report("interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    # argparse prints help and usage errors itself: catch them, then write them like any other output.
+    help_text, usage_text = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(help_text), contextlib.redirect_stderr(usage_text):
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        with contextlib.suppress(_Failure):
+            _write(sys.stderr, "standard error", usage_text.getvalue(), exact=False)
+        try:
+            _write(sys.stdout, "standard output", help_text.getvalue(), exact=False)
+        except _Failure as failure:
+            _report(str(failure))
+            return failure.code
+        return code
     try:
         return int(args.run(args))
-    except (_UsageError, WebhookConfigurationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except _Failure as failure:
+        _report(str(failure))
+        return failure.code
+    except WebhookConfigurationError as exc:
+        _report(str(exc))
         return EXIT_USAGE
     except WebhookError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except OSError as exc:
-        print(f"error: cannot read {exc.filename or args.file}: {exc.strerror}", file=sys.stderr)
+        _report(str(exc))
         return EXIT_INVALID

@@ -78,7 +78,8 @@ HELP_TEXTS = {
         "usage: openai-webhook-events [-h] COMMAND ...",
         "positional arguments: COMMAND parse",
         "Parse, verify and sign OpenAI webhook deliveries.",
-        "Exit codes: 0 ok, 1 rejected or invalid input, 2 usage or configuration.",
+        "Exit codes: 0 ok; 1 rejected, invalid or unreadable input, or unwritable output; "
+        "2 usage or configuration; 130 interrupted.",
         "parse print the typed event of a JSON payload",
         "verify verify a delivery's signature, then print its typed event",
         "sign print the webhook-* headers for a payload (or a curl command)",
@@ -184,12 +185,12 @@ def test_a_missing_file_is_an_error_with_exit_1(capsys: Any, monkeypatch: Any, t
 
 
 def test_an_unreadable_standard_input_is_an_error_with_exit_1(capsys: Any, monkeypatch: Any) -> None:
-    def read() -> bytes:
+    def read(size: int) -> bytes:
         raise OSError(5, "Input/output error")  # no filename: reading fails, not opening
 
     monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=types.SimpleNamespace(read=read)))
     assert main(["parse", "-"]) == 1
-    assert capsys.readouterr().err == "error: cannot read -: Input/output error\n"
+    assert capsys.readouterr().err == "error: cannot read standard input: Input/output error\n"
 
 
 @given(st.binary(max_size=200) | st.sampled_from([b"[]", b"null", b'{"type": 1}', b"1e999", b"[" * 5000]))
@@ -357,11 +358,12 @@ def test_verify_tolerance_widens_the_timestamp_window(capsys: Any, monkeypatch: 
     assert code == 0
 
 
-def test_verify_accepts_a_timestamp_300_seconds_old_by_default_and_no_older(capsys: Any, monkeypatch: Any) -> None:
-    now = int(time.time())
-    monkeypatch.setattr("openai_webhook_events._verify._time", lambda: now)
-    for age, expected in ((300, 0), (301, 1)):
-        _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--timestamp", str(now - age))
+def test_verify_accepts_a_timestamp_within_300_seconds_by_default_and_no_older(capsys: Any, monkeypatch: Any) -> None:
+    # 10 s either side of the bound: the clock may tick between sign and verify (the exact bound is tested in
+    # test_verify with now=).
+    for age, expected in ((290, 0), (310, 1)):
+        timestamp = str(int(time.time()) - age)
+        _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--timestamp", timestamp)
         code, _, err = run(capsys, monkeypatch, "verify", str(EXAMPLE), *header_args(signed))
         assert code == expected, err
     assert err == "error: webhook-timestamp is too old\n"
@@ -433,3 +435,331 @@ def test_python_dash_m_runs_the_command_line(capsys: Any, monkeypatch: Any) -> N
         runpy.run_module("openai_webhook_events", run_name="__main__")
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("ResponseCompletedWebhookEvent(")
+
+
+# --- hostile input and hostile streams, in process ----------------------------------------------------------
+
+NON_ASCII = (
+    b'{"id": "evt_\xc3\xa9", "created_at": 1, "type": "response.completed", "data": {"id": "resp_\xe2\x82\xac"}}'
+)
+LIMIT = 1 << 20  # the default max_body_bytes
+
+
+class _Terminal(io.RawIOBase):
+    """A stream that returns at most one byte per read, as a terminal returns one line."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunk, self._data = self._data[:1], self._data[1:]
+        return chunk
+
+
+def test_standard_input_is_read_to_its_end_even_when_each_read_returns_little(capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=_Terminal(EXAMPLE.read_bytes())))
+    assert main(["parse", "-"]) == 0
+    assert capsys.readouterr().out.strip() == str(parse_event(example_payload("response.completed")))
+
+
+def _padded(size: int) -> bytes:
+    """A valid payload of exactly *size* bytes (JSON allows trailing whitespace)."""
+    body = b'{"id": "e", "created_at": 1, "type": "new.kind"}'
+    return body + b" " * (size - len(body))
+
+
+def test_input_over_the_body_bound_is_refused_and_no_more_is_read(
+    capsys: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    endless = _padded(LIMIT + 1) + b"never read" * 1000
+    stdin = io.BytesIO(endless)
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=stdin))
+    assert main(["parse", "-"]) == 1
+    assert stdin.tell() == LIMIT + 1
+    assert (
+        capsys.readouterr().err == f"error: standard input is larger than {LIMIT} bytes (the largest body accepted)\n"
+    )
+    big = tmp_path / "big.json"
+    big.write_bytes(endless)
+    assert main(["sign", str(big)]) == 1
+    assert capsys.readouterr().err == f"error: {big} is larger than {LIMIT} bytes (the largest body accepted)\n"
+
+
+def test_input_of_exactly_the_body_bound_is_accepted(capsys: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    exact = tmp_path / "exact.json"
+    exact.write_bytes(_padded(LIMIT))
+    code, out, err = run(capsys, monkeypatch, "parse", "--json", str(exact))
+    assert (code, err) == (0, "")
+    assert json.loads(out)["class"] == "UnknownWebhookEvent"
+
+
+def test_a_closed_standard_input_cannot_be_read(capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    assert main(["parse", "-"]) == 1
+    assert capsys.readouterr().err == "error: cannot read standard input: it is closed\n"
+
+
+def test_a_path_the_system_cannot_open_is_a_read_error_on_one_line(capsys: Any, monkeypatch: Any) -> None:
+    assert main(["parse", "bad\0name\n.json"]) == 1
+    assert capsys.readouterr().err == "error: cannot read 'bad\\x00name\\n.json': embedded null byte\n"
+
+
+class _Stream(io.TextIOWrapper):
+    """A text stream over *raw* (a BytesIO by default) with the given encoding."""
+
+    def __init__(self, encoding: str = "utf-8", raw: Any = None) -> None:
+        super().__init__(raw if raw is not None else io.BytesIO(), encoding=encoding)
+
+    def written(self) -> bytes:
+        self.flush()
+        return bytes(self.buffer.getvalue())  # type: ignore[attr-defined]
+
+
+def test_an_event_stdout_cannot_encode_is_printed_with_backslash_escapes(monkeypatch: Any) -> None:
+    stdout = _Stream("ascii")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(NON_ASCII)))
+    assert main(["parse", "-"]) == 0
+    event = parse_event(json.loads(NON_ASCII))
+    assert stdout.written().decode("ascii") == ascii(str(event))[1:-1] + "\n"
+    assert "evt_\\xe9" in stdout.written().decode()
+
+
+def test_exact_output_stdout_cannot_encode_is_refused_not_altered(capsys: Any, monkeypatch: Any) -> None:
+    stdout = _Stream("ascii")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(NON_ASCII)))
+    assert main(["sign", "-", "--curl", "http://localhost/"]) == 1
+    assert stdout.written() == b""
+    assert capsys.readouterr().err == (
+        "error: cannot write standard output: its encoding (ascii) cannot represent the output; "
+        "set PYTHONIOENCODING=utf-8\n"
+    )
+
+
+def test_error_messages_stderr_cannot_encode_are_escaped(monkeypatch: Any) -> None:
+    stderr = _Stream("ascii")
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert main(["parse", "caf\u00e9.json"]) == 1
+    assert stderr.written() == b"error: cannot read caf\\xe9.json: No such file or directory\n"
+
+
+def test_json_output_is_ascii_so_any_encoding_takes_it(monkeypatch: Any) -> None:
+    stdout = _Stream("ascii")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(NON_ASCII)))
+    assert main(["parse", "--json", "-"]) == 0
+    assert json.loads(stdout.written())["event"] == json.loads(NON_ASCII)
+
+
+class _FailingBuffer(io.BytesIO):
+    """A binary buffer whose writes fail with *error*, or accept nothing when *error* is None."""
+
+    def __init__(self, error: OSError | None) -> None:
+        super().__init__()
+        self._error = error
+
+    def write(self, data: Any) -> int:
+        if self._error is not None:
+            raise self._error
+        return 0
+
+
+@pytest.mark.parametrize(
+    ("stream", "reason"),
+    [
+        (None, "it is closed"),
+        (_Stream(raw=_FailingBuffer(OSError(28, "No space left on device"))), "No space left on device"),
+        (_Stream(raw=_FailingBuffer(BrokenPipeError(32, "Broken pipe"))), "Broken pipe"),
+        (_Stream(raw=_FailingBuffer(None)), "Resource temporarily unavailable"),
+        (_Stream(raw=_FailingBuffer(OSError("no errno"))), "no errno"),
+    ],
+    ids=["closed", "full", "broken pipe", "accepts nothing", "no strerror"],
+)
+def test_output_that_cannot_be_written_is_a_cannot_write_error_with_exit_1(
+    capsys: Any, monkeypatch: Any, stream: Any, reason: str
+) -> None:
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert main(["parse", str(EXAMPLE)]) == 1
+    assert capsys.readouterr().err == f"error: cannot write standard output: {reason}\n"
+
+
+def test_a_closed_text_stream_is_a_cannot_write_error(capsys: Any, monkeypatch: Any) -> None:
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    assert main(["sign", str(EXAMPLE)]) == 1
+    assert capsys.readouterr().err == "error: cannot write standard output: it is closed\n"
+
+
+def test_a_text_only_stdout_gets_the_output(monkeypatch: Any) -> None:
+    stdout = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert main(["sign", str(EXAMPLE), "--id", "wh_1", "--timestamp", "1"]) == 0
+    assert stdout.getvalue().splitlines()[0] == "webhook-id: wh_1"
+
+
+def test_a_full_disk_is_reported_and_the_unwritten_output_dropped(capsys: Any, monkeypatch: Any) -> None:
+    with open("/dev/full", "w") as full:
+        monkeypatch.setattr(sys, "stdout", full)
+        assert main(["parse", str(EXAMPLE)]) == 1
+        full.write("pending")
+        full.flush()  # the descriptor now points at the null device: nothing left to fail at exit
+    assert capsys.readouterr().err == "error: cannot write standard output: No space left on device\n"
+
+
+def test_help_that_cannot_be_written_is_an_error_with_exit_1(capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["--help"]) == 1
+    assert capsys.readouterr().err == "error: cannot write standard output: it is closed\n"
+
+
+@pytest.mark.parametrize("argv", [["parse", "/nonexistent/x.json"], ["frobnicate"]])
+def test_a_closed_stderr_leaves_only_the_exit_code(monkeypatch: Any, argv: list[str]) -> None:
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main(argv) == (1 if argv[0] == "parse" else 2)
+
+
+def test_an_interrupt_is_one_line_and_exit_130(capsys: Any, monkeypatch: Any) -> None:
+    def read(size: int) -> bytes:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=types.SimpleNamespace(read=read)))
+    assert main(["parse", "-"]) == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
+
+
+# --- hostile streams, as a real process ------------------------------------------------------------------------
+
+
+def run_with(
+    argv: list[str], *, shell_redirect: str = "", env: dict[str, str] | None = None, **streams: Any
+) -> subprocess.CompletedProcess[bytes]:
+    """The command line as a real process; *shell_redirect* (e.g. ``>&-``) is applied by ``sh`` before it starts."""
+    command = [sys.executable, "-m", "openai_webhook_events", *argv]
+    if shell_redirect:
+        command = ["sh", "-c", f'exec "$@" {shell_redirect}', "sh", *command]
+    streams.setdefault("stdout", subprocess.PIPE)
+    streams.setdefault("stderr", subprocess.PIPE)
+    streams.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.run(
+        command, cwd=ROOT, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, **streams
+    )
+
+
+def _one_error_line(stderr: bytes, expected: str) -> None:
+    assert b"Traceback" not in stderr, stderr
+    assert b"Exception ignored" not in stderr, stderr
+    assert stderr.decode() == f"error: {expected}\n"
+
+
+@pytest.fixture
+def non_ascii_event(tmp_path: Path) -> Path:
+    path = tmp_path / "non-ascii.json"
+    path.write_bytes(NON_ASCII)
+    return path
+
+
+def test_process_ascii_stdout_prints_a_non_ascii_event_escaped(non_ascii_event: Path) -> None:
+    result = run_with(["parse", str(non_ascii_event)], env={"PYTHONIOENCODING": "ascii"})
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.decode("ascii") == ascii(str(parse_event(json.loads(NON_ASCII))))[1:-1] + "\n"
+
+
+def test_process_c_locale_prints_a_non_ascii_event(non_ascii_event: Path) -> None:
+    result = run_with(["parse", str(non_ascii_event)], env={"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""})
+    assert (result.returncode, result.stderr) == (0, b"")
+    event = str(parse_event(json.loads(NON_ASCII)))
+    assert result.stdout.decode("utf-8") in (event + "\n", ascii(event)[1:-1] + "\n")
+
+
+def test_process_ascii_stdout_refuses_to_alter_a_curl_command(non_ascii_event: Path) -> None:
+    result = run_with(
+        ["sign", str(non_ascii_event), "--curl", "http://x/"],
+        env={"PYTHONIOENCODING": "ascii", "OPENAI_WEBHOOK_SECRET": SECRET},
+    )
+    assert (result.returncode, result.stdout) == (1, b"")
+    _one_error_line(
+        result.stderr,
+        "cannot write standard output: its encoding (ascii) cannot represent the output; set PYTHONIOENCODING=utf-8",
+    )
+
+
+def test_process_ascii_stderr_escapes_a_non_ascii_argument() -> None:
+    result = run_with(["parse", "caf\u00e9.json"], env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 1
+    _one_error_line(result.stderr, "cannot read caf\\xe9.json: No such file or directory")
+
+
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_process_endless_input_ends_promptly_with_an_error(where: str) -> None:
+    with open("/dev/zero", "rb") as zero:
+        started = time.monotonic()
+        result = run_with(["parse", "/dev/zero"] if where == "file" else ["parse", "-"], stdin=zero)
+    assert time.monotonic() - started < 60  # run_with's timeout would have raised first
+    assert (result.returncode, result.stdout) == (1, b"")
+    name = "/dev/zero" if where == "file" else "standard input"
+    _one_error_line(result.stderr, f"{name} is larger than {LIMIT} bytes (the largest body accepted)")
+
+
+@pytest.mark.parametrize("argv", [["parse", str(EXAMPLE)], ["--help"]])
+def test_process_full_disk_is_a_cannot_write_error(argv: list[str]) -> None:
+    with open("/dev/full", "wb") as full:
+        result = run_with(argv, stdout=full)
+    assert result.returncode == 1
+    _one_error_line(result.stderr, "cannot write standard output: No space left on device")
+
+
+def test_process_broken_pipe_mid_output_is_a_cannot_write_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"  # far more output than a pipe holds, so the write is cut short
+    big.write_text(
+        json.dumps({"id": "e", "created_at": 1, "type": "new", "data": {f"k{i}": "v" * 50 for i in range(4000)}})
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "openai_webhook_events", "parse", "--json", str(big)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stderr is not None
+    assert process.stdout.read(1) == b"{"  # like `| head -c1`
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    _one_error_line(stderr, "cannot write standard output: Broken pipe")
+
+
+def test_process_pipe_without_reader_is_a_cannot_write_error() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = run_with(["parse", str(EXAMPLE)], stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    _one_error_line(result.stderr, "cannot write standard output: Broken pipe")
+
+
+@pytest.mark.parametrize(
+    ("argv", "redirect", "code", "message"),
+    [
+        (["parse", str(EXAMPLE)], ">&-", 1, "cannot write standard output: it is closed"),
+        (["parse", "-"], "<&-", 1, "cannot read standard input: it is closed"),
+        (["parse", "-"], "0>/dev/null", 1, "cannot read standard input: Bad file descriptor"),
+        (["parse", str(ROOT / "examples")], "", 1, f"cannot read {ROOT / 'examples'}: Is a directory"),
+    ],
+    ids=["stdout closed", "stdin closed", "stdin write-only", "a directory"],
+)
+def test_process_unusable_streams_give_one_error_line(argv: list[str], redirect: str, code: int, message: str) -> None:
+    result = run_with(argv, shell_redirect=redirect)
+    assert result.returncode == code
+    _one_error_line(result.stderr, message)
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["parse", str(EXAMPLE)], 0), (["parse", "/nonexistent.json"], 1)])
+def test_process_closed_stderr_still_gives_the_exit_code(argv: list[str], code: int) -> None:
+    result = run_with(argv, shell_redirect="2>&-", stderr=None)
+    assert result.returncode == code
+    assert result.stdout.startswith(b"ResponseCompletedWebhookEvent(") is (code == 0)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
+import functools
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +37,16 @@ def _unknown_event() -> WebhookEvent:
     return parse_event({"id": "evt_1", "created_at": 1, "type": "brand.new", "data": {"x": 1}})
 
 
+def _answers(tag: object) -> Callable[[Any], tuple[object, Any]]:
+    """A handler that returns ``(tag, event)``."""
+    return lambda event: (tag, event)
+
+
 @pytest.mark.parametrize("event_type", EVENT_TYPE_NAMES)
 def test_dispatch_calls_the_handler_of_the_event_class_and_returns_its_result(event_type: str) -> None:
-    router = Router()
+    router = Router[Any]()
     for cls in ALL_CLASSES:
-        router.on(cls)(lambda event, cls=cls: (cls, event))
+        router.on(cls)(_answers(cls))
     event = parse_event(example_payload(event_type))
     assert router.dispatch(event) == (EVENT_TYPES[event_type], event)
 
@@ -51,15 +59,15 @@ def test_dispatch_calls_the_handler_of_the_event_class_and_returns_its_result(ev
 def test_dispatch_prefers_the_class_handler_then_the_fallback_then_none(
     registered: set[type[Any]], payload: dict[str, Any], with_fallback: bool
 ) -> None:
-    router = Router()
+    router = Router[Any]()
     for cls in registered:
-        router.on(cls)(lambda event, cls=cls: ("handler", cls))
+        router.on(cls)(_answers(("handler", cls)))
     if with_fallback:
         router.fallback(lambda event: ("fallback", type(event)))
     event = parse_event(payload)
     result = router.dispatch(event)
     if type(event) in registered:
-        assert result == ("handler", type(event))
+        assert result == (("handler", type(event)), event)
     elif with_fallback:
         assert result == ("fallback", type(event))
     else:
@@ -78,7 +86,7 @@ def test_unknown_event_types_go_to_the_fallback() -> None:
 
 
 def test_decorators_return_the_handler_unchanged() -> None:
-    router = Router()
+    router = Router[Any]()
 
     def handler(event: ResponseCompletedWebhookEvent) -> str:
         return event.id
@@ -93,13 +101,13 @@ def test_decorators_return_the_handler_unchanged() -> None:
 
 
 def test_registering_a_second_handler_for_a_class_fails_at_registration() -> None:
-    router = Router()
+    router = Router[Any]()
     router.on(BatchCompletedWebhookEvent)(lambda event: 1)
     with pytest.raises(
         WebhookConfigurationError, match=r"^a handler for BatchCompletedWebhookEvent is already registered$"
     ):
         router.on(BatchCompletedWebhookEvent)
-    register = Router().on(ResponseCompletedWebhookEvent)
+    register = Router[Any]().on(ResponseCompletedWebhookEvent)
     register(lambda event: 1)
     with pytest.raises(
         WebhookConfigurationError, match=r"^a handler for ResponseCompletedWebhookEvent is already registered$"
@@ -108,7 +116,7 @@ def test_registering_a_second_handler_for_a_class_fails_at_registration() -> Non
 
 
 def test_registering_a_second_fallback_fails() -> None:
-    router = Router()
+    router = Router[Any]()
     router.fallback(lambda event: 1)
     with pytest.raises(WebhookConfigurationError, match=r"^a fallback handler is already registered$"):
         router.fallback(lambda event: 2)
@@ -141,19 +149,113 @@ def test_handler_exceptions_propagate_unchanged() -> None:
     assert caught.value is boom
 
 
+# --- async handlers are refused ----------------------------------------------------------------
+
+
+async def _async_handler(event: WebhookEvent) -> None:
+    pass
+
+
+async def _async_generator(event: WebhookEvent) -> Any:
+    yield event
+
+
+class _AsyncCallable:
+    async def __call__(self, event: WebhookEvent) -> None:
+        pass
+
+
+class _Handlers:
+    async def method(self, event: WebhookEvent) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("handler", "name"),
+    [
+        (_async_handler, "_async_handler"),
+        (_async_generator, "_async_generator"),
+        (functools.partial(_async_handler), "functools.partial(_async_handler)"),
+        (functools.partial(functools.partial(_async_handler)), "functools.partial(_async_handler)"),  # flattened
+        (_AsyncCallable(), "_AsyncCallable object"),
+        (functools.partial(_AsyncCallable()), "functools.partial(_AsyncCallable object)"),
+        (_Handlers().method, "_Handlers.method"),
+    ],
+    ids=["async def", "async generator", "partial", "partial of partial", "async __call__", "partial of it", "method"],
+)
+@pytest.mark.parametrize("register", ["on", "fallback"])
+def test_an_async_handler_is_refused_at_registration_naming_it(handler: Any, name: str, register: str) -> None:
+    router: Router[Any] = Router()
+    decorator = router.on(BatchCompletedWebhookEvent) if register == "on" else router.fallback
+    with pytest.raises(WebhookConfigurationError) as refused:
+        decorator(handler)
+    assert str(refused.value) == (
+        f"handler {name} is async; a Router calls handlers synchronously, so its coroutine would never run "
+        "and the event would be dropped: make it a plain def"
+    )
+    assert router.handler_for(parse_event(example_payload("batch.completed"))) is None  # nothing registered
+    if register == "on":  # the class stays free for a plain handler
+        router.on(BatchCompletedWebhookEvent)(lambda event: "sync")
+        assert router.dispatch(parse_event(example_payload("batch.completed"))) == "sync"
+
+
+@pytest.mark.parametrize("handler", [print, len, str, functools.partial(print, end=""), _Handlers])
+def test_sync_callables_of_every_kind_are_accepted(handler: Any) -> None:
+    assert Router[Any]().fallback(handler) is handler
+
+
+class _Awaitable:
+    def __await__(self) -> Any:
+        yield
+
+
+def test_a_sync_handler_returning_an_awaitable_fails_dispatch_instead_of_dropping_the_event() -> None:
+    event = parse_event(example_payload("batch.completed"))
+    coroutines: list[Any] = []
+
+    def hands_back_a_coroutine(event: WebhookEvent) -> Any:
+        coroutines.append(_async_handler(event))
+        return coroutines[-1]
+
+    def hands_back_an_awaitable(event: WebhookEvent) -> Any:
+        return _Awaitable()  # no close(): nothing to close
+
+    for handler in (hands_back_a_coroutine, hands_back_an_awaitable):
+        name = handler.__qualname__
+        router: Router[Any] = Router()
+        router.fallback(handler)
+        with pytest.raises(WebhookConfigurationError) as failed:
+            router.dispatch(event)
+        assert str(failed.value) == (
+            f"handler {name} returned an awaitable; a Router cannot await it, so the event would be dropped: "
+            "make the handler a plain def"
+        )
+    assert coroutines[0].cr_frame is None  # closed: no "never awaited" warning
+
+
+def test_dispatch_returns_the_handlers_result_unchanged() -> None:
+    router = Router[int]()
+    router.fallback(lambda event: 0)
+    assert router.dispatch(_unknown_event()) == 0
+    assert Router().dispatch(_unknown_event()) is None
+
+
 # --- static typing -----------------------------------------------------------------------------
+# Each line marked BAD must be an error for mypy --strict and pyright strict, and no other line.
 
 TYPING_SNIPPET = """\
 from openai_webhook_events import (
     BatchCompletedWebhookEvent, ResponseCompletedWebhookEvent, ResponseFailedWebhookEvent, Router, WebhookEvent,
+    parse_event,
 )
 
-router = Router()
+router = Router()  # a Router[None]: handlers return nothing
+texts = Router[str]()
 
 
 @router.on(ResponseCompletedWebhookEvent)
-def completed(event: ResponseCompletedWebhookEvent) -> str:
-    return event.data.id
+def completed(event: ResponseCompletedWebhookEvent) -> None:
+    pass
 
 
 @router.on(ResponseFailedWebhookEvent)
@@ -161,52 +263,117 @@ def failed(event: WebhookEvent) -> None:  # a wider parameter type is fine
     pass
 
 
-@router.on(BatchCompletedWebhookEvent)  # BAD
+@router.on(BatchCompletedWebhookEvent)
+def batch(event: BatchCompletedWebhookEvent) -> None:
+    pass
+
+
+@texts.on(ResponseCompletedWebhookEvent)
+def completed_text(event: ResponseCompletedWebhookEvent) -> str:
+    return event.data.id
+
+
+@texts.fallback
+def other_text(event: WebhookEvent) -> str:
+    return event.type
+
+
+event = parse_event({})
+text: str | None = texts.dispatch(event)
+nothing: None = router.dispatch(event)
+
+
+@router.on(BatchCompletedWebhookEvent)  # BAD: handler takes another class
 def wrong(event: ResponseCompletedWebhookEvent) -> None:
     pass
 
 
-@router.fallback  # BAD
+@router.fallback  # BAD: a fallback must take any event
 def narrow_fallback(event: ResponseCompletedWebhookEvent) -> None:
     pass
 
 
-text: str = completed(ResponseCompletedWebhookEvent.__new__(ResponseCompletedWebhookEvent))
+@texts.on(BatchCompletedWebhookEvent)  # BAD: returns int, the Router[str] wants str
+def wrong_result(event: BatchCompletedWebhookEvent) -> int:
+    return 1
+
+
+@router.on(BatchCompletedWebhookEvent)  # BAD: returns str, the Router[None] wants None
+def unexpected_result(event: BatchCompletedWebhookEvent) -> str:
+    return ""
+
+
+@router.on(BatchCompletedWebhookEvent)  # BAD: async handler (a coroutine is not None)
+async def async_handler(event: BatchCompletedWebhookEvent) -> None:
+    pass
+
+
+@texts.fallback  # BAD: async fallback (a coroutine is not str)
+async def async_fallback(event: WebhookEvent) -> str:
+    return ""
+
+
+number: int | None = texts.dispatch(event)  # BAD: dispatch returns str | None
 """
 
 
-def _mypy_strict(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
-    """Run ``mypy --strict`` (no project config) on *source* saved as ``handlers.py``."""
-    snippet = tmp_path / "handlers.py"
-    snippet.write_text(source)
-    return subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--config-file", "", "--cache-dir", str(tmp_path / "cache"),
-         "--python-version", "3.10", str(snippet)],
-        cwd=ROOT, env={**os.environ, "MYPYPATH": str(ROOT)}, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+def _bad_lines(source: str) -> set[int]:
+    return {n for n, line in enumerate(source.splitlines(), 1) if "# BAD" in line}
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed")
-def test_mypy_strict_rejects_handlers_whose_parameter_does_not_match_the_registered_class(tmp_path: Path) -> None:
-    result = _mypy_strict(tmp_path, TYPING_SNIPPET)
-    bad_lines = {n for n, line in enumerate(TYPING_SNIPPET.splitlines(), 1) if line.endswith("# BAD")}
-    error_lines = {int(n) for n in re.findall(r"handlers\.py:(\d+): error:", result.stdout)}
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert error_lines == bad_lines, result.stdout
-    assert result.stdout.count("[arg-type]") == len(bad_lines), result.stdout
-
-
-@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed")
-def test_mypy_strict_accepts_the_snippet_without_the_mismatched_handlers(tmp_path: Path) -> None:
-    lines = TYPING_SNIPPET.splitlines()
+def _without_bad_blocks(source: str) -> str:
     kept: list[str] = []
     skipping = False
-    for line in lines:
-        if line.endswith("# BAD"):
+    for line in source.splitlines():
+        if "# BAD" in line:
             skipping = True
         elif skipping and not line.strip():
             skipping = False
         if not skipping:
             kept.append(line)
-    result = _mypy_strict(tmp_path, "\n".join(kept) + "\n")
-    assert result.returncode == 0, result.stdout + result.stderr
+    return "\n".join(kept) + "\n"
+
+
+def _mypy_strict(tmp_path: Path, source: str) -> tuple[int, set[int], str]:
+    """``mypy --strict`` (no project config) on *source*: exit code, error lines, output."""
+    snippet = tmp_path / "handlers.py"
+    snippet.write_text(source)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--config-file", "", "--cache-dir", str(tmp_path / "cache"),
+         "--python-version", "3.10", str(snippet)],
+        cwd=ROOT, env={**os.environ, "MYPYPATH": str(ROOT)}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    lines = {int(n) for n in re.findall(r"handlers\.py:(\d+): error:", result.stdout)}
+    return result.returncode, lines, result.stdout + result.stderr
+
+
+def _pyright_strict(tmp_path: Path, source: str) -> tuple[int, set[int], str]:
+    """pyright in strict mode on *source*: exit code, error lines, output."""
+    (tmp_path / "handlers.py").write_text(source)
+    (tmp_path / "pyrightconfig.json").write_text(
+        json.dumps({"typeCheckingMode": "strict", "pythonVersion": "3.10", "extraPaths": [str(ROOT)]})
+    )
+    pyright = shutil.which("pyright", path=str(Path(sys.executable).parent)) or shutil.which("pyright")
+    assert pyright, "pyright is in the test extra"
+    result = subprocess.run(
+        [pyright, "--outputjson", "--pythonpath", sys.executable, "handlers.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    errors = [d for d in report["generalDiagnostics"] if d["severity"] == "error"]
+    return result.returncode, {d["range"]["start"]["line"] + 1 for d in errors}, result.stdout
+
+
+@pytest.mark.parametrize("checker", [_mypy_strict, _pyright_strict], ids=["mypy", "pyright"])
+def test_type_checkers_reject_each_mismatched_handler_and_result_and_nothing_else(tmp_path: Path, checker: Any) -> None:
+    code, error_lines, output = checker(tmp_path, TYPING_SNIPPET)
+    assert code == 1, output
+    assert error_lines == _bad_lines(TYPING_SNIPPET), output
+
+
+@pytest.mark.parametrize("checker", [_mypy_strict, _pyright_strict], ids=["mypy", "pyright"])
+def test_type_checkers_accept_the_snippet_without_the_bad_blocks(tmp_path: Path, checker: Any) -> None:
+    source = _without_bad_blocks(TYPING_SNIPPET)
+    assert "BAD" not in source
+    code, error_lines, output = checker(tmp_path, source)
+    assert (code, error_lines) == (0, set()), output

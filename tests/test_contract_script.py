@@ -1,0 +1,137 @@
+"""``scripts/contract.py``: the contract regenerates from the pinned SDK, and ``--check`` reports drift with a diff."""
+
+from __future__ import annotations
+
+import copy
+import importlib.metadata
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openai_webhook_events import EVENT_TYPES, parse_event
+from tests.strategies import CONTRACT
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "contract.py"
+CONTRACT_FILE = ROOT / "tests" / "data" / "openai-webhook-events.json"
+
+
+def contract_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def _write(path: Path, contract: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(contract, indent=1) + "\n")
+    return path
+
+
+def test_the_installed_sdk_is_the_version_pinned_in_the_contract_extra() -> None:
+    pinned = re.search(r'contract = \["openai==([0-9.]+)"\]', (ROOT / "pyproject.toml").read_text())
+    assert pinned is not None
+    assert importlib.metadata.version("openai") == pinned.group(1)
+
+
+def test_check_passes_against_the_pinned_sdk() -> None:
+    result = contract_script("--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == (
+        f"openai-webhook-events.json ({json.loads(CONTRACT_FILE.read_text())['source']}) agrees with the installed "
+        f"openai-python {importlib.metadata.version('openai')}.\n"
+    )
+
+
+def test_check_fails_naming_a_type_the_contract_lacks_and_prints_its_skeleton(tmp_path: Path) -> None:
+    contract = json.loads(CONTRACT_FILE.read_text())
+    del contract["events"]["batch.failed"]
+    result = contract_script("--check", "--contract", _write(tmp_path / "contract.json", contract))
+    assert result.returncode == 1, result.stdout + result.stderr
+    diff = [line for line in result.stdout.splitlines() if line[:2] in ("+ ", "- ", "~ ")]
+    assert diff == ["+ batch.failed: a new event type in the SDK (BatchFailedWebhookEvent), not in the contract"]
+    out = result.stdout
+    assert 'class BatchFailedWebhookEvent(BaseEvent[ResourceData, Literal["batch.failed"]]):' in out
+    assert '    """Sent when a batch API request has failed."""\n    __slots__ = ()\n' in out
+    assert "\n    BatchFailedWebhookEvent,\n" in out  # the union member
+    assert '\n    "batch.failed": (BatchFailedWebhookEvent, _resource_data),\n' in out  # the registry line
+    example = json.loads(out[out.index("# examples/events/batch.failed.json") :].split("\n", 1)[1])
+    assert type(parse_event(example)) is EVENT_TYPES["batch.failed"]
+    assert list(example) == ["id", "object", "created_at", "type", "data"]
+
+
+def test_check_fails_naming_each_field_type_and_required_flag_that_differs(tmp_path: Path) -> None:
+    contract = copy.deepcopy(json.loads(CONTRACT_FILE.read_text()))
+    events = contract["events"]
+    events["batch.failed"]["fields"]["created_at"]["required"] = False
+    events["batch.failed"]["fields"]["data"]["type"]["fields"]["id"]["type"] = "integer"
+    sip_header = events["live.call.incoming"]["fields"]["data"]["type"]["fields"]["sip_headers"]["type"]["list"]
+    sip_header["fields"]["extra"] = {"type": "string", "required": True}
+    del events["safety_identifier.blocked"]["fields"]["data"]["type"]["fields"]["model"]
+    events["brand.new"] = {"class": "BrandNewWebhookEvent", "fields": {}}
+    result = contract_script("--check", "--contract", _write(tmp_path / "contract.json", contract))
+    assert result.returncode == 1
+    assert [line for line in result.stdout.splitlines() if line[:2] in ("+ ", "- ", "~ ")] == [
+        "~ batch.failed: field created_at: optional in the contract, required in the SDK",
+        "~ batch.failed: field data.id: type integer in the contract, string in the SDK",
+        "- brand.new: in the contract (BrandNewWebhookEvent), no longer in the SDK",
+        "- live.call.incoming: field data.sip_headers[].extra: in the contract (string, required), not in the SDK",
+        "+ safety_identifier.blocked: field data.model: in the SDK (string | null, optional), not in the contract",
+    ]
+
+
+def test_regenerating_writes_the_committed_contract_from_the_sdk(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.json"
+    result = contract_script("--contract", fresh, "--examples", tmp_path / "examples")
+    assert result.returncode == 0, result.stderr
+    committed = CONTRACT_FILE.read_text().splitlines(keepends=True)
+    written = fresh.read_text().splitlines(keepends=True)
+    assert written[1] == f' "source": "openai-python {importlib.metadata.version("openai")}",\n'
+    assert written[:1] + written[2:] == committed[:1] + committed[2:]  # byte for byte but the source line
+    assert sorted(p.stem for p in (tmp_path / "examples").glob("*.json")) == sorted(CONTRACT)
+
+
+def test_regenerating_with_an_sdk_that_agrees_leaves_the_file_byte_identical(tmp_path: Path) -> None:
+    copy_of_contract = tmp_path / "contract.json"
+    copy_of_contract.write_bytes(CONTRACT_FILE.read_bytes())
+    result = contract_script("--contract", copy_of_contract, "--examples", ROOT / "examples" / "events")
+    assert result.returncode == 0, result.stderr
+    assert "is up to date" in result.stdout
+    assert "wrote" not in result.stdout  # nor any example: all 32 exist
+    assert copy_of_contract.read_bytes() == CONTRACT_FILE.read_bytes()
+
+
+def test_regenerating_after_drift_rewrites_the_contract_and_writes_the_missing_example(tmp_path: Path) -> None:
+    contract = json.loads(CONTRACT_FILE.read_text())
+    del contract["events"]["response.failed"]
+    drifted = _write(tmp_path / "contract.json", contract)
+    examples = tmp_path / "examples"
+    result = contract_script("--contract", drifted, "--examples", examples)
+    assert result.returncode == 0, result.stderr
+    assert "+ response.failed: a new event type in the SDK" in result.stdout
+    assert json.loads(drifted.read_text())["events"] == json.loads(CONTRACT_FILE.read_text())["events"]
+    example = json.loads((examples / "response.failed.json").read_text())
+    assert type(parse_event(example)) is EVENT_TYPES["response.failed"]
+
+
+@pytest.mark.parametrize("content", ["{not json", None])
+def test_an_unreadable_contract_is_a_one_line_error(tmp_path: Path, content: str | None) -> None:
+    path = tmp_path / "contract.json"
+    if content is not None:
+        path.write_text(content)
+    result = contract_script("--check", "--contract", path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"contract.py: cannot read the contract {path}: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_the_weekly_drift_workflow_checks_against_the_newest_sdk() -> None:
+    workflow = (ROOT / ".github" / "workflows" / "contract-drift.yml").read_text()
+    assert re.search(r"^  schedule:\n    - cron: \"\d+ \d+ \* \* \d\"", workflow, re.MULTILINE), workflow
+    assert "\n  workflow_dispatch:\n" in workflow
+    assert "python -m pip install --upgrade openai\n" in workflow  # the newest, not the pin
+    assert workflow.rstrip().endswith("run: python scripts/contract.py --check")
