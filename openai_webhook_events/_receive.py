@@ -216,7 +216,7 @@ def begin(
         return Response(200, "ok")
     delivery = Delivery(webhook_id, int(timestamp), received_at)
     if idempotency is None:
-        return Attempt(handler, event, delivery, None, "", "")
+        return Attempt(handler, event, delivery, None, "", "", now)
     key = idempotency.store_key(webhook_id, event)
     token = idempotency.new_token()
     lease_expires_at = received_at + idempotency.lease(remaining)
@@ -235,7 +235,7 @@ def begin(
         return Response(503, "store unavailable", (_JSON, ("retry-after", str(STORE_RETRY_AFTER))))
     if claim.state == ACQUIRED:
         delivery = Delivery(webhook_id, int(timestamp), received_at, claim.expires_at, key)
-        return Attempt(handler, event, delivery, idempotency, key, token)
+        return Attempt(handler, event, delivery, idempotency, key, token, now)
     if claim.state == COMPLETED:
         _log(
             logging.INFO,
@@ -266,7 +266,7 @@ class Attempt:
     :meth:`succeeded` or :meth:`failed`.
     """
 
-    __slots__ = ("_idempotency", "_key", "_token", "delivery", "event", "handler")
+    __slots__ = ("_clock", "_idempotency", "_key", "_token", "delivery", "event", "handler")
 
     def __init__(
         self,
@@ -276,6 +276,7 @@ class Attempt:
         idempotency: Idempotency | None,
         key: str,
         token: str,
+        clock: float | None = None,
     ) -> None:
         self.handler = handler
         self.event = event
@@ -283,6 +284,7 @@ class Attempt:
         self._idempotency = idempotency
         self._key = key
         self._token = token
+        self._clock = clock  # the fixed clock of begin(now=...), for tests
 
     @contextmanager
     def activate(self) -> Generator[Delivery, None, None]:
@@ -314,10 +316,13 @@ class Attempt:
         return self.succeeded()
 
     def succeeded(self, now: float | None = None) -> Response:
-        """The handler returned: record the completion (if idempotent) and answer 200."""
+        """The handler returned: record the completion (if idempotent) and answer 200.
+
+        *now* (Unix seconds) replaces the clock, as ``begin(now=...)`` did.
+        """
         idempotency = self._idempotency
         if idempotency is not None:
-            finished = time.time() if now is None else now
+            finished = now if now is not None else self._clock if self._clock is not None else time.time()
             try:
                 recorded = idempotency.store.complete(
                     self._key, self._token, finished, finished + idempotency.retention
