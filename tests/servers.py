@@ -132,7 +132,7 @@ def dynamodb_client(port: int) -> Any:
         endpoint_url=f"http://127.0.0.1:{port}",
         region_name="us-east-1",
         aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106  (dynalite checks no credentials)
+        aws_secret_access_key="test",  # dummy: dynalite checks no credentials
         config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"}),
     )
 
