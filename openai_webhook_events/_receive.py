@@ -41,7 +41,6 @@ from ._errors import InvalidPayloadError, WebhookVerificationError
 from ._parse import parse_event
 from ._verify import _read_headers as read_webhook_headers  # pyright: ignore[reportPrivateUsage]  # the one place
 from ._verify import load_payload  # the one place the strict JSON decoder is imported
-from .idempotency import ACQUIRED, COMPLETED
 
 if TYPE_CHECKING:
     from ._models import WebhookEvent
@@ -233,10 +232,10 @@ def begin(
             error=error,
         )
         return Response(503, "store unavailable", (_JSON, ("retry-after", str(STORE_RETRY_AFTER))))
-    if claim.state == ACQUIRED:
+    if claim.state == "acquired":
         delivery = Delivery(webhook_id, int(timestamp), received_at, claim.expires_at, key)
         return Attempt(handler, event, delivery, idempotency, key, token, now)
-    if claim.state == COMPLETED:
+    if claim.state == "completed":
         _log(
             logging.INFO,
             f"duplicate webhook delivery {_clean(webhook_id)}: already processed, handler not run",

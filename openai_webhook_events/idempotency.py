@@ -36,13 +36,13 @@ import math
 import os
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, cast
 
 from ._errors import WebhookConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import timedelta
 
     from ._models import WebhookEvent
 
@@ -104,7 +104,8 @@ class IdempotencyStore(Protocol):
 
 def _seconds(value: object, name: str) -> float:
     """*value* (seconds, or a ``timedelta``) as a finite float > 0; else :class:`WebhookConfigurationError`."""
-    seconds: object = value.total_seconds() if isinstance(value, timedelta) else value
+    total: Any = getattr(value, "total_seconds", None)  # a timedelta, without importing datetime (~1.5 ms)
+    seconds: object = total() if callable(total) else value
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < math.inf:
         raise WebhookConfigurationError(f"{name} must be a number of seconds > 0 or a timedelta, not {value!r}")
     return float(seconds)
@@ -273,7 +274,7 @@ class SQLiteStore:
     """
 
     def __init__(self, path: str, *, durable: bool = True, timeout: float = 5.0, table: str = "webhook_deliveries"):
-        import sqlite3  # here: importing it costs a cold start that uses another store ~2 ms
+        import sqlite3  # here: importing it costs ~3 ms of cold start to every other store
 
         if sqlite3.sqlite_version_info < (3, 35, 0):  # pragma: no cover - every supported CPython build here has 3.40
             raise WebhookConfigurationError(f"SQLiteStore needs SQLite >= 3.35, this is {sqlite3.sqlite_version}")
