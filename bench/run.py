@@ -30,6 +30,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import coldstart  # noqa: E402
+import idempotency as idempotency_bench  # noqa: E402
 import peers  # noqa: E402
 
 from openai_webhook_events import parse_event  # noqa: E402
@@ -442,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     run_hot(hot, deliveries, reps, batch)
     print(f"hot paths: {reps} interleaved repetitions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    idempotency_found, idempotency_notes = idempotency_bench.measure(args.quick)
 
     names = [PACKAGE, "stdlib floor", "standardwebhooks", "openai SDK"]
     if args.quick:
@@ -514,7 +516,9 @@ def main(argv: list[str] | None = None) -> int:
             [(a, b, c, d.replace("*", "")) for a, b, c, d in target_rows], ("target", "wanted", "measured", "status")
         )
     )
-    for note in notes:
+    print()
+    print(idempotency_bench.render_text(idempotency_found))
+    for note in notes + idempotency_notes:
         print(f"note: {note}")
 
     if out is not None:
@@ -524,7 +528,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{reps} repetitions {X} ~{batch * 1e3:g} ms batches per contender (hot paths); "
             f"{cold_samples} cold-start samples per contender"
         )
-        (out / "RESULTS.md").write_text(render_markdown(rows, target_rows, importtimes, notes, settings))
+        idempotency_md = idempotency_bench.render_markdown(idempotency_found, idempotency_notes)
+        (out / "RESULTS.md").write_text(
+            render_markdown(rows, target_rows, importtimes, notes, settings) + idempotency_md
+        )
         plot(results, out / "results.png")
         print(f"wrote {out / 'RESULTS.md'} and {out / 'results.png'}")
     return 0

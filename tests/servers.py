@@ -25,8 +25,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 DYNALITE = ROOT / ".ci" / "dynalite" / "node_modules" / "dynalite" / "cli.js"
 SECRET_KEY = b"real store test secret, 32 bytes"
@@ -36,6 +34,8 @@ START_TIMEOUT = 15.0
 
 def missing(what: str) -> None:
     """Skip (fail under ``CI=true``) a test whose server is not installed."""
+    import pytest  # here: the benchmark starts these servers too, without pytest
+
     message = f"{what} is not installed: run .ci/run, or see tests/servers.py"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
