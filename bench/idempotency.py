@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -149,8 +150,14 @@ def _counting_redis(port: int) -> tuple[Any, Callable[[], int]]:
     return client, lambda: count[0]
 
 
-def _counting_dynamodb(port: int) -> tuple[Any, Callable[[], int]]:
-    client = servers.dynamodb_client(port)
+def _counting_dynamodb(port: int | None) -> tuple[Any, Callable[[], int]]:
+    """A boto3 client on dynalite at *port* (``None``: on moto's mock), counting the requests it sends."""
+    if port is None:
+        import boto3
+
+        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    else:
+        client = servers.dynamodb_client(port)
     count = [0]
 
     def sent(**kwargs: Any) -> None:
@@ -158,6 +165,17 @@ def _counting_dynamodb(port: int) -> tuple[Any, Callable[[], int]]:
 
     client.meta.events.register("before-send.dynamodb", sent)
     return client, lambda: count[0]
+
+
+def _powertools_table(client: Any) -> None:
+    """The table Powertools' DynamoDB layer expects by default (partition key ``id``)."""
+    client.create_table(
+        TableName="powertools-idempotency",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.get_waiter("table_exists").wait(TableName="powertools-idempotency", WaiterConfig={"Delay": 0.1})
 
 
 @contextmanager
@@ -186,7 +204,10 @@ def contenders(notes: list[str]) -> Iterator[list[Contender]]:
             if have_powertools:
                 from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
 
-                found.append(powertools("Redis", CachePersistenceLayer(client=client), trips))
+                with warnings.catch_warnings():  # Powertools 3.x warns about its own Redis class's future rename
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    layer = CachePersistenceLayer(client=client)
+                found.append(powertools("Redis", layer, trips))
         else:
             notes.append("redis-server is not installed: Redis skipped")
 
@@ -199,13 +220,7 @@ def contenders(notes: list[str]) -> Iterator[list[Contender]]:
             if have_powertools:
                 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-                client.create_table(
-                    TableName="powertools-idempotency",
-                    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                    BillingMode="PAY_PER_REQUEST",
-                )
-                client.get_waiter("table_exists").wait(TableName="powertools-idempotency", WaiterConfig={"Delay": 0.1})
+                _powertools_table(client)
                 layer = DynamoDBPersistenceLayer(table_name="powertools-idempotency", boto3_client=client)
                 found.append(powertools("DynamoDB (dynalite)", layer, trips))
         else:
@@ -232,32 +247,69 @@ def _pass(contender: Contender, deliveries: list[tuple[bytes, dict[str, str]]]) 
     return elapsed / len(deliveries) * 1e6, (contender.round_trips() - trips) / len(deliveries)
 
 
+def _run(found: list[Contender], rounds: int, per_round: int, serial: list[int]) -> None:
+    """Rounds of first deliveries then their duplicates, the contenders in rotating order."""
+    for contender in found:  # warm up: connections, scripts loaded, imports done
+        warm = _deliveries(5, serial)
+        _pass(contender, warm)
+        _pass(contender, warm)
+    for round_index in range(rounds):
+        shift = round_index % len(found)
+        for contender in found[shift:] + found[:shift]:
+            deliveries = _deliveries(per_round, serial)
+            cpu, trips = _pass(contender, deliveries)
+            contender.first_us.append(cpu)
+            contender.first_trips.append(trips)
+            cpu, trips = _pass(contender, deliveries)
+            contender.duplicate_us.append(cpu)
+            contender.duplicate_trips.append(trips)
+
+
+@contextmanager
+def moto_contenders(notes: list[str]) -> Iterator[list[Contender]]:
+    """Both contenders on moto's in-process DynamoDB, which (unlike dynalite) returns the item a
+    failed condition found; its CPU is in this process, so only the round trips compare with the rest."""
+    try:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+        from moto import mock_aws
+    except ImportError:
+        notes.append("moto or aws-lambda-powertools is not installed: the moto rows skipped")
+        yield []
+        return
+    with mock_aws():
+        client, trips = _counting_dynamodb(None)
+        servers.create_table(client)
+        _powertools_table(client)
+        yield [
+            ours("DynamoDB (moto, in-process)", DynamoDBStore(client, servers.TABLE), trips),
+            powertools(
+                "DynamoDB (moto, in-process)",
+                DynamoDBPersistenceLayer(table_name="powertools-idempotency", boto3_client=client),
+                trips,
+            ),
+        ]
+
+
 def measure(quick: bool = False) -> tuple[list[Contender], list[str]]:
-    """Run every contender: rounds of first deliveries then their duplicates, in rotating order."""
+    """Run every contender (:func:`_run`); the moto ones after the others, on their own."""
     rounds, per_round = (3, 10) if quick else (15, 100)
     notes: list[str] = []
     serial = [0]
     with contenders(notes) as found:
-        for contender in found:  # warm up: connections, scripts loaded, imports done
-            warm = _deliveries(5, serial)
-            _pass(contender, warm)
-            _pass(contender, warm)
-        for round_index in range(rounds):
-            shift = round_index % len(found)
-            for contender in found[shift:] + found[:shift]:
-                deliveries = _deliveries(per_round, serial)
-                cpu, trips = _pass(contender, deliveries)
-                contender.first_us.append(cpu)
-                contender.first_trips.append(trips)
-                cpu, trips = _pass(contender, deliveries)
-                contender.duplicate_us.append(cpu)
-                contender.duplicate_trips.append(trips)
+        _run(found, rounds, per_round, serial)
+    with moto_contenders(notes) as on_moto:
+        if on_moto:
+            _run(on_moto, rounds, per_round, serial)
     notes.append(
         f"idempotency: {rounds} rounds x {per_round} first deliveries + their duplicates per contender; medians"
     )
+    notes.append(
+        "idempotency: dynalite does not implement ReturnValuesOnConditionCheckFailure, so a duplicate costs "
+        "both contenders a get_item there; the moto rows show the one request DynamoDB itself needs"
+    )
     if quick:
         notes.append("idempotency --quick: a smoke run, its numbers are not results")
-    return found, notes
+    return found + on_moto, notes
 
 
 HEADER = ("store", "contender", "CPU µs, first", "CPU µs, duplicate", "round trips, first", "round trips, duplicate")
