@@ -33,20 +33,10 @@ from openai_webhook_events.idempotency import (
     RedisStore,
     SQLiteStore,
 )
+from tests.servers import TABLE, create_table
 from tests.strategies import example_payload
 
 NOW = 1_800_000_000.0
-TABLE = "webhook-deliveries"
-
-
-def create_table(client: Any, name: str = TABLE) -> None:
-    """The table the README's template creates: partition key ``pk`` (string)."""
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 class EvalOnlyRedis:
@@ -374,3 +364,14 @@ def test_repr_names_the_store_and_options() -> None:
     assert repr(Idempotency(MemoryStore(), lease=5)) == (
         "Idempotency(MemoryStore, retention=604800.0, lease=5.0, key='webhook-id', namespace='openai-webhook-events')"
     )
+
+
+def test_a_missing_server_binary_skips_its_tests_but_fails_them_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import servers
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="redis-server is not installed"):
+        servers.missing("redis-server")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+        servers.missing("redis-server")

@@ -14,8 +14,8 @@ import pytest
 from moto import mock_aws
 
 from openai_webhook_events import Webhook
+from tests.servers import create_table
 from tests.strategies import example_payload, lambda_event
-from tests.test_idempotency import create_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "whsec_" + "ZXhhbXBsZSBpZGVtcG90ZW5jeSBzZWNyZXQgMzIgYnl0ZXM="
