@@ -32,7 +32,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -144,10 +144,6 @@ def _log(
     )
 
 
-def _reason(error: BaseException) -> str:
-    return _clean(error) if isinstance(error, (InvalidPayloadError, WebhookVerificationError)) else _failure(error)
-
-
 def _failure(error: BaseException) -> str:
     return _clean(f"{type(error).__name__}: {error}")
 
@@ -166,7 +162,7 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
         outcome = "invalid"
     _log(
         logging.WARNING,
-        f"rejected webhook delivery: {_reason(error)}",
+        f"rejected webhook delivery: {_clean(error)}",
         outcome=outcome,
         status=response.status,
         webhook_id=webhook_id,
@@ -193,8 +189,10 @@ def begin(
     the store.
     """
     received_at = time.time() if now is None else now
+    if isinstance(headers, Iterator):  # one-shot pairs: read twice below
+        headers = list(headers)
     try:
-        webhook.verify(body, headers, now=received_at)
+        webhook.verify(body, headers, now=now)
     except (InvalidPayloadError, WebhookVerificationError) as error:
         return reject_request(error)
     webhook_id, timestamp, _ = read_webhook_headers(headers)

@@ -498,3 +498,10 @@ def test_lambda_handler_answers_400_to_an_event_that_is_not_a_request_without_to
     handler = aws_lambda.lambda_handler(WEBHOOK, Counting().router, idempotency=Idempotency(store))
     assert handler({"Records": []}, None)["statusCode"] == 400
     assert store.calls == []
+
+
+def test_headers_given_as_a_one_shot_iterator_of_pairs_are_read_once_and_kept() -> None:
+    counting = Counting()
+    answer = receive(WEBHOOK, counting.router, BODY, iter(signed().items()), now=NOW)
+    assert answer.status == 200
+    assert counting.runs == [PAYLOAD["id"]]
