@@ -30,6 +30,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import coldstart  # noqa: E402
+import idempotency as idempotency_bench  # noqa: E402
 import peers  # noqa: E402
 
 from openai_webhook_events import parse_event  # noqa: E402
@@ -536,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     for group in shapes.values():  # ns per body -> ms
         group.values = {name: value / 1e6 for name, value in group.values.items()}
     print(f"hot paths: {reps} interleaved repetitions in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    idempotency_found, idempotency_notes = idempotency_bench.measure(args.quick)
 
     names = [PACKAGE, "stdlib floor", "standardwebhooks", "openai SDK"]
     if args.quick:
@@ -609,7 +611,9 @@ def main(argv: list[str] | None = None) -> int:
             [(a, b, c, d.replace("*", "")) for a, b, c, d in target_rows], ("target", "wanted", "measured", "status")
         )
     )
-    for note in notes:
+    print()
+    print(idempotency_bench.render_text(idempotency_found))
+    for note in notes + idempotency_notes:
         print(f"note: {note}")
 
     if out is not None:
@@ -619,7 +623,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{reps} repetitions {X} ~{batch * 1e3:g} ms batches per contender (hot paths); "
             f"{cold_samples} cold-start samples per contender"
         )
-        (out / "RESULTS.md").write_text(render_markdown(rows, target_rows, importtimes, notes, settings))
+        idempotency_md = idempotency_bench.render_markdown(idempotency_found, idempotency_notes)
+        (out / "RESULTS.md").write_text(
+            render_markdown(rows, target_rows, importtimes, notes, settings) + idempotency_md
+        )
         plot(results, out / "results.png")
         print(f"wrote {out / 'RESULTS.md'} and {out / 'results.png'}")
     return 0

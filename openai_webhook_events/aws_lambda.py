@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -25,15 +24,16 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._errors import InvalidPayloadError, WebhookVerificationError
 from ._headers import ascii_lower
+from ._receive import Response, receive, reject_request
 
 if TYPE_CHECKING:
     from ._models import WebhookEvent
     from ._router import Router
     from ._verify import Webhook
+    from .idempotency import Idempotency
 
 __all__ = ["Headers", "LambdaRequest", "lambda_handler", "read_request", "response", "response_for_error", "unwrap"]
 
-logger = logging.getLogger("openai_webhook_events")
 
 Integration = Literal["api-gateway-v1", "api-gateway-v2", "alb"]
 """Which kind of request event a delivery came in (function URLs use ``"api-gateway-v2"``)."""
@@ -243,31 +243,62 @@ def response_for_error(event: object, error: Exception) -> dict[str, Any]:
 def lambda_handler(
     webhook: Webhook,
     router: Router,
+    *,
+    idempotency: Idempotency | None = None,
 ) -> Callable[[Any, Any], dict[str, Any]]:
     """Make a Lambda function ``handler(event, context)`` out of *webhook* and *router*.
 
-    The handler reads the delivery out of the request event, verifies its
-    signature, parses it and dispatches it to *router*, then answers with
-    :func:`response`: 200 when handled or when no handler applies (an
-    unknown event type is acknowledged, so OpenAI does not retry it), 400
-    for a malformed event or payload, 401 for a failed verification.
-    Rejections are logged at WARNING on the ``openai_webhook_events`` logger
-    with the reason (never a secret or signature).  An exception raised by a
-    handler is logged with the event's type and id and re-raised, so Lambda
-    records a failure and OpenAI retries the delivery.
+    The handler reads the delivery out of the request event (400 when it is
+    not a request of a supported shape) and hands its body and headers to
+    the receive step, which answers: 401 for a failed verification, 400 for
+    a malformed payload, 200 when handled or when no handler applies (an
+    unknown event type is acknowledged, so OpenAI does not retry it).  With
+    *idempotency* (:class:`~openai_webhook_events.idempotency.Idempotency`)
+    each delivery is processed once: 200 for a duplicate of a processed
+    one, 409 with ``Retry-After`` while another instance holds it, 503 with
+    ``Retry-After`` when the store is unreachable; the default lease is the
+    invocation's remaining time (``context.get_remaining_time_in_millis()``)
+    plus a margin.  The answer has the shape of :func:`response`, with
+    ``Retry-After`` added to its headers when there is one.  Records go to
+    the ``openai_webhook_events`` logger (never a secret or signature).  An
+    exception raised by a handler is logged with the event's type and id
+    and re-raised, so Lambda records a failure and OpenAI retries the
+    delivery.
     """
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
-            webhook_event = unwrap(webhook, event)
-        except (InvalidPayloadError, WebhookVerificationError) as exc:
-            logger.warning("rejected webhook delivery: %s", exc)
-            return response_for_error(event, exc)
-        try:
-            router.dispatch(webhook_event)
-        except Exception:
-            logger.exception("handler failed for webhook event %s (%s)", webhook_event.id, webhook_event.type)
-            raise
-        return response(event, 200)
+            request = read_request(event)
+        except InvalidPayloadError as exc:
+            return _lambda_response(event, reject_request(exc))
+        answer = receive(
+            webhook,
+            router,
+            request.body,
+            request.headers.pairs(),
+            idempotency=idempotency,
+            remaining=_remaining_seconds(context),
+        )
+        return _lambda_response(event, answer)
 
     return handler
+
+
+def _remaining_seconds(context: object) -> float | None:
+    """The invocation's remaining time in seconds, from a Lambda *context* (``None`` if it has none)."""
+    remaining: object = getattr(context, "get_remaining_time_in_millis", None)
+    milliseconds = remaining() if callable(remaining) else None
+    if isinstance(milliseconds, bool) or not isinstance(milliseconds, (int, float)):
+        return None
+    return milliseconds / 1000
+
+
+def _lambda_response(event: object, answer: Response) -> dict[str, Any]:
+    """*answer* in the shape :func:`response` gives for *event*, its extra headers (``Retry-After``) added."""
+    result = response(event, answer.status, answer.message)
+    for name, value in answer.headers[1:]:  # the first is the content-type response() already sets
+        if "multiValueHeaders" in result:
+            result["multiValueHeaders"][name] = [value]
+        else:
+            result["headers"][name] = value
+    return result

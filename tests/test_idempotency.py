@@ -1,0 +1,377 @@
+"""idempotency: the options of Idempotency, and the store protocol on every store.
+
+Redis runs on ``fakeredis`` (its Lua interpreter runs the real scripts) and
+DynamoDB on ``moto``'s in-process mock: both are single-threaded fakes of
+the semantics, never of races (the real servers are in
+``test_idempotency_stores.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import fakeredis
+import pytest
+from moto import mock_aws
+
+from openai_webhook_events import WebhookConfigurationError, parse_event
+from openai_webhook_events.idempotency import (
+    ACQUIRED,
+    COMPLETED,
+    DEFAULT_LEASE,
+    IN_PROGRESS,
+    SKEW_MARGIN,
+    Claim,
+    DynamoDBStore,
+    Idempotency,
+    IdempotencyStore,
+    MemoryStore,
+    RedisStore,
+    SQLiteStore,
+)
+from tests.servers import TABLE, create_table
+from tests.strategies import example_payload
+
+NOW = 1_800_000_000.0
+
+
+class EvalOnlyRedis:
+    """A redis client without ``register_script`` (only ``eval``), as some compatible clients are."""
+
+    def __init__(self, client: Any) -> None:
+        self.eval = client.eval
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_table(client)
+        yield client
+
+
+def _memory(tmp_path: Path) -> Iterator[IdempotencyStore]:
+    yield MemoryStore()
+
+
+def _sqlite(tmp_path: Path) -> Iterator[IdempotencyStore]:
+    store = SQLiteStore(str(tmp_path / "deliveries.db"))
+    yield store
+    store.close()
+
+
+def _redis(tmp_path: Path) -> Iterator[IdempotencyStore]:
+    yield RedisStore(fakeredis.FakeRedis())
+
+
+def _redis_decoded_eval_only(tmp_path: Path) -> Iterator[IdempotencyStore]:
+    yield RedisStore(EvalOnlyRedis(fakeredis.FakeRedis(decode_responses=True)), prefix="other:")
+
+
+def _dynamodb(tmp_path: Path) -> Iterator[IdempotencyStore]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_table(client)
+        yield DynamoDBStore(client, TABLE)
+
+
+STORES: dict[str, Callable[[Path], Iterator[IdempotencyStore]]] = {
+    "memory": _memory,
+    "sqlite": _sqlite,
+    "redis": _redis,
+    "redis eval, decoded": _redis_decoded_eval_only,
+    "dynamodb": _dynamodb,
+}
+
+
+@pytest.fixture(params=sorted(STORES))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IdempotencyStore]:
+    yield from STORES[request.param](tmp_path)
+
+
+# --- The store protocol, on every store ---------------------------------------------------------
+
+
+def test_a_free_key_is_acquired_until_the_lease_ends(store: IdempotencyStore) -> None:
+    assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+
+
+def test_a_live_claim_blocks_other_tokens_and_says_until_when(store: IdempotencyStore) -> None:
+    store.claim("k", "a", NOW, NOW + 30.5)
+    assert store.claim("k", "b", NOW + 10, NOW + 40) == Claim(IN_PROGRESS, NOW + 30.5)
+    assert store.claim("other", "b", NOW + 10, NOW + 40) == Claim(ACQUIRED, NOW + 40)
+
+
+def test_the_same_token_claims_its_own_key_again(store: IdempotencyStore) -> None:
+    store.claim("k", "a", NOW, NOW + 30)
+    assert store.claim("k", "a", NOW + 1, NOW + 31) == Claim(ACQUIRED, NOW + 31)
+
+
+def test_an_expired_claim_is_taken_over(store: IdempotencyStore) -> None:
+    store.claim("k", "a", NOW, NOW + 30)
+    assert store.claim("k", "b", NOW + 30, NOW + 60) == Claim(ACQUIRED, NOW + 60)
+    assert store.claim("k", "a", NOW + 31, NOW + 61) == Claim(IN_PROGRESS, NOW + 60)
+
+
+def test_a_completed_key_answers_completed_until_its_retention_ends(store: IdempotencyStore) -> None:
+    store.claim("k", "a", NOW, NOW + 30)
+    assert store.complete("k", "a", NOW + 5, NOW + 1000) is True
+    assert store.claim("k", "b", NOW + 999, NOW + 1029) == Claim(COMPLETED, NOW + 1000)
+    assert store.claim("k", "a", NOW + 999, NOW + 1029) == Claim(COMPLETED, NOW + 1000)
+    assert store.claim("k", "b", NOW + 1000, NOW + 1030) == Claim(ACQUIRED, NOW + 1030)
+
+
+def test_release_frees_the_key_for_the_next_attempt(store: IdempotencyStore) -> None:
+    store.claim("k", "a", NOW, NOW + 30)
+    assert store.release("k", "a") is True
+    assert store.claim("k", "b", NOW + 1, NOW + 31) == Claim(ACQUIRED, NOW + 31)
+
+
+def test_a_zombie_cannot_complete_or_release_the_new_owners_claim(store: IdempotencyStore) -> None:
+    store.claim("k", "zombie", NOW, NOW + 30)
+    store.claim("k", "owner", NOW + 31, NOW + 61)
+    assert store.complete("k", "zombie", NOW + 32, NOW + 1000) is False
+    assert store.release("k", "zombie") is False
+    assert store.claim("k", "third", NOW + 33, NOW + 63) == Claim(IN_PROGRESS, NOW + 61)
+    assert store.complete("k", "owner", NOW + 34, NOW + 1000) is True
+    assert store.release("k", "owner") is False  # completed: a release no longer undoes it
+    assert store.claim("k", "third", NOW + 35, NOW + 65) == Claim(COMPLETED, NOW + 1000)
+
+
+def test_complete_and_release_of_an_unknown_key_change_nothing(store: IdempotencyStore) -> None:
+    assert store.complete("missing", "a", NOW, NOW + 1000) is False
+    assert store.release("missing", "a") is False
+    assert store.claim("missing", "b", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+
+
+# --- Store specifics ----------------------------------------------------------------------------
+
+
+def test_sqlite_store_is_shared_by_two_connections_to_one_file(tmp_path: Path) -> None:
+    first, second = SQLiteStore(str(tmp_path / "d.db")), SQLiteStore(str(tmp_path / "d.db"), durable=False)
+    try:
+        assert first.claim("k", "a", NOW, NOW + 30).state == ACQUIRED
+        assert second.claim("k", "b", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)
+        assert first.complete("k", "a", NOW, NOW + 1000)
+        assert second.claim("k", "b", NOW, NOW + 30) == Claim(COMPLETED, NOW + 1000)
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.parametrize("table", ["", "x; DROP TABLE y", "naïve"])
+def test_sqlite_store_refuses_a_table_name_that_is_not_a_plain_identifier(tmp_path: Path, table: str) -> None:
+    with pytest.raises(WebhookConfigurationError, match="plain SQL identifier"):
+        SQLiteStore(str(tmp_path / "d.db"), table=table)
+
+
+def test_redis_store_keys_carry_the_prefix_and_expire_after_their_record() -> None:
+    client = fakeredis.FakeRedis()
+    store = RedisStore(client, prefix="hooks:")
+    store.claim("k", "a", NOW, NOW + 30)
+    assert client.keys() == [b"hooks:k"]
+    assert 89_000 < client.pttl("hooks:k") <= 90_000  # 30 s lease + 60 s of slack before the server drops it
+    store.complete("k", "a", NOW, NOW + 3600)
+    assert 3_659_000 < client.pttl("hooks:k") <= 3_660_000
+
+
+class StrippedOldItem:
+    """A DynamoDB client whose conditional failures carry no item (as servers without
+    ``ReturnValuesOnConditionCheckFailure`` answer), counting ``get_item`` calls."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.get_items = 0
+
+    def put_item(self, **kwargs: Any) -> Any:
+        try:
+            return self.client.put_item(**kwargs)
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            error.response.pop("Item", None)
+            raise
+
+    def get_item(self, **kwargs: Any) -> Any:
+        self.get_items += 1
+        assert kwargs["ConsistentRead"] is True
+        return self.client.get_item(**kwargs)
+
+
+def test_dynamodb_store_reads_the_holder_with_get_item_when_the_failed_condition_has_no_item(dynamodb: Any) -> None:
+    client = StrippedOldItem(dynamodb)
+    store = DynamoDBStore(client, TABLE)
+    assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+    assert store.claim("k", "b", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)
+    assert client.get_items == 1
+
+
+def test_dynamodb_store_reads_the_holder_from_the_failed_condition_without_a_get_item(dynamodb: Any) -> None:
+    store = DynamoDBStore(dynamodb, TABLE)
+    store.claim("k", "a", NOW, NOW + 30)
+    dynamodb.get_item = None  # any get_item call would fail
+    assert store.claim("k", "b", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)
+
+
+def test_dynamodb_store_writes_the_ttl_attribute_after_the_records_expiry(dynamodb: Any) -> None:
+    store = DynamoDBStore(dynamodb, TABLE)
+    store.claim("k", "a", NOW, NOW + 30.5)
+    item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "k"}})["Item"]
+    assert item["expiration"] == {"N": str(int(NOW) + 31 + 60)}
+    store.complete("k", "a", NOW, NOW + 3600)
+    item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "k"}})["Item"]
+    assert (item["state"], item["expiration"]) == ({"S": "completed"}, {"N": str(int(NOW) + 3600 + 60)})
+
+
+class VanishingRecord:
+    """A DynamoDB client on which every conditional claim fails and the record is then gone."""
+
+    def __init__(self, old: dict[str, Any] | None) -> None:
+        self.old = old
+        self.puts = 0
+
+    def put_item(self, **kwargs: Any) -> Any:
+        self.puts += 1
+        response: dict[str, Any] = {"Error": {"Code": "ConditionalCheckFailedException"}}
+        if self.old is not None:
+            response["Item"] = self.old
+        raise ConditionFailed(response)
+
+    def get_item(self, **kwargs: Any) -> Any:
+        return {}
+
+
+class ConditionFailed(Exception):
+    def __init__(self, response: dict[str, Any]) -> None:
+        self.response = response
+
+
+@pytest.mark.parametrize(
+    "old",
+    [None, {"pk": {"S": "k"}, "state": {"S": "in_progress"}, "token": {"S": "x"}, "expires_at": {"N": str(NOW - 1)}}],
+)
+def test_dynamodb_store_retries_a_claim_whose_holder_vanished_three_times_then_raises(old: Any) -> None:
+    client = VanishingRecord(old)
+    with pytest.raises(RuntimeError, match="changed under three claims"):
+        DynamoDBStore(client, TABLE).claim("k", "a", NOW, NOW + 30)
+    assert client.puts == 3
+
+
+class Unreachable:
+    """A client whose every call fails as botocore fails when the endpoint does not answer."""
+
+    def __init__(self, response: object = None) -> None:
+        self.response = response
+
+    def _fail(self, **kwargs: Any) -> Any:
+        error = OSError("Connect timeout on endpoint URL")
+        if self.response is not None:
+            error.response = self.response  # type: ignore[attr-defined]
+        raise error
+
+    put_item = update_item = delete_item = get_item = _fail
+
+
+@pytest.mark.parametrize(
+    "response", [None, "not a dict", {"Error": "not a dict"}, {"Error": {"Code": "ProvisionedThroughputExceeded"}}]
+)
+def test_dynamodb_store_propagates_errors_that_are_not_a_failed_condition(response: object) -> None:
+    store = DynamoDBStore(Unreachable(response), TABLE)
+    with pytest.raises(OSError, match="Connect timeout"):
+        store.claim("k", "a", NOW, NOW + 30)
+    with pytest.raises(OSError, match="Connect timeout"):
+        store.complete("k", "a", NOW, NOW + 30)
+    with pytest.raises(OSError, match="Connect timeout"):
+        store.release("k", "a")
+
+
+# --- Idempotency ---------------------------------------------------------------------------------
+
+
+def test_idempotency_defaults_to_seven_days_of_retention_and_the_webhook_id_key() -> None:
+    idempotency = Idempotency(MemoryStore())
+    assert idempotency.retention == 7 * 24 * 3600
+    assert idempotency.key == "webhook-id"
+    event = parse_event(example_payload("batch.completed"))
+    assert idempotency.store_key("wh_1", event) == "openai-webhook-events#wh_1"
+    assert Idempotency(MemoryStore(), key="event-id", namespace="ep2").store_key("wh_1", event) == f"ep2#{event.id}"
+
+
+def test_idempotency_accepts_a_timedelta_retention_of_72_hours() -> None:
+    assert Idempotency(MemoryStore(), retention=timedelta(hours=72)).retention == 72 * 3600
+
+
+@pytest.mark.parametrize("retention", [72 * 3600 - 1, timedelta(hours=1), 3600])
+def test_idempotency_refuses_a_retention_shorter_than_openais_72_hour_retry_window(retention: Any) -> None:
+    with pytest.raises(WebhookConfigurationError, match="at least 72 hours"):
+        Idempotency(MemoryStore(), retention=retention)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"retention": True}, "retention must be a number of seconds > 0"),
+        ({"retention": "7d"}, "retention must be a number of seconds > 0"),
+        ({"retention": float("inf")}, "retention must be a number of seconds > 0"),
+        ({"retention": float("nan")}, "retention must be a number of seconds > 0"),
+        ({"lease": 0}, "lease must be a number of seconds > 0"),
+        ({"lease": timedelta(seconds=-1)}, "lease must be a number of seconds > 0"),
+        ({"key": "id"}, "key must be 'webhook-id' or 'event-id', not 'id'"),
+        ({"namespace": ""}, "namespace must be a non-empty str"),
+        ({"namespace": 3}, "namespace must be a non-empty str"),
+    ],
+)
+def test_idempotency_refuses_bad_options_at_construction(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(WebhookConfigurationError, match=message):
+        Idempotency(MemoryStore(), **options)
+
+
+def test_idempotency_refuses_a_store_without_the_three_operations() -> None:
+    class Half:
+        def claim(self) -> None: ...
+
+    with pytest.raises(WebhookConfigurationError, match="store Half has no complete, release method"):
+        Idempotency(Half())  # type: ignore[arg-type]
+
+
+def test_the_lease_is_the_remaining_time_plus_the_skew_margin_never_under_a_second() -> None:
+    idempotency = Idempotency(MemoryStore())
+    assert idempotency.lease(None) == DEFAULT_LEASE == 60
+    assert idempotency.lease(12.5) == 12.5 + SKEW_MARGIN
+    assert idempotency.lease(-10) == 1.0
+    fixed = Idempotency(MemoryStore(), lease=timedelta(seconds=3))
+    assert (fixed.lease(None), fixed.lease(900)) == (3.0, 3.0)
+
+
+def test_a_long_key_is_stored_as_its_sha256_inside_its_namespace() -> None:
+    idempotency = Idempotency(MemoryStore())
+    event = parse_event(example_payload("batch.completed"))
+    key = idempotency.store_key("w" * 500, event)
+    assert key.startswith("openai-webhook-events#sha256:")
+    assert len(key) == len("openai-webhook-events#sha256:") + 64
+    assert key != idempotency.store_key("w" * 499, event)
+
+
+def test_tokens_are_random_and_distinct() -> None:
+    tokens = {Idempotency.new_token() for _ in range(100)}
+    assert len(tokens) == 100
+    assert all(len(token) == 32 for token in tokens)
+
+
+def test_repr_names_the_store_and_options() -> None:
+    assert repr(Idempotency(MemoryStore(), lease=5)) == (
+        "Idempotency(MemoryStore, retention=604800.0, lease=5.0, key='webhook-id', namespace='openai-webhook-events')"
+    )
+
+
+def test_a_missing_server_binary_skips_its_tests_but_fails_them_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import servers
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="redis-server is not installed"):
+        servers.missing("redis-server")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+        servers.missing("redis-server")

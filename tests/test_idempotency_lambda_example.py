@@ -1,0 +1,57 @@
+"""examples/lambda_function.py with WEBHOOK_IDEMPOTENCY_TABLE set: a duplicate delivery runs no handler twice."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from openai_webhook_events import Webhook
+from tests.servers import create_table
+from tests.strategies import example_payload, lambda_event
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "whsec_" + "ZXhhbXBsZSBpZGVtcG90ZW5jeSBzZWNyZXQgMzIgYnl0ZXM="
+
+
+@pytest.fixture
+def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("WEBHOOK_IDEMPOTENCY_TABLE", "webhook-deliveries")
+    for name, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        create_table(boto3.client("dynamodb"), "webhook-deliveries")
+        spec = importlib.util.spec_from_file_location("lambda_function", ROOT / "examples" / "lambda_function.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+
+
+def test_the_example_with_a_table_runs_the_handler_once_and_acknowledges_the_retry(
+    example: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = json.dumps(example_payload("batch.completed")).encode()
+    event = lambda_event(
+        "apiGatewayProxyV2Event.json", body, list(Webhook(SECRET).sign(body).items()), base64_body=False
+    )
+    first = example.lambda_handler(event, None)
+    retry = example.lambda_handler(event, None)
+    assert (first["statusCode"], json.loads(first["body"])) == (200, {"message": "ok"})
+    assert (retry["statusCode"], json.loads(retry["body"])) == (200, {"message": "already processed"})
+    logged = [r.getMessage() for r in caplog.records if r.name == "lambda_function"]
+    assert logged == ["batch batch_2b81f7657480c24f4a2c6511 completed"]

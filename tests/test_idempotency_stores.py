@@ -1,0 +1,368 @@
+"""The receive step with idempotency on real stores: redis-server, dynalite (DynamoDB) and SQLite files.
+
+Races are run on the real servers only (never on moto: its server is not
+atomic).  Each test uses fresh ``webhook-id`` values, and every execution
+of a handler is counted through a file it appends to.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openai_webhook_events import Router, Webhook, WebhookEvent
+from openai_webhook_events._receive import Response, begin, receive
+from openai_webhook_events.idempotency import Idempotency
+from tests import servers
+from tests.strategies import example_payload
+
+pytestmark = pytest.mark.real_store
+
+WEBHOOK = Webhook("whsec_" + base64.b64encode(servers.SECRET_KEY).decode())
+KINDS = ["sqlite", "redis", "dynamodb"]
+
+
+def delivery(tag: str = "") -> tuple[bytes, dict[str, str]]:
+    """A signed ``batch.completed`` delivery with a fresh webhook-id and event id."""
+    unique = uuid.uuid4().hex
+    payload = {**example_payload("batch.completed"), "id": f"evt_{tag}{unique}"}
+    body = json.dumps(payload).encode()
+    return body, WEBHOOK.sign(body, webhook_id=f"wh_{tag}{unique}")
+
+
+class Executions:
+    """A file each handler execution appends one line to: ``<pid> <event id>``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.touch()
+
+    def router(self, hold: float = 0.0, fail_first: int = 0) -> Router:
+        router = Router()
+        failures = [fail_first]
+
+        @router.fallback
+        def handle(event: WebhookEvent) -> None:
+            with self.path.open("a") as out:
+                out.write(f"{os.getpid()} {event.id}\n")
+            time.sleep(hold)
+            if failures[0] > 0:
+                failures[0] -= 1
+                raise RuntimeError("handler failed")
+
+        return router
+
+    def per_event(self) -> Counter[str]:
+        return Counter(line.split()[1] for line in self.path.read_text().splitlines())
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    server = servers.redis_server(tmp_path_factory.mktemp("redis")).start()
+    yield server.port
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def dynalite_port() -> Iterator[int]:
+    server = servers.dynalite().start()
+    servers.create_table(servers.dynamodb_client(server.port))
+    yield server.port
+    server.stop()
+
+
+@pytest.fixture(params=KINDS)
+def spec(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """The JSON-able description of one real store (see ``servers.store_from_spec``)."""
+    kind = request.param
+    if kind == "sqlite":
+        return {"kind": kind, "path": str(tmp_path / "deliveries.db")}
+    port = request.getfixturevalue("redis_port" if kind == "redis" else "dynalite_port")
+    return {"kind": kind, "port": port}
+
+
+@pytest.fixture
+def executions(tmp_path: Path) -> Executions:
+    return Executions(tmp_path / "executions.log")
+
+
+# --- Exactly one execution per key ----------------------------------------------------------------
+
+
+def test_sixteen_threads_delivering_the_same_webhooks_run_each_handler_once(
+    spec: dict[str, Any], executions: Executions
+) -> None:
+    deliveries = [delivery() for _ in range(4)]
+    router = executions.router(hold=0.2)
+    idempotency = Idempotency(servers.store_from_spec(spec), lease=30)
+    barrier = threading.Barrier(16)
+    statuses: list[list[int]] = []
+
+    def attempt(offset: int) -> None:
+        order = deliveries[offset % 4 :] + deliveries[: offset % 4]
+        barrier.wait(timeout=30)
+        statuses.append([receive(WEBHOOK, router, b, h, idempotency=idempotency).status for b, h in order])
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(statuses) == 16
+    assert sorted(executions.per_event().values()) == [1, 1, 1, 1]
+    seen = {status for answers in statuses for status in answers}
+    assert seen == {200, 409}  # the race happened: some attempts found another one's live claim
+
+
+def test_six_processes_delivering_the_same_webhooks_run_each_handler_once(
+    spec: dict[str, Any], executions: Executions, tmp_path: Path
+) -> None:
+    deliveries = [[body.decode(), headers] for body, headers in (delivery() for _ in range(3))]
+    child_spec = {**spec, "executions": str(executions.path), "deliveries": deliveries, "hold": 0.3, "lease": 30}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.servers", json.dumps(child_spec)],
+            cwd=servers.ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    try:
+        for child in children:
+            assert child.stdout is not None
+            assert child.stdout.readline() == "ready\n"
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        answers = [json.loads(child.communicate(timeout=60)[0]) for child in children]
+    finally:
+        for child in children:
+            if child.poll() is None:
+                os.kill(child.pid, signal.SIGKILL)
+                child.wait()
+    assert sorted(executions.per_event().values()) == [1, 1, 1]
+    assert {status for statuses in answers for status in statuses} == {200, 409}
+
+
+# --- Failures and takeovers -----------------------------------------------------------------------
+
+
+def test_a_handler_that_raises_then_succeeds_runs_twice_and_is_then_remembered(
+    spec: dict[str, Any], executions: Executions
+) -> None:
+    body, headers = delivery()
+    router = executions.router(fail_first=1)
+    idempotency = Idempotency(servers.store_from_spec(spec))
+    with pytest.raises(RuntimeError, match="handler failed"):
+        receive(WEBHOOK, router, body, headers, idempotency=idempotency)
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency) == Response(200, "ok")
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency).message == "already processed"
+    assert list(executions.per_event().values()) == [2]
+
+
+def test_a_process_killed_mid_handler_is_taken_over_after_its_lease(
+    spec: dict[str, Any], executions: Executions
+) -> None:
+    body, headers = delivery()
+    child_spec = {**spec, "executions": str(executions.path), "deliveries": [[body.decode(), headers]]}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.servers", json.dumps({**child_spec, "hold": 60, "lease": 1.5})],
+        cwd=servers.ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdin is not None
+        assert child.stdout.readline() == "ready\n"
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not executions.per_event() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        claimed_by = time.time()  # the claim was made before the handler started
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+    router = executions.router()
+    idempotency = Idempotency(servers.store_from_spec(spec), lease=30)
+    blocked = receive(WEBHOOK, router, body, headers, idempotency=idempotency)
+    assert blocked.status == 409
+    assert dict(blocked.headers)["retry-after"] in ("1", "2")
+    time.sleep(max(0.0, claimed_by + 1.6 - time.time()))
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency).status == 200
+    assert list(executions.per_event().values()) == [2]
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency).message == "already processed"
+
+
+def test_a_zombie_finishing_late_cannot_touch_the_new_owners_record(
+    spec: dict[str, Any], executions: Executions, caplog: pytest.LogCaptureFixture
+) -> None:
+    body, headers = delivery()
+    router = executions.router()
+    idempotency = Idempotency(servers.store_from_spec(spec), lease=30)
+    now = time.time()
+    zombie = begin(WEBHOOK, router, body, headers, idempotency=idempotency, now=now)
+    owner = begin(WEBHOOK, router, body, headers, idempotency=idempotency, now=now + 31)
+    assert not isinstance(zombie, Response)
+    assert not isinstance(owner, Response)
+    assert zombie.succeeded(now=now + 32).status == 200
+    zombie.failed(RuntimeError("late failure"))  # its release must not free the owner's claim
+    assert [r.outcome for r in caplog.records if r.name == "openai_webhook_events"] == [  # type: ignore[attr-defined]
+        "lease_lost",
+        "failed",
+    ]
+    third = receive(WEBHOOK, router, body, headers, idempotency=idempotency, now=now + 33)
+    assert (third.status, dict(third.headers)["retry-after"]) == (409, "28")
+    assert owner.succeeded(now=now + 34).status == 200
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency, now=now + 35).message == (
+        "already processed"
+    )
+
+
+def test_clock_skew_within_the_margin_keeps_a_live_claim(spec: dict[str, Any], executions: Executions) -> None:
+    body, headers = delivery()
+    router = executions.router()
+    store = servers.store_from_spec(spec)
+    now = time.time()
+    first = begin(WEBHOOK, router, body, headers, idempotency=Idempotency(store), remaining=20, now=now)
+    assert not isinstance(first, Response)
+    skewed = now + 20 + 4  # another instance, its clock 4 s ahead, while the first still runs
+    assert receive(WEBHOOK, router, body, headers, idempotency=Idempotency(store), now=skewed).status == 409
+    assert first.run().status == 200
+    assert list(executions.per_event().values()) == [1]
+
+
+# --- Stores down and restarted --------------------------------------------------------------------
+
+
+class Harness:
+    """A real store of its own (a dedicated server, or a file) that a test can take down and restart."""
+
+    def __init__(self, kind: str, directory: Path, *, persistent: bool) -> None:
+        self.kind = kind
+        self.directory = directory
+        self.server: servers.Server | None = None
+        self.locker: sqlite3.Connection | None = None
+        if kind == "redis":
+            self.server = servers.redis_server(directory, appendonly=persistent).start()
+        elif kind == "dynamodb":
+            self.server = servers.dynalite(directory / "data" if persistent else None).start()
+            servers.create_table(servers.dynamodb_client(self.server.port))
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        if self.server is None:
+            return {"kind": "sqlite", "path": str(self.directory / "deliveries.db"), "timeout": 0.5}
+        return {"kind": self.kind, "port": self.server.port}
+
+    def down(self) -> None:
+        """Make the store unreachable: stop the server, or hold SQLite's write lock from another connection."""
+        if self.server is not None:
+            self.server.stop()
+            return
+        self.locker = sqlite3.connect(self.spec["path"], isolation_level=None)
+        self.locker.execute("BEGIN EXCLUSIVE")
+
+    def up(self) -> None:
+        if self.server is not None:
+            self.server.start()
+            if self.kind == "dynamodb":  # in memory: the table went with the server
+                servers.create_table(servers.dynamodb_client(self.server.port))
+        elif self.locker is not None:
+            self.locker.close()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        if self.locker is not None:
+            self.locker.close()
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    made: list[Harness] = []
+
+    def make(kind: str, *, persistent: bool = False) -> Harness:
+        made.append(Harness(kind, tmp_path, persistent=persistent))
+        return made[-1]
+
+    yield make
+    for harness in made:
+        harness.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_store_down_at_claim_answers_503_within_seconds_and_runs_nothing(
+    kind: str, harness: Callable[..., Harness], executions: Executions
+) -> None:
+    store = harness(kind)
+    idempotency = Idempotency(servers.store_from_spec(store.spec))
+    body, headers = delivery()
+    store.down()
+    started = time.monotonic()
+    answer = receive(WEBHOOK, executions.router(), body, headers, idempotency=idempotency)
+    assert time.monotonic() - started < 8
+    assert (answer.status, dict(answer.headers)["retry-after"]) == (503, "5")
+    assert executions.per_event() == Counter()
+    store.up()
+    assert receive(WEBHOOK, executions.router(), body, headers, idempotency=idempotency).status == 200
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_store_down_at_complete_still_answers_200_and_logs_an_error(
+    kind: str, harness: Callable[..., Harness], executions: Executions, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = harness(kind)
+    idempotency = Idempotency(servers.store_from_spec(store.spec))
+    body, headers = delivery()
+    attempt = begin(WEBHOOK, executions.router(), body, headers, idempotency=idempotency)
+    assert not isinstance(attempt, Response)
+    store.down()
+    assert attempt.run().status == 200
+    [record] = [r for r in caplog.records if r.name == "openai_webhook_events"]
+    assert (record.levelno, record.outcome) == (logging.ERROR, "complete_failed")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("kind", "persistent", "survives"), [
+    ("sqlite", True, True),
+    ("redis", True, True),  # appendonly yes, appendfsync always
+    ("redis", False, False),  # no persistence: a restart forgets every record
+    ("dynamodb", True, True),  # dynalite --path
+])  # fmt: skip
+def test_what_a_restarted_store_remembers(
+    kind: str, persistent: bool, survives: bool, harness: Callable[..., Harness], executions: Executions
+) -> None:
+    store = harness(kind, persistent=persistent)
+    body, headers = delivery()
+    router = executions.router()
+    assert receive(WEBHOOK, router, body, headers, idempotency=Idempotency(servers.store_from_spec(store.spec))) == (
+        Response(200, "ok")
+    )
+    if store.server is not None:
+        store.server.restart()
+    after = receive(WEBHOOK, router, body, headers, idempotency=Idempotency(servers.store_from_spec(store.spec)))
+    assert after.message == ("already processed" if survives else "ok")
+    assert list(executions.per_event().values()) == [1 if survives else 2]

@@ -1,0 +1,507 @@
+"""The receive step: every row of the answers table, the log records, the delivery metadata, the Lambda adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gc
+import json
+import logging
+import time
+import warnings
+from typing import Any
+
+import pytest
+
+from openai_webhook_events import (
+    BatchCompletedWebhookEvent,
+    Router,
+    Webhook,
+    WebhookEvent,
+    aws_lambda,
+)
+from openai_webhook_events._receive import Delivery, Response, begin, current_delivery, receive
+from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
+from tests.strategies import example_payload, hmac_signature, lambda_event
+
+SECRET_KEY = b"receive step test secret 32 bytes"
+SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
+WEBHOOK = Webhook(SECRET)
+NOW = 1_800_000_000
+PAYLOAD = example_payload("batch.completed")
+BODY = json.dumps(PAYLOAD).encode()
+HOUR = 3600.0
+
+
+def signed(body: bytes = BODY, webhook_id: str = "wh_1", timestamp: int = NOW) -> dict[str, str]:
+    return WEBHOOK.sign(body, webhook_id=webhook_id, timestamp=timestamp)
+
+
+class RecordingStore:
+    """A :class:`MemoryStore` that records each call, and fails the operations named in *failing*."""
+
+    def __init__(self, *failing: str) -> None:
+        self.inner = MemoryStore()
+        self.calls: list[str] = []
+        self.failing = set(failing)
+
+    def _call(self, name: str, *args: Any) -> Any:
+        self.calls.append(name)
+        if name in self.failing:
+            raise ConnectionError(f"{name}: connection refused\nsecond line")
+        return getattr(self.inner, name)(*args)
+
+    def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
+        result: Claim = self._call("claim", key, token, now, expires_at)
+        return result
+
+    def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
+        result: bool = self._call("complete", key, token, now, expires_at)
+        return result
+
+    def release(self, key: str, token: str) -> bool:
+        result: bool = self._call("release", key, token)
+        return result
+
+
+class Counting:
+    """A router whose fallback counts its runs, optionally failing the first *failures* of them."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.router = Router()
+        self.runs: list[str] = []
+        self.failures = failures
+        self.router.fallback(self.handle)
+
+    def handle(self, event: WebhookEvent) -> None:
+        self.runs.append(event.id)
+        if len(self.runs) <= self.failures:
+            raise RuntimeError("downstream unavailable")
+
+
+def records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "openai_webhook_events"]
+
+
+# --- The answers table ---------------------------------------------------------------------------
+
+
+def test_a_forged_delivery_is_answered_401_without_touching_the_store() -> None:
+    store, counting = RecordingStore(), Counting()
+    headers = signed()
+    headers["webhook-signature"] = "v1," + "A" * 44
+    answer = receive(WEBHOOK, counting.router, BODY, headers, idempotency=Idempotency(store), now=NOW)
+    assert (answer.status, answer.message) == (401, "webhook verification failed")
+    assert (store.calls, counting.runs) == ([], [])
+
+
+def test_a_stale_delivery_is_answered_401_without_touching_the_store() -> None:
+    store, counting = RecordingStore(), Counting()
+    answer = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW + 301)
+    assert answer.status == 401
+    assert (store.calls, counting.runs) == ([], [])
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"id": "evt_1"}', b"[]"])
+def test_a_signed_malformed_body_is_answered_400_without_touching_the_store(body: bytes) -> None:
+    store, counting = RecordingStore(), Counting()
+    answer = receive(WEBHOOK, counting.router, body, signed(body), idempotency=Idempotency(store), now=NOW)
+    assert (answer.status, answer.message) == (400, "invalid payload")
+    assert (store.calls, counting.runs) == ([], [])
+
+
+def test_an_oversized_body_is_answered_400_before_its_signature_is_checked() -> None:
+    small = Webhook(SECRET, max_body_bytes=10)
+    answer = receive(small, Counting().router, BODY, {"webhook-id": "x", "webhook-timestamp": str(NOW),
+                     "webhook-signature": "v1,x"}, now=NOW)  # fmt: skip
+    assert answer.status == 400
+
+
+def test_an_event_without_a_handler_is_acknowledged_without_touching_the_store() -> None:
+    store = RecordingStore()
+    router = Router()
+    router.on(BatchCompletedWebhookEvent)(lambda event: None)
+    body = json.dumps(example_payload("batch.failed")).encode()
+    answer = receive(WEBHOOK, router, body, signed(body), idempotency=Idempotency(store), now=NOW)
+    assert (answer.status, answer.message) == (200, "ok")
+    assert store.calls == []
+
+
+def test_a_first_delivery_claims_runs_the_handler_completes_and_answers_200() -> None:
+    store, counting = RecordingStore(), Counting()
+    answer = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert answer == Response(200, "ok")
+    assert store.calls == ["claim", "complete"]
+    assert counting.runs == [PAYLOAD["id"]]
+
+
+def test_a_duplicate_after_completion_is_answered_200_without_running_the_handler() -> None:
+    store, counting = RecordingStore(), Counting()
+    idempotency = Idempotency(store)
+    receive(WEBHOOK, counting.router, BODY, signed(), idempotency=idempotency, now=NOW)
+    retry = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 60), idempotency=idempotency, now=NOW + 60)
+    assert (retry.status, retry.message) == (200, "already processed")
+    assert counting.runs == [PAYLOAD["id"]]
+    assert store.calls == ["claim", "complete", "claim"]
+
+
+def test_a_duplicate_after_the_retention_runs_the_handler_again() -> None:
+    counting = Counting()
+    idempotency = Idempotency(MemoryStore(), retention=72 * HOUR)
+    receive(WEBHOOK, counting.router, BODY, signed(), idempotency=idempotency, now=NOW)
+    later = NOW + int(72 * HOUR)
+    receive(WEBHOOK, counting.router, BODY, signed(timestamp=later), idempotency=idempotency, now=later)
+    assert len(counting.runs) == 2
+
+
+def test_a_duplicate_while_the_first_attempt_runs_is_answered_409_with_its_lease_time_left() -> None:
+    idempotency = Idempotency(MemoryStore(), lease=30)
+    answers: list[Response] = []
+    router = Router()
+
+    @router.fallback
+    def handle(event: WebhookEvent) -> None:  # the retry arrives while this attempt runs
+        later = NOW + 10
+        answers.append(receive(WEBHOOK, router, BODY, signed(timestamp=later), idempotency=idempotency, now=later))
+
+    first = receive(WEBHOOK, router, BODY, signed(), idempotency=idempotency, now=NOW)
+    assert first.status == 200
+    [concurrent] = answers
+    assert concurrent.status == 409
+    assert concurrent.headers == (("content-type", "application/json"), ("retry-after", "20"))
+
+
+def test_retry_after_is_rounded_up_and_at_least_one_second() -> None:
+    store = MemoryStore()
+    store.claim("openai-webhook-events#wh_1", "other", NOW, NOW + 0.2)
+    answer = receive(WEBHOOK, Counting().router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert dict(answer.headers)["retry-after"] == "1"
+
+
+def test_a_handler_that_raises_releases_its_claim_and_the_retry_reprocesses() -> None:
+    store, counting = RecordingStore(), Counting(failures=1)
+    idempotency = Idempotency(store)
+    with pytest.raises(RuntimeError, match="downstream unavailable"):
+        receive(WEBHOOK, counting.router, BODY, signed(), idempotency=idempotency, now=NOW)
+    assert store.calls == ["claim", "release"]
+    retry = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 5), idempotency=idempotency, now=NOW + 5)
+    assert retry.status == 200
+    assert counting.runs == [PAYLOAD["id"]] * 2
+
+
+def test_an_attempt_killed_mid_handler_is_taken_over_once_its_lease_expires() -> None:
+    store, counting = MemoryStore(), Counting()
+    idempotency = Idempotency(store, lease=30)
+    killed = begin(WEBHOOK, counting.router, BODY, signed(), idempotency=idempotency, now=NOW)
+    assert not isinstance(killed, Response)  # it holds the claim, then its instance dies: never finishes
+    early = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 29), idempotency=idempotency, now=NOW + 29)
+    assert early.status == 409
+    late = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 30), idempotency=idempotency, now=NOW + 30)
+    assert late.status == 200
+    assert counting.runs == [PAYLOAD["id"]]
+
+
+def test_a_zombie_that_finishes_after_the_takeover_neither_completes_nor_releases(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, counting = RecordingStore(), Counting()
+    idempotency = Idempotency(store, lease=30)
+    zombie = begin(WEBHOOK, counting.router, BODY, signed(), idempotency=idempotency, now=NOW)
+    owner = begin(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 31), idempotency=idempotency, now=NOW + 31)
+    assert not isinstance(zombie, Response)
+    assert not isinstance(owner, Response)
+    assert zombie.succeeded(now=NOW + 32) == Response(200, "ok")
+    zombie.failed(RuntimeError("late"))
+    [record] = [r for r in records(caplog) if r.outcome == "lease_lost"]  # type: ignore[attr-defined]
+    assert record.levelno == logging.WARNING
+    third = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 33), idempotency=idempotency, now=NOW + 33)
+    assert third.status == 409  # the owner still holds it
+    assert owner.succeeded(now=NOW + 34).status == 200
+    again = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 35), idempotency=idempotency, now=NOW + 35)
+    assert again.message == "already processed"
+
+
+def test_an_unreachable_store_at_claim_answers_503_with_retry_after_and_runs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, counting = RecordingStore("claim"), Counting()
+    answer = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert (answer.status, answer.message) == (503, "store unavailable")
+    assert answer.headers == (("content-type", "application/json"), ("retry-after", "5"))
+    assert counting.runs == []
+    [record] = records(caplog)
+    assert record.levelno == logging.ERROR
+    assert record.getMessage() == (
+        "idempotency store failed at claim for webhook delivery wh_1: "
+        "ConnectionError: claim: connection refused\\nsecond line"
+    )
+
+
+def test_a_store_failing_at_complete_still_answers_200_and_logs_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    store, counting = RecordingStore("complete"), Counting()
+    answer = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert answer.status == 200
+    assert counting.runs == [PAYLOAD["id"]]
+    [record] = records(caplog)
+    assert record.levelno == logging.ERROR
+    assert record.outcome == "complete_failed"  # type: ignore[attr-defined]
+    assert "a retry will run the handler again" in record.getMessage()
+
+
+def test_a_store_failing_at_release_logs_an_error_and_the_handlers_exception_propagates(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, counting = RecordingStore("release"), Counting(failures=1)
+    with pytest.raises(RuntimeError, match="downstream unavailable"):
+        receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert [(r.levelno, r.outcome) for r in records(caplog)] == [  # type: ignore[attr-defined]
+        (logging.ERROR, "failed"),
+        (logging.ERROR, "release_failed"),
+    ]
+
+
+def test_a_handler_returning_a_coroutine_is_answered_500_closed_and_released(caplog: pytest.LogCaptureFixture) -> None:
+    store = RecordingStore()
+    router = Router()
+    ran: list[str] = []
+
+    async def handle(event: WebhookEvent) -> None:
+        ran.append(event.id)
+
+    router.fallback(handle)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "coroutine ... was never awaited" would be raised here
+        answer = receive(WEBHOOK, router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+        gc.collect()
+    assert (answer.status, answer.message) == (500, "handler returned an awaitable")
+    assert ran == []
+    assert store.calls == ["claim", "release"]
+    [record] = records(caplog)
+    assert (record.levelno, record.outcome) == (logging.ERROR, "not_awaited")  # type: ignore[attr-defined]
+
+
+def test_a_handler_returning_another_awaitable_is_answered_500() -> None:
+    router = Router()
+    loop = asyncio.new_event_loop()
+    try:
+        router.fallback(lambda event: loop.create_future())
+        assert receive(WEBHOOK, router, BODY, signed(), now=NOW).status == 500
+    finally:
+        loop.close()
+
+
+def test_without_idempotency_every_delivery_runs_the_handler() -> None:
+    counting = Counting()
+    for _ in range(2):
+        assert receive(WEBHOOK, counting.router, BODY, signed(), now=NOW).status == 200
+    assert len(counting.runs) == 2
+
+
+def test_the_event_id_key_deduplicates_deliveries_with_different_webhook_ids() -> None:
+    counting = Counting()
+    idempotency = Idempotency(MemoryStore(), key="event-id")
+    receive(WEBHOOK, counting.router, BODY, signed(webhook_id="wh_a"), idempotency=idempotency, now=NOW)
+    second = receive(WEBHOOK, counting.router, BODY, signed(webhook_id="wh_b"), idempotency=idempotency, now=NOW)
+    assert second.message == "already processed"
+    assert len(counting.runs) == 1
+
+
+def test_namespaces_keep_two_endpoints_sharing_a_store_apart() -> None:
+    store, counting = MemoryStore(), Counting()
+    for namespace in ("a", "b"):
+        receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store, namespace=namespace), now=NOW)
+    assert len(counting.runs) == 2
+
+
+def test_clock_skew_within_the_margin_does_not_let_a_retry_take_over_a_live_claim() -> None:
+    store, counting = MemoryStore(), Counting()
+    # Instance A, 20 s left in its invocation: lease = 20 + the skew margin.
+    first = begin(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), remaining=20, now=NOW)
+    assert not isinstance(first, Response)
+    # Instance B's clock runs 4 s ahead; A is still running when B sees NOW + 24 on its clock.
+    skewed = NOW + 20 + 4
+    retry = receive(WEBHOOK, counting.router, BODY, signed(timestamp=skewed), idempotency=Idempotency(store),
+                    now=skewed)  # fmt: skip
+    assert retry.status == 409
+    assert first.run().status == 200
+    assert counting.runs == [PAYLOAD["id"]]
+
+
+def test_the_response_body_is_json_with_the_message() -> None:
+    assert json.loads(Response(409, "in progress").body) == {"message": "in progress"}
+
+
+# --- Delivery metadata ----------------------------------------------------------------------------
+
+
+def test_handlers_read_the_verified_delivery_through_current_delivery() -> None:
+    seen: list[Delivery] = []
+    router = Router()
+    router.fallback(lambda event: seen.append(current_delivery()))
+    idempotency = Idempotency(MemoryStore(), lease=30)
+    receive(WEBHOOK, router, BODY, signed(webhook_id="wh_meta", timestamp=NOW - 7), idempotency=idempotency, now=NOW)
+    receive(WEBHOOK, router, BODY, signed(webhook_id="wh_plain", timestamp=NOW - 7), now=NOW + 1)
+    assert seen == [
+        Delivery("wh_meta", NOW - 7, NOW, NOW + 30, "openai-webhook-events#wh_meta"),
+        Delivery("wh_plain", NOW - 7, NOW + 1),
+    ]
+
+
+def test_current_delivery_outside_a_handler_raises_lookup_error() -> None:
+    with pytest.raises(LookupError, match="only available inside a webhook handler"):
+        current_delivery()
+    router = Router()
+    router.fallback(lambda event: None)
+    receive(WEBHOOK, router, BODY, signed(), now=NOW)
+    with pytest.raises(LookupError):
+        current_delivery()  # reset after the handler
+
+
+# --- Log records ----------------------------------------------------------------------------------
+
+FIELDS = ("webhook_id", "event_id", "event_type", "outcome", "status", "error")
+
+
+def test_every_record_carries_the_structured_fields(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    idempotency = Idempotency(MemoryStore())
+    counting = Counting()
+    headers = signed()
+    receive(WEBHOOK, counting.router, BODY, {**headers, "webhook-signature": "v1,bad"}, now=NOW)
+    receive(WEBHOOK, counting.router, b"{}", signed(b"{}"), now=NOW)
+    receive(WEBHOOK, Router(), BODY, headers, now=NOW)
+    receive(WEBHOOK, counting.router, BODY, headers, idempotency=idempotency, now=NOW)
+    receive(WEBHOOK, counting.router, BODY, headers, idempotency=idempotency, now=NOW)
+    found = [{name: getattr(r, name) for name in FIELDS} for r in records(caplog)]
+    event = {"event_id": PAYLOAD["id"], "event_type": "batch.completed"}
+    assert found == [
+        {"webhook_id": None, "event_id": None, "event_type": None, "outcome": "rejected", "status": 401,
+         "error": "InvalidHeaderError"},
+        {"webhook_id": "wh_1", "event_id": None, "event_type": None, "outcome": "invalid", "status": 400,
+         "error": "InvalidEventError"},
+        {"webhook_id": "wh_1", **event, "outcome": "ignored", "status": 200, "error": None},
+        {"webhook_id": "wh_1", **event, "outcome": "processed", "status": 200, "error": None},
+        {"webhook_id": "wh_1", **event, "outcome": "duplicate", "status": 200, "error": None},
+    ]  # fmt: skip
+    assert [r.levelno for r in records(caplog)] == [logging.WARNING, logging.WARNING] + [logging.DEBUG] * 2 + [
+        logging.INFO
+    ]
+
+
+def test_records_are_one_bounded_line_even_for_hostile_ids_and_types(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    payload = {"id": "evt\n\x1b[31mforged line" + "x" * 500, "created_at": 0, "type": "t\r\n" * 100, "data": {}}
+    body = json.dumps(payload).encode()
+    webhook_id = "wh_" + "\u2028" * 300  # a line separator: printable for no log viewer
+    headers = {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(NOW),
+        "webhook-signature": hmac_signature(SECRET_KEY, webhook_id, NOW, body),
+    }
+    idempotency = Idempotency(MemoryStore())
+    receive(WEBHOOK, Counting().router, body, headers, idempotency=idempotency, now=NOW)
+    receive(WEBHOOK, Counting().router, body, headers, idempotency=idempotency, now=NOW)
+    logged = records(caplog)
+    assert len(logged) == 2
+    for record in logged:
+        message = record.getMessage()
+        assert message.isprintable()
+        assert len(message) < 700
+        for name in ("webhook_id", "event_id", "event_type"):
+            value = getattr(record, name)
+            assert value.isprintable()
+            assert len(value) <= 200
+    assert logged[0].event_id.startswith("evt\\n\\x1b[31mforged line")  # type: ignore[attr-defined]
+
+
+def test_a_handler_failure_is_logged_with_the_event_and_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(RuntimeError):
+        receive(WEBHOOK, Counting(failures=1).router, BODY, signed(), now=NOW)
+    [record] = records(caplog)
+    assert record.getMessage() == f"handler failed for webhook event {PAYLOAD['id']} (batch.completed)"
+    assert (record.outcome, record.error, record.status) == ("failed", "RuntimeError", None)  # type: ignore[attr-defined]
+    assert record.exc_info is not None
+
+
+def test_nothing_is_formatted_when_the_level_is_disabled(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.CRITICAL, logger="openai_webhook_events")
+    receive(WEBHOOK, Counting().router, BODY, {**signed(), "webhook-signature": "v1,bad"}, now=NOW)
+    assert records(caplog) == []
+
+
+# --- The Lambda adapter ---------------------------------------------------------------------------
+
+
+class Context:
+    def __init__(self, remaining_ms: object) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> object:
+        return self.remaining_ms
+
+
+def lambda_delivery(template: str, headers: dict[str, str]) -> dict[str, Any]:
+    return lambda_event(template, BODY, list(headers.items()), base64_body=False)
+
+
+@pytest.mark.parametrize(
+    ("template", "field"),
+    [
+        ("apiGatewayProxyV2Event.json", "headers"),
+        ("albEvent.json", "headers"),
+        ("albMultiValueHeadersEvent.json", "multiValueHeaders"),
+    ],
+)
+def test_lambda_handler_answers_409_with_retry_after_in_the_requests_shape(template: str, field: str) -> None:
+    store = MemoryStore()
+    handler = aws_lambda.lambda_handler(WEBHOOK, Counting().router, idempotency=Idempotency(store))
+    headers = WEBHOOK.sign(BODY, webhook_id="wh_lambda")
+    now = time.time()
+    store.claim("openai-webhook-events#wh_lambda", "other instance", now, now + 100.5)
+    result = handler(lambda_delivery(template, headers), Context(10_000))
+    assert result["statusCode"] == 409
+    wrap = (lambda value: [value]) if field == "multiValueHeaders" else (lambda value: value)
+    assert result[field] == {"content-type": wrap("application/json"), "retry-after": wrap("101")}
+
+
+def test_lambda_handler_processes_a_delivery_once_and_acknowledges_the_duplicate() -> None:
+    counting = Counting()
+    handler = aws_lambda.lambda_handler(WEBHOOK, counting.router, idempotency=Idempotency(MemoryStore()))
+    event = lambda_delivery("apiGatewayProxyEvent.json", WEBHOOK.sign(BODY))
+    first, second = handler(event, Context(3000)), handler(event, Context(3000))
+    assert first == aws_lambda.response(event, 200)
+    assert second == aws_lambda.response(event, 200, "already processed")
+    assert counting.runs == [PAYLOAD["id"]]
+
+
+@pytest.mark.parametrize(
+    ("context", "lease"), [(Context(3000), 3 + 5), (Context(0), 5), (None, 60), (Context(True), 60), (Context("x"), 60)]
+)
+def test_lambda_handler_leases_for_the_invocations_remaining_time_plus_the_margin(context: Any, lease: float) -> None:
+    store = RecordingStore()
+    claims: list[tuple[float, float]] = []
+    original = store.claim
+
+    def claim(key: str, token: str, now: float, expires_at: float) -> Claim:
+        claims.append((now, expires_at))
+        return original(key, token, now, expires_at)
+
+    store.claim = claim  # type: ignore[method-assign]
+    handler = aws_lambda.lambda_handler(WEBHOOK, Counting().router, idempotency=Idempotency(store))
+    handler(lambda_delivery("apiGatewayProxyEvent.json", WEBHOOK.sign(BODY)), context)
+    [(now, expires_at)] = claims
+    assert expires_at - now == pytest.approx(lease)
+
+
+def test_lambda_handler_answers_400_to_an_event_that_is_not_a_request_without_touching_the_store() -> None:
+    store = RecordingStore()
+    handler = aws_lambda.lambda_handler(WEBHOOK, Counting().router, idempotency=Idempotency(store))
+    assert handler({"Records": []}, None)["statusCode"] == 400
+    assert store.calls == []
+
+
+def test_headers_given_as_a_one_shot_iterator_of_pairs_are_read_once_and_kept() -> None:
+    counting = Counting()
+    answer = receive(WEBHOOK, counting.router, BODY, iter(signed().items()), now=NOW)
+    assert answer.status == 200
+    assert counting.runs == [PAYLOAD["id"]]
