@@ -61,6 +61,8 @@ def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[byte
     if not 0 <= length <= MAX_BODY:
         return answer("413 Content Too Large", message="body too large")
     body: bytes = environ["wsgi.input"].read(length)  # the raw bytes: verify these, not re-encoded JSON
+    # WSGI servers join a repeated header with commas ("v1,a,v1,b" for two signatures during a
+    # secret rotation, "wh_1,wh_1" for a repeated id): the verifier reads those joins.
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
     try:
         event = webhook.unwrap(body, headers)

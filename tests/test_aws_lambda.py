@@ -485,7 +485,7 @@ def test_unwrap_passes_now_and_unknown_through() -> None:
         aws_lambda.unwrap(Webhook(SECRET), old, now=1_000_000, unknown="raise")
 
 
-def test_the_webhook_has_no_lambda_method_the_core_knows_no_adapter() -> None:
+def test_lambda_events_are_unwrapped_by_the_adapter_not_by_webhook() -> None:
     assert not hasattr(Webhook, "unwrap_lambda")
 
 

@@ -682,7 +682,8 @@ def test_functions_reuse_prepared_str_and_bytes_secrets_and_nothing_else() -> No
     assert verify_module._webhook(SECRET, 301, 1 << 20) is not first
     assert verify_module._webhook(KEY, 300, None) is verify_module._webhook(KEY, 300, None)
     assert verify_module._webhook(b"plain", 300, None) is not verify_module._webhook("plain", 300, None)
-    for rotation in ([SECRET], (SECRET,), (SECRET, bytearray(KEY))):
+    rotations: list[Any] = [[SECRET], (SECRET,), (SECRET, bytearray(KEY))]
+    for rotation in rotations:
         assert verify_module._webhook(rotation, 300, None) is not verify_module._webhook(rotation, 300, None)
     for n in range(40):  # the cache stays small
         verify_module._webhook(f"secret {n}", 300, None)
@@ -784,9 +785,9 @@ def test_messages_built_from_request_data_or_options_are_one_line_and_short() ->
         lambda: verify_signature(BODY, [*_pairs(signed()), ("webhook-id", odd())], SECRET, now=NOW),
         lambda: verify_signature(BODY, [odd()], SECRET, now=NOW),
         lambda: verify_signature(BODY, odd(), SECRET, now=NOW),
-        lambda: Webhook(SECRET, tolerance="300\n" * 1000),
-        lambda: Webhook(SECRET, max_body_bytes="\u2028" * 1000),
-        lambda: sign(BODY, SECRET, timestamp="1\r\n" * 1000),
+        lambda: Webhook(SECRET, tolerance="300\n" * 1000),  # type: ignore[arg-type]
+        lambda: Webhook(SECRET, max_body_bytes="\u2028" * 1000),  # type: ignore[arg-type]
+        lambda: sign(BODY, SECRET, timestamp="1\r\n" * 1000),  # type: ignore[arg-type]
         lambda: verify_signature(BODY, {**signed(), "webhook-id": "wh_1\n" * 1000}, SECRET, now=NOW),
         lambda: verify_signature(BODY, {**signed(), "webhook-signature": "v1,\u2028" * 1000}, SECRET, now=NOW),
     ]
