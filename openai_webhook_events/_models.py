@@ -324,7 +324,7 @@ class FrozenDict(Mapping[str, JSONValue]):
             object.__setattr__(self, "_hash", value)
             return value
 
-    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, JSONValue]]]:
+    def __reduce__(self) -> "tuple[type[FrozenDict], tuple[dict[str, JSONValue]]]":
         return (FrozenDict, (self._items,))
 
     def __setattr__(self, name: str, value: object) -> None:

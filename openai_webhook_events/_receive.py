@@ -39,13 +39,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import InvalidPayloadError, WebhookVerificationError
 from ._parse import parse_event
-from ._verify import _read_headers as read_webhook_headers  # pyright: ignore[reportPrivateUsage]  # the one place
-from ._verify import load_payload  # the one place the strict JSON decoder is imported
+from ._headers import read_webhook_headers  # the one header reader
+from ._json import load_payload  # the one place the strict JSON decoder is imported
 
 if TYPE_CHECKING:
     from ._models import WebhookEvent
     from ._router import Router
-    from ._verify import HeadersLike, Webhook
+    from ._headers import HeadersLike
+    from ._verify import Webhook
     from .idempotency import Claim, Idempotency
 
 __all__ = ["Attempt", "Delivery", "Response", "begin", "current_delivery", "receive", "reject_request"]
@@ -173,7 +174,7 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
 
 def begin(
     webhook: Webhook,
-    router: Router,
+    router: Router[Any],
     body: bytes | str,
     headers: HeadersLike,
     *,
@@ -415,7 +416,7 @@ class Attempt:
 
 def receive(
     webhook: Webhook,
-    router: Router,
+    router: Router[Any],
     body: bytes | str,
     headers: HeadersLike,
     *,

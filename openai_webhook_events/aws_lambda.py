@@ -242,7 +242,7 @@ def response_for_error(event: object, error: Exception) -> dict[str, Any]:
 
 def lambda_handler(
     webhook: Webhook,
-    router: Router,
+    router: Router[Any],
     *,
     idempotency: Idempotency | None = None,
 ) -> Callable[[Any, Any], dict[str, Any]]:
