@@ -1,10 +1,12 @@
-"""Helpers of the parsers: slot setters, and the slow paths of their type checks.
+"""Helpers of the parsers: slot setters, the slow paths of their type checks, and error paths.
 
 Each parser first tests ``value.__class__ is str`` (or ``int``, ``dict``,
 ``list``) inline (faster than ``type()``, and it does not narrow static
 types); only when that fails does it call one of these, which
 either accepts the value (a subclass, or any mapping) or raises
-:class:`InvalidEventError` naming the exact path.
+:class:`InvalidEventError` naming the exact path.  So an element that
+passes its inline test costs no path: paths (:func:`join`, in the syntax
+``InvalidEventError`` documents) are built on these slow paths only.
 """
 
 from __future__ import annotations

@@ -302,7 +302,7 @@ class FrozenDict(Mapping[str, JSONValue]):
 
     __slots__ = ("_hash", "_items")
     _items: dict[str, JSONValue]
-    _hash: int  # unset until the first hash()
+    _hash: int  # unset until the first hash(), so a new FrozenDict fills one slot
 
     def __init__(self, items: Mapping[str, JSONValue] | None = None) -> None:
         object.__setattr__(self, "_items", dict(items or ()))
