@@ -2,8 +2,11 @@
 
 Each event type has a parser made once, at import, for its class: it reads
 the keys it needs, checks each value's exact type inline (calling into
-``_checks`` only when that fast test fails) and fills the slots of a new
-instance directly, skipping the keyword-argument ``__init__``.
+``_checks`` only when that fast test fails), builds the payload (through its
+keyword ``__init__``, except :class:`ResourceData`) and fills the envelope's
+slots, each bound by its field name.  The numbers justifying each shortcut
+are where it lives: ns per payload over the 32 examples, bench/run.py's parse
+loop, CPython 3.11 (package 1,720 ns, keyword floor 2,523 ns).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ._models import FrozenDict, JSONValue, ResourceData, UnknownWebhookEvent, W
 __all__ = ["EVENT_TYPES", "parse_event", "to_dict"]
 
 _new = object.__new__
+# object.__new__ and the slot's setter instead of ResourceData(id=...): 1,720 vs 1,806 ns per payload.
 _set_resource_id = vars(ResourceData)["id"].__set__
 
 
@@ -41,9 +45,11 @@ def _resource_data(value: Any) -> ResourceData:
 DataParser = Callable[[Any], Any]
 Later = tuple[str, str]
 """``(module, function)``: a data parser in a module imported the first time its event arrives."""
+# Importing the three payload modules with the package instead: cold start 1.71x the stdlib floor, not 1.30x
+# (bench/coldstart.py, 21 samples: +14 ms).
 
 # The registry: every event type, its class and the parser of its ``data``.
-# To add an event: its class in ``_models``, its payload parser, one line here.
+# To add an event: its class and its member of ``WebhookEvent`` in ``_models``, one line here (see CONTRIBUTING).
 _REGISTRY: dict[str, tuple[type[Any], Union[DataParser, Later]]] = {
     "agent.environment.expired": (models.AgentEnvironmentExpiredWebhookEvent, _resource_data),
     "agent.environment.failed": (models.AgentEnvironmentFailedWebhookEvent, _resource_data),
@@ -103,6 +109,7 @@ _EVENT_CLASSES = (*EVENT_TYPES.values(), UnknownWebhookEvent)
 def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Callable[[dict[Any, Any]], Any]:
     """The parser of one event class: envelope checks, then ``parse_data``, then the slots."""
     new = _new
+    # Filling the slots instead of calling cls(id=..., ...): 1,720 vs 2,302 ns per payload.
     set_id, set_created_at, set_data, set_object, set_type = (
         getattr(cls, name).__set__ for name in ("id", "created_at", "data", "object", "type")
     )
@@ -110,6 +117,7 @@ def _event_parser(cls: type[Any], event_type: str, parse_data: DataParser) -> Ca
     object_required = cls.__dataclass_fields__["object"].default is MISSING
 
     def parse(payload: dict[Any, Any]) -> Any:
+        # The inline exact-class tests before each check.as_*: 1,720 vs 1,800 ns per payload.
         try:
             id_ = payload["id"]
             created_at = payload["created_at"]

@@ -51,6 +51,5 @@ def parse_safety_identifier_blocked_data(value: Any) -> SafetyIdentifierBlockedD
     )
 
 
-for _name in __all__:  # public classes report the package as their module, as the package's own do
-    if isinstance(_value := globals()[_name], type):
-        _value.__module__ = __name__.rpartition(".")[0]
+# The public class reports the package as its module, as the package's own do.
+SafetyIdentifierBlockedData.__module__ = __name__.rpartition(".")[0]
