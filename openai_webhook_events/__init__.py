@@ -84,3 +84,4 @@ if not TYPE_CHECKING:
     for _name in __all__:
         if isinstance(_value := globals().get(_name), type):
             _value.__module__ = __name__
+    del _module, _name, _value
