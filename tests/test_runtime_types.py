@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 
 import openai_webhook_events as owe
 from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent, WebhookEvent, parse_event, to_dict
+from openai_webhook_events import _checks as check
 from openai_webhook_events._parse import _event_parser, _resource_data
 from tests.strategies import EVENT_TYPE_NAMES, example_payload
 
@@ -329,3 +330,15 @@ def test_reordering_the_envelope_cannot_swap_its_values(event_type: str, monkeyp
     parse_data = getattr(importlib.import_module(f"openai_webhook_events.{module}"), function) if module else None
     parser = _event_parser(cls, event_type, parse_data or _resource_data)
     _assert_same_values(parser(payload), parse_event(payload))
+
+
+def test_slot_setters_must_name_every_field_of_the_class() -> None:
+    with pytest.raises(TypeError, match=r"^slot_setters\(SipHeader\) names \('name',\), not its fields"):
+        check.slot_setters(owe.SipHeader, "name")
+    with pytest.raises(TypeError, match="SipHeader"):
+        check.slot_setters(owe.SipHeader, "name", "value", "extra")
+    set_value, set_name = check.slot_setters(owe.SipHeader, "value", "name")
+    header = object.__new__(owe.SipHeader)
+    set_value(header, "v")
+    set_name(header, "n")
+    assert header == owe.SipHeader(name="n", value="v")
