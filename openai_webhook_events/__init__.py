@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
+__all__: list[str]
+"""Every public name: built below from the modules' lists (type checkers read the imports above instead)."""
+
 # Payload classes whose modules are imported on first use (PEP 562).
 _LAZY_MODULES = {
     "AgentSessionActionRequiredData": "_agent_models",
@@ -74,7 +77,6 @@ if not TYPE_CHECKING:
         value = globals()[name] = getattr(globals()[module], name)
         return value
 
-    # Type checkers read the public names from the star imports and the ``as`` imports above; the same list here.
     __all__ = ["Webhook", "sign", "unwrap", "verify_signature", *_LAZY_MODULES]
     for _module in (_errors, _models, _parse, _router):
         __all__ += _module.__all__
@@ -84,3 +86,4 @@ if not TYPE_CHECKING:
     for _name in __all__:
         if isinstance(_value := globals().get(_name), type):
             _value.__module__ = __name__
+    del _module, _name, _value

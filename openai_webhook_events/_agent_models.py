@@ -64,6 +64,15 @@ class AgentSessionActionRequiredData:
     required_action: AgentSessionRequiredAction
 
 
+# Filling the slots, not calling the keyword __init__: parse_event 0.55x the floor, not 0.67x (see _parse).
+_new = object.__new__
+_set_session = check.slot_setters(AgentSessionData, "id", "environment_type", "environment_id")
+_set_created = check.slot_setters(AgentSessionCreatedData, "id", "environment_type", "connect", "environment_id")
+(_set_remote_url,) = check.slot_setters(AgentSessionConnect, "remote_url")
+(_set_action_type,) = check.slot_setters(AgentSessionRequiredAction, "type")
+_set_action_required = check.slot_setters(AgentSessionActionRequiredData, "id", "required_action")
+
+
 def _id_and_environment(value: Any) -> tuple[dict[str, Any], Any, Any, Any]:
     data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
@@ -83,7 +92,12 @@ def _id_and_environment(value: Any) -> tuple[dict[str, Any], Any, Any, Any]:
 
 def parse_session_data(value: Any) -> AgentSessionData:
     _, id_, environment_type, environment_id = _id_and_environment(value)
-    return AgentSessionData(id=id_, environment_type=environment_type, environment_id=environment_id)
+    result = _new(AgentSessionData)
+    set_id, set_environment_type, set_environment_id = _set_session
+    set_id(result, id_)
+    set_environment_type(result, environment_type)
+    set_environment_id(result, environment_id)
+    return result
 
 
 def parse_created_data(value: Any) -> AgentSessionCreatedData:
@@ -100,10 +114,15 @@ def parse_created_data(value: Any) -> AgentSessionCreatedData:
             raise check.missing("data.connect", "remote_url") from None
         if remote_url.__class__ is not str:
             check.as_str(remote_url, "data.connect.remote_url")
-        connect = AgentSessionConnect(remote_url=remote_url)
-    return AgentSessionCreatedData(
-        id=id_, environment_type=environment_type, connect=connect, environment_id=environment_id
-    )
+        connect = _new(AgentSessionConnect)
+        _set_remote_url(connect, remote_url)
+    result = _new(AgentSessionCreatedData)
+    set_id, set_environment_type, set_connect, set_environment_id = _set_created
+    set_id(result, id_)
+    set_environment_type(result, environment_type)
+    set_connect(result, connect)
+    set_environment_id(result, environment_id)
+    return result
 
 
 def parse_action_required_data(value: Any) -> AgentSessionActionRequiredData:
@@ -122,7 +141,13 @@ def parse_action_required_data(value: Any) -> AgentSessionActionRequiredData:
         raise check.missing("data.required_action", "type") from None
     if action_type.__class__ is not str:
         check.as_str(action_type, "data.required_action.type")
-    return AgentSessionActionRequiredData(id=id_, required_action=AgentSessionRequiredAction(type=action_type))
+    required_action = _new(AgentSessionRequiredAction)
+    _set_action_type(required_action, action_type)
+    result = _new(AgentSessionActionRequiredData)
+    set_id, set_required_action = _set_action_required
+    set_id(result, id_)
+    set_required_action(result, required_action)
+    return result
 
 
 for _name in __all__:  # public classes report the package as their module, as the package's own do

@@ -65,6 +65,17 @@ class RealtimeCallIncomingData:
     sip_media_security: Union[MediaSecurity, str, None] = None
 
 
+# Filling the slots, not calling the keyword __init__: parse_event 0.55x the floor, not 0.67x (see _parse).
+_new = object.__new__
+_set_header_name, _set_header_value = check.slot_setters(SipHeader, "name", "value")
+_set_live_call = check.slot_setters(LiveCallIncomingData, "session_id", "sip_headers", "sip_media_security")
+_set_connected = check.slot_setters(LiveTransportConnectedData, "session_id", "type")
+_set_transport = check.slot_setters(
+    LiveTransportIncomingData, "session_id", "sip_headers", "type", "sip_media_security"
+)
+_set_realtime = check.slot_setters(RealtimeCallIncomingData, "call_id", "sip_headers", "sip_media_security")
+
+
 def _sip_headers(value: Any) -> tuple[SipHeader, ...]:
     items: list[Any] = value if value.__class__ is list else check.as_list(value, "data.sip_headers")
     headers: list[SipHeader] = []
@@ -79,7 +90,10 @@ def _sip_headers(value: Any) -> tuple[SipHeader, ...]:
             check.as_str(name, f"data.sip_headers[{index}].name")
         if text.__class__ is not str:
             check.as_str(text, f"data.sip_headers[{index}].value")
-        headers.append(SipHeader(name=name, value=text))
+        parsed = _new(SipHeader)
+        _set_header_name(parsed, name)
+        _set_header_value(parsed, text)
+        headers.append(parsed)
     return tuple(headers)
 
 
@@ -104,7 +118,12 @@ def _media_security(data: dict[str, Any]) -> Any:
 
 def parse_live_call_incoming_data(value: Any) -> LiveCallIncomingData:
     data, session_id, headers = _id_and_headers(value, "session_id")
-    return LiveCallIncomingData(session_id=session_id, sip_headers=headers, sip_media_security=_media_security(data))
+    result = _new(LiveCallIncomingData)
+    set_session_id, set_headers, set_security = _set_live_call
+    set_session_id(result, session_id)
+    set_headers(result, headers)
+    set_security(result, _media_security(data))
+    return result
 
 
 def parse_live_transport_connected_data(value: Any) -> LiveTransportConnectedData:
@@ -118,7 +137,11 @@ def parse_live_transport_connected_data(value: Any) -> LiveTransportConnectedDat
         check.as_str(session_id, "data.session_id")
     if transport != "webrtc":
         raise check.not_literal("data.type", "webrtc", transport)
-    return LiveTransportConnectedData(session_id=session_id, type="webrtc")
+    result = _new(LiveTransportConnectedData)
+    set_session_id, set_type = _set_connected
+    set_session_id(result, session_id)
+    set_type(result, "webrtc")
+    return result
 
 
 def parse_live_transport_incoming_data(value: Any) -> LiveTransportIncomingData:
@@ -129,14 +152,23 @@ def parse_live_transport_incoming_data(value: Any) -> LiveTransportIncomingData:
         raise check.missing("data", "type") from None
     if transport != "sip":
         raise check.not_literal("data.type", "sip", transport)
-    return LiveTransportIncomingData(
-        session_id=session_id, sip_headers=headers, type="sip", sip_media_security=_media_security(data)
-    )
+    result = _new(LiveTransportIncomingData)
+    set_session_id, set_headers, set_type, set_security = _set_transport
+    set_session_id(result, session_id)
+    set_headers(result, headers)
+    set_type(result, "sip")
+    set_security(result, _media_security(data))
+    return result
 
 
 def parse_realtime_call_incoming_data(value: Any) -> RealtimeCallIncomingData:
     data, call_id, headers = _id_and_headers(value, "call_id")
-    return RealtimeCallIncomingData(call_id=call_id, sip_headers=headers, sip_media_security=_media_security(data))
+    result = _new(RealtimeCallIncomingData)
+    set_call_id, set_headers, set_security = _set_realtime
+    set_call_id(result, call_id)
+    set_headers(result, headers)
+    set_security(result, _media_security(data))
+    return result
 
 
 for _name in __all__:  # public classes report the package as their module, as the package's own do

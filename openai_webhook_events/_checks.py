@@ -27,9 +27,15 @@ _JSON_NAMES: dict[type, str] = {
 }
 
 
-def slot_setters(cls: type[Any]) -> tuple[Callable[[Any, Any], None], ...]:
-    """The ``__set__`` of each field slot of dataclass *cls*, in field order."""
-    return tuple(getattr(cls, name).__set__ for name in cls.__match_args__)
+def slot_setters(cls: type[Any], *names: str) -> tuple[Callable[[Any, Any], None], ...]:
+    """The ``__set__`` of the slot of each field of dataclass *cls* named in *names*, in that order.
+
+    Bound by name, so the order of the fields in the class does not matter;
+    *names* must name every field (a slot left unset would be missing).
+    """
+    if sorted(names) != sorted(cls.__match_args__):
+        raise TypeError(f"slot_setters({cls.__name__}) names {names}, not its fields {cls.__match_args__}")
+    return tuple(getattr(cls, name).__set__ for name in names)
 
 
 def json_type_name(value: object) -> str:

@@ -2,7 +2,9 @@
 
 Every event class subclasses one of two generic envelope dataclasses,
 specialised by its payload class and its ``type`` literal: the ``dataclasses``
-machinery runs for the two envelopes only, not for each event type.  Each
+machinery runs for the two envelopes only, not for each event type (it costs
+1.1 ms per class on CPython 3.11: 35 ms for 32 classes, while the package's
+whole cold start is 7 to 10 ms over the standard library floor's, bench/coldstart.py).  Each
 event class then gets its own ``__annotations__`` and ``__dataclass_fields__``
 with the concrete payload class and ``Literal``, so ``typing.get_type_hints``,
 ``dataclasses.fields``, pydantic and cattrs see what type checkers see.

@@ -23,6 +23,13 @@ class SafetyIdentifierBlockedData:
     request_id: str | None = None
 
 
+# Filling the slots, not calling the keyword __init__: parse_event 0.55x the floor, not 0.67x (see _parse).
+_new = object.__new__
+_set_blocked = check.slot_setters(
+    SafetyIdentifierBlockedData, "safety_category", "safety_identifier", "model", "project_id", "request_id"
+)
+
+
 def parse_safety_identifier_blocked_data(value: Any) -> SafetyIdentifierBlockedData:
     data: dict[str, Any] = value if value.__class__ is dict else check.as_object(value, "data")
     try:
@@ -42,15 +49,15 @@ def parse_safety_identifier_blocked_data(value: Any) -> SafetyIdentifierBlockedD
         check.as_optional_str(project_id, "data.project_id")
     if request_id is not None and request_id.__class__ is not str:
         check.as_optional_str(request_id, "data.request_id")
-    return SafetyIdentifierBlockedData(
-        safety_category=category,
-        safety_identifier=identifier,
-        model=model,
-        project_id=project_id,
-        request_id=request_id,
-    )
+    result = _new(SafetyIdentifierBlockedData)
+    set_category, set_identifier, set_model, set_project_id, set_request_id = _set_blocked
+    set_category(result, category)
+    set_identifier(result, identifier)
+    set_model(result, model)
+    set_project_id(result, project_id)
+    set_request_id(result, request_id)
+    return result
 
 
-for _name in __all__:  # public classes report the package as their module, as the package's own do
-    if isinstance(_value := globals()[_name], type):
-        _value.__module__ = __name__.rpartition(".")[0]
+# The public class reports the package as its module, as the package's own do.
+SafetyIdentifierBlockedData.__module__ = __name__.rpartition(".")[0]

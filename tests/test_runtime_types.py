@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 
 import openai_webhook_events as owe
 from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent, WebhookEvent, parse_event, to_dict
+from openai_webhook_events import _checks as check
 from openai_webhook_events._parse import _event_parser, _resource_data
 from tests.strategies import EVENT_TYPE_NAMES, example_payload
 
@@ -53,7 +54,7 @@ def _unresolved(annotation: Any) -> list[Any]:
 def test_type_hints_name_the_payload_class_and_the_type_literal(event_type: str) -> None:
     cls = EVENT_TYPES[event_type]
     hints = typing.get_type_hints(cls)
-    assert list(hints) == list(cls.__match_args__)  # type: ignore[attr-defined]
+    assert list(hints) == list(cls.__match_args__)
     assert hints["type"] == Literal[event_type]
     assert (hints["id"], hints["created_at"]) == (str, int)
     assert hints["object"] in (Literal["event"], Union[Literal["event"], None])
@@ -313,7 +314,7 @@ def test_reordering_a_payload_class_cannot_swap_its_values(event_type: str, monk
     module, function = PAYLOAD_PARSERS[event_type]
     reordered = _load_reordered(module, monkeypatch)
     data = example_payload(event_type)["data"]
-    expected = parse_event(example_payload(event_type)).data
+    expected: Any = parse_event(example_payload(event_type)).data
     built = getattr(reordered, function)(data)
     assert type(built).__match_args__ != type(expected).__match_args__ or len(type(built).__match_args__) == 1
     _assert_same_values(built, expected)
@@ -323,9 +324,21 @@ def test_reordering_a_payload_class_cannot_swap_its_values(event_type: str, monk
 def test_reordering_the_envelope_cannot_swap_its_values(event_type: str, monkeypatch: pytest.MonkeyPatch) -> None:
     reordered = _load_reordered("_models", monkeypatch)
     cls = getattr(reordered, EVENT_TYPES[event_type].__name__)
-    assert cls.__match_args__ != EVENT_TYPES[event_type].__match_args__  # type: ignore[attr-defined]
+    assert cls.__match_args__ != EVENT_TYPES[event_type].__match_args__
     payload = example_payload(event_type)
     module, function = PAYLOAD_PARSERS.get(event_type, ("", ""))
     parse_data = getattr(importlib.import_module(f"openai_webhook_events.{module}"), function) if module else None
     parser = _event_parser(cls, event_type, parse_data or _resource_data)
     _assert_same_values(parser(payload), parse_event(payload))
+
+
+def test_slot_setters_must_name_every_field_of_the_class() -> None:
+    with pytest.raises(TypeError, match=r"^slot_setters\(SipHeader\) names \('name',\), not its fields"):
+        check.slot_setters(owe.SipHeader, "name")
+    with pytest.raises(TypeError, match="SipHeader"):
+        check.slot_setters(owe.SipHeader, "name", "value", "extra")
+    set_value, set_name = check.slot_setters(owe.SipHeader, "value", "name")
+    header = object.__new__(owe.SipHeader)
+    set_value(header, "v")
+    set_name(header, "n")
+    assert header == owe.SipHeader(name="n", value="v")

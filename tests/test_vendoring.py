@@ -4,7 +4,8 @@ For each interpreter found (this one, and each ``$(pyenv root)/versions/3.1X.*``
 ``.ci/run`` fails if one of 3.10-3.13 is missing), ``openai_webhook_events/``
 is copied alone into an empty folder and a script runs there with
 ``python -E -s -S``, as in a bare runtime: it parses an example, signs and
-unwraps a delivery, and checks that only standard library modules were imported.
+unwraps a delivery, checks the run-time types, public module and pickling of
+two events, and checks that only standard library modules were imported.
 """
 
 from __future__ import annotations
@@ -47,14 +48,22 @@ def interpreters() -> dict[str, str]:
 
 
 SCRIPT = r"""
-import json, sys
+import dataclasses, json, pickle, sys, typing
 
-from openai_webhook_events import ResponseCompletedWebhookEvent, parse_event, sign, unwrap
+from openai_webhook_events import ResponseCompletedWebhookEvent, SipHeader, parse_event, sign, unwrap
 
 payload = json.loads(sys.argv[1])
 event = parse_event(payload)
 assert type(event) is ResponseCompletedWebhookEvent, type(event)
 assert event.data.id == payload["data"]["id"]
+call = parse_event(json.loads(sys.argv[3]))
+for instance in (event, call):  # run-time types, public module and pickle on this Python
+    cls = type(instance)
+    hints = typing.get_type_hints(cls)
+    assert hints["data"] is type(instance.data) is dataclasses.fields(cls)[2].type, hints
+    assert cls.__module__ == type(instance.data).__module__ == "openai_webhook_events"
+    assert pickle.loads(pickle.dumps(instance)) == instance
+assert typing.get_type_hints(type(call.data))["sip_headers"] == tuple[SipHeader, ...]
 
 body = json.dumps(payload).encode()
 secret = "whsec_" + "dmVuZG9yZWQtc2VjcmV0LWtleS0wMTIzNDU2Nzg5YWI="
@@ -81,8 +90,9 @@ def test_vendored_folder_parses_signs_and_unwraps_with_only_the_standard_library
     assert sorted(p.name for p in tmp_path.iterdir()) == [PACKAGE.name]
     (tmp_path / "check.py").write_text(SCRIPT)
     payload = (ROOT / "examples" / "events" / "response.completed.json").read_text()
+    call = (ROOT / "examples" / "events" / "realtime.call.incoming.json").read_text()
     result = subprocess.run(
-        [python, "-E", "-s", "-S", "check.py", json.dumps(json.loads(payload)), str(tmp_path)],
+        [python, "-E", "-s", "-S", "check.py", json.dumps(json.loads(payload)), str(tmp_path), call],
         cwd=tmp_path,
         env={"PATH": os.environ.get("PATH", "")},
         capture_output=True,
