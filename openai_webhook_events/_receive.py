@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import InvalidPayloadError, WebhookVerificationError
+from ._log import clean, failure, log
 from ._parse import parse_event
 from ._headers import read_webhook_headers  # the one header reader
 from ._json import load_payload  # the one place the strict JSON decoder is imported
@@ -51,11 +52,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Attempt", "Delivery", "Response", "begin", "current_delivery", "receive", "reject_request"]
 
-logger = logging.getLogger("openai_webhook_events")
-
 STORE_RETRY_AFTER = 5
 """``Retry-After`` (seconds) of a 503 answered when the idempotency store is unreachable."""
-_LOG_TEXT_LIMIT = 200  # characters of one logged value (ids, types, reasons)
 _JSON = ("content-type", "application/json")
 
 
@@ -108,47 +106,6 @@ def current_delivery() -> Delivery:
         raise LookupError("current_delivery() is only available inside a webhook handler") from None
 
 
-def _clean(value: object, limit: int = _LOG_TEXT_LIMIT) -> str:
-    """*value* as one printable line of at most *limit* characters (control characters escaped)."""
-    text = str(value)
-    if not text.isprintable():
-        text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _log(
-    level: int,
-    message: str,
-    *,
-    outcome: str,
-    status: int | None,
-    webhook_id: str | None = None,
-    event: WebhookEvent | None = None,
-    error: BaseException | None = None,
-    exc_info: bool = False,
-) -> None:
-    """One bounded, one-line record with the ``extra`` fields every record of the package carries."""
-    if not logger.isEnabledFor(level):
-        return
-    logger.log(
-        level,
-        message,
-        exc_info=exc_info,
-        extra={
-            "webhook_id": None if webhook_id is None else _clean(webhook_id),
-            "event_id": None if event is None else _clean(event.id),
-            "event_type": None if event is None else _clean(event.type),
-            "outcome": outcome,
-            "status": status,
-            "error": None if error is None else type(error).__name__,
-        },
-    )
-
-
-def _failure(error: BaseException) -> str:
-    return _clean(f"{type(error).__name__}: {error}")
-
-
 def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhook_id: str | None = None) -> Response:
     """The answer to a delivery rejected with *error*: 401 for a failed verification, else 400; logged at WARNING.
 
@@ -161,9 +118,9 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
     else:
         response = Response(400, "invalid payload")
         outcome = "invalid"
-    _log(
+    log(
         logging.WARNING,
-        f"rejected webhook delivery: {_clean(error)}",
+        f"rejected webhook delivery: {clean(error)}",
         outcome=outcome,
         status=response.status,
         webhook_id=webhook_id,
@@ -203,9 +160,9 @@ def begin(
         return reject_request(error, webhook_id)
     handler = router.handler_for(event)
     if handler is None:
-        _log(
+        log(
             logging.DEBUG,
-            f"no handler for webhook event {_clean(event.id)} ({_clean(event.type)})",
+            f"no handler for webhook event {clean(event.id)} ({clean(event.type)})",
             outcome="ignored",
             status=200,
             webhook_id=webhook_id,
@@ -221,9 +178,9 @@ def begin(
     try:
         claim: Claim = idempotency.store.claim(key, token, received_at, lease_expires_at)
     except Exception as error:
-        _log(
+        log(
             logging.ERROR,
-            f"idempotency store failed at claim for webhook delivery {_clean(webhook_id)}: {_failure(error)}",
+            f"idempotency store failed at claim for webhook delivery {clean(webhook_id)}: {failure(error)}",
             outcome="store_unavailable",
             status=503,
             webhook_id=webhook_id,
@@ -235,9 +192,9 @@ def begin(
         delivery = Delivery(webhook_id, int(timestamp), received_at, claim.expires_at, key)
         return Attempt(handler, event, delivery, idempotency, key, token, now)
     if claim.state == "completed":
-        _log(
+        log(
             logging.INFO,
-            f"duplicate webhook delivery {_clean(webhook_id)}: already processed, handler not run",
+            f"duplicate webhook delivery {clean(webhook_id)}: already processed, handler not run",
             outcome="duplicate",
             status=200,
             webhook_id=webhook_id,
@@ -245,9 +202,9 @@ def begin(
         )
         return Response(200, "already processed")
     retry_after = max(1, math.ceil(claim.expires_at - received_at))
-    _log(
+    log(
         logging.INFO,
-        f"webhook delivery {_clean(webhook_id)} is being processed by another attempt: retry after {retry_after} s",
+        f"webhook delivery {clean(webhook_id)} is being processed by another attempt: retry after {retry_after} s",
         outcome="in_progress",
         status=409,
         webhook_id=webhook_id,
@@ -328,8 +285,8 @@ class Attempt:
             except Exception as error:
                 self._log(
                     logging.ERROR,
-                    f"webhook delivery {_clean(self.delivery.webhook_id)} was processed but the idempotency "
-                    f"store failed to record it (a retry will run the handler again): {_failure(error)}",
+                    f"webhook delivery {clean(self.delivery.webhook_id)} was processed but the idempotency "
+                    f"store failed to record it (a retry will run the handler again): {failure(error)}",
                     "complete_failed",
                     200,
                     error,
@@ -338,7 +295,7 @@ class Attempt:
             if not recorded:
                 self._log(
                     logging.WARNING,
-                    f"webhook delivery {_clean(self.delivery.webhook_id)} was processed after its lease expired "
+                    f"webhook delivery {clean(self.delivery.webhook_id)} was processed after its lease expired "
                     "and another attempt took it over: not recorded by this attempt",
                     "lease_lost",
                     200,
@@ -346,7 +303,7 @@ class Attempt:
                 return Response(200, "ok")
         self._log(
             logging.DEBUG,
-            f"handled webhook event {_clean(self.event.id)} ({_clean(self.event.type)})",
+            f"handled webhook event {clean(self.event.id)} ({clean(self.event.type)})",
             "processed",
             200,
         )
@@ -356,7 +313,7 @@ class Attempt:
         """The handler raised *error*: log it, release the claim (if idempotent) so a retry reprocesses."""
         self._log(
             logging.ERROR,
-            f"handler failed for webhook event {_clean(self.event.id)} ({_clean(self.event.type)})",
+            f"handler failed for webhook event {clean(self.event.id)} ({clean(self.event.type)})",
             "failed",
             None,
             error,
@@ -368,7 +325,7 @@ class Attempt:
         """The handler returned an awaitable it was not allowed to: release the claim, log ERROR, answer 500."""
         self._log(
             logging.ERROR,
-            f"handler for webhook event {_clean(self.event.id)} ({_clean(self.event.type)}) returned an awaitable: "
+            f"handler for webhook event {clean(self.event.id)} ({clean(self.event.type)}) returned an awaitable: "
             "async handlers need the ASGI adapter; not processed",
             "not_awaited",
             500,
@@ -385,8 +342,8 @@ class Attempt:
         except Exception as error:
             self._log(
                 logging.ERROR,
-                f"idempotency store failed to release webhook delivery {_clean(self.delivery.webhook_id)} "
-                f"(a retry waits for the lease to expire): {_failure(error)}",
+                f"idempotency store failed to release webhook delivery {clean(self.delivery.webhook_id)} "
+                f"(a retry waits for the lease to expire): {failure(error)}",
                 "release_failed",
                 None,
                 error,
@@ -402,7 +359,7 @@ class Attempt:
         *,
         exc_info: bool = False,
     ) -> None:
-        _log(
+        log(
             level,
             message,
             outcome=outcome,

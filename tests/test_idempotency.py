@@ -8,6 +8,10 @@ the semantics, never of races (the real servers are in
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
+import typing
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +22,7 @@ import fakeredis
 import pytest
 from moto import mock_aws
 
+import openai_webhook_events.idempotency as idempotency_module
 from openai_webhook_events import WebhookConfigurationError, parse_event
 from openai_webhook_events.idempotency import (
     ACQUIRED,
@@ -364,6 +369,35 @@ def test_repr_names_the_store_and_options() -> None:
     assert repr(Idempotency(MemoryStore(), lease=5)) == (
         "Idempotency(MemoryStore, retention=604800.0, lease=5.0, key='webhook-id', namespace='openai-webhook-events')"
     )
+
+
+def test_every_public_class_is_named_by_the_idempotency_module() -> None:
+    classes = [
+        value for name in idempotency_module.__all__ if isinstance(value := getattr(idempotency_module, name), type)
+    ]
+    assert {cls.__name__ for cls in classes} >= {"Claim", "DynamoDBStore", "RedisStore", "SQLiteStore", "MemoryStore"}
+    assert {cls.__module__ for cls in classes} == {"openai_webhook_events.idempotency"}
+    store = SQLiteStore(":memory:")
+    assert repr(store).startswith("<openai_webhook_events.idempotency.SQLiteStore object at ")
+    store.close()
+    claim = Claim(COMPLETED, NOW)
+    assert pickle.loads(pickle.dumps(claim)) == claim
+    assert typing.get_type_hints(Claim) == {
+        "state": typing.Literal["acquired", "completed", "in_progress"],
+        "expires_at": float,
+    }
+
+
+@pytest.mark.parametrize("module", ["_claim", "_sqlite_store", "_redis_store", "_dynamodb_store"])
+def test_a_store_module_needs_only_the_claim_module_beyond_the_core(module: str) -> None:
+    code = (
+        "import sys, openai_webhook_events\n"
+        "core = set(sys.modules)\n"
+        f"import openai_webhook_events.{module}\n"
+        "print(sorted(name for name in set(sys.modules) - core if name.startswith('openai_webhook_events.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == f"{sorted({'openai_webhook_events._claim', f'openai_webhook_events.{module}'})}\n"
 
 
 def test_a_missing_server_binary_skips_its_tests_but_fails_them_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
