@@ -8,6 +8,8 @@ signature first, then parses it.
 from typing import TYPE_CHECKING, Any
 
 from ._errors import *
+from ._frozen import *
+from ._headers import HeadersLike as HeadersLike
 from ._models import *
 from ._parse import *
 from ._router import *
@@ -19,6 +21,8 @@ from ._verify import verify_signature as verify_signature
 if TYPE_CHECKING:
     from ._agent_models import *
     from ._call_models import *
+    from ._receive import Delivery as Delivery
+    from ._receive import current_delivery as current_delivery
     from ._safety_models import *
 
 __version__ = "0.1.0"
@@ -43,10 +47,13 @@ _LAZY_MODULES = {
     "SafetyIdentifierBlockedData": "_safety_models",
 }
 
+# Names of the receive step, imported on first use.
+_RECEIVE_NAMES = ("Delivery", "current_delivery")
+
 if not TYPE_CHECKING:
     import importlib
 
-    from . import _errors, _models, _parse, _router
+    from . import _errors, _frozen, _models, _parse, _router
 
     class _DeferredModule:
         """Stands here for a payload module until that module is imported.
@@ -71,14 +78,17 @@ if not TYPE_CHECKING:
         globals()[_module] = _DeferredModule(f"{__name__}.{_module}")
 
     def __getattr__(name: str) -> Any:
+        if name in _RECEIVE_NAMES:  # the receive step (and its logging import) only for those who use it
+            value = globals()[name] = getattr(importlib.import_module(f"{__name__}._receive"), name)
+            return value
         module = _LAZY_MODULES.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         value = globals()[name] = getattr(globals()[module], name)
         return value
 
-    __all__ = ["Webhook", "sign", "unwrap", "verify_signature", *_LAZY_MODULES]
-    for _module in (_errors, _models, _parse, _router):
+    __all__ = ["HeadersLike", "Webhook", "sign", "unwrap", "verify_signature", *_RECEIVE_NAMES, *_LAZY_MODULES]
+    for _module in (_errors, _frozen, _models, _parse, _router):
         __all__ += _module.__all__
 
     # Public classes report this package as their module (tomli's trick): tracebacks and reprs show the public

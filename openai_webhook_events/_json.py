@@ -10,7 +10,7 @@ from operator import sub
 from typing import Any
 
 from ._errors import InvalidPayloadError
-from ._parse import _MAX_DEPTH as MAX_DEPTH  # pyright: ignore[reportPrivateUsage]  (the freeze's limit: one home)
+from ._frozen import MAX_DEPTH  # the freeze's limit: one home
 
 __all__ = ["MAX_NESTING", "load_payload"]
 

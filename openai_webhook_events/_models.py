@@ -21,10 +21,11 @@ derived below, not listed).
 
 import dataclasses
 import importlib
-from collections.abc import Iterator, Mapping
 from copy import copy
 from dataclasses import Field, dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeAlias, TypeVar, Union, get_args
+
+from ._frozen import JSONValue
 
 if TYPE_CHECKING:  # the payload modules named in the event classes' bases
     import openai_webhook_events._agent_models as _agent_models  # noqa: F401
@@ -244,29 +245,6 @@ class SafetyIdentifierBlockedWebhookEvent(
 # fmt: on
 
 
-class _FrozenJSON:
-    """How pydantic validates a :data:`JSONValue`: frozen as :func:`parse_event` freezes ``data``.
-
-    pydantic calls these hooks (nothing here imports pydantic); so does every
-    ``_Pydantic*`` class below.
-    """
-
-    @staticmethod
-    def __get_pydantic_core_schema__(source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
-        from ._parse import _freeze, _to_json  # pyright: ignore[reportPrivateUsage]
-
-        return core_schema.no_info_plain_validator_function(
-            lambda value: _freeze(value, ""),
-            serialization=core_schema.plain_serializer_function_ser_schema(_to_json),
-        )
-
-    @staticmethod
-    def __get_pydantic_json_schema__(schema: Any, handler: Any) -> dict[str, Any]:
-        return {}  # any JSON value
-
-
 class _NotAKnownType:
     """How pydantic validates :attr:`UnknownWebhookEvent.type`: a known type is refused.
 
@@ -278,65 +256,14 @@ class _NotAKnownType:
     def __get_pydantic_core_schema__(source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema
 
-        from ._parse import EVENT_TYPES
+        known = {get_args(cls.__annotations__["type"])[0]: cls.__name__ for cls in get_args(WebhookEvent)[:-1]}
 
         def unknown(value: str) -> str:
-            if value in EVENT_TYPES:
-                name = EVENT_TYPES[value].__name__
-                raise ValueError(f"{value!r} is a known event type: its payload must match {name}")
+            if value in known:
+                raise ValueError(f"{value!r} is a known event type: its payload must match {known[value]}")
             return value
 
         return core_schema.no_info_after_validator_function(unknown, handler(source))
-
-
-JSONValue: TypeAlias = Annotated[Union[str, int, float, bool, "tuple[JSONValue, ...]", "FrozenDict", None], _FrozenJSON]
-"""A JSON value made immutable: arrays are tuples, objects are :class:`FrozenDict`."""
-
-
-class FrozenDict(Mapping[str, JSONValue]):
-    """An immutable, hashable mapping: a JSON object kept read-only.
-
-    ``pickle``, ``copy.copy`` and ``copy.deepcopy`` give an equal
-    ``FrozenDict``; so ``dataclasses.asdict`` of an event keeps its
-    ``FrozenDict`` values as such (deep copies, equal to the originals).
-    :func:`to_dict` gives plain dicts and lists.
-    """
-
-    __slots__ = ("_hash", "_items")
-    _items: dict[str, JSONValue]
-    _hash: int  # unset until the first hash(), so a new FrozenDict fills one slot
-
-    def __init__(self, items: Mapping[str, JSONValue] | None = None) -> None:
-        object.__setattr__(self, "_items", dict(items or ()))
-
-    def __getitem__(self, key: str) -> JSONValue:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        try:
-            return self._hash
-        except AttributeError:
-            value = hash(frozenset(self._items.items()))
-            object.__setattr__(self, "_hash", value)
-            return value
-
-    def __reduce__(self) -> "tuple[type[FrozenDict], tuple[dict[str, JSONValue]]]":
-        return (FrozenDict, (self._items,))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __repr__(self) -> str:
-        return f"FrozenDict({self._items!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,9 @@ from typing import Any, Literal, Union
 
 from . import _checks as check
 from . import _models as models  # pyright: ignore[reportPrivateUsage]  (pyright reads it as __init__'s)
-from ._errors import InvalidEventError, UnknownEventTypeError, WebhookConfigurationError
-from ._models import FrozenDict, JSONValue, ResourceData, UnknownWebhookEvent, WebhookEvent
+from ._errors import UnknownEventTypeError, WebhookConfigurationError
+from ._frozen import FrozenDict, freeze
+from ._models import ResourceData, UnknownWebhookEvent, WebhookEvent
 
 __all__ = ["EVENT_TYPES", "parse_event", "to_dict"]
 
@@ -169,110 +170,6 @@ _PARSERS: dict[str, Callable[[dict[Any, Any]], Any]] = {
     for event_type, (cls, parse_data) in _REGISTRY.items()
 }
 
-_MAX_DEPTH = 200
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-_EMPTY = FrozenDict()  # shared by every empty object: "many empty objects" 14.8x -> 3.3x json.loads (bench/run.py)
-# Filling the slot of a new FrozenDict with the freezer's own dict, skipping __init__ and its copy:
-# "many small objects" 5.8x -> 4.8x json.loads (bench/run.py).
-_set_frozen_items: Callable[[FrozenDict, dict[str, JSONValue]], None] = vars(FrozenDict)["_items"].__set__
-
-
-class _Unfreezable(Exception):
-    """Raised inside :func:`_freeze`: the reason, and the keys from the bad value up, innermost first.
-
-    Each container adds its key while the exception passes, so no path is
-    built unless a value is rejected.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.keys: list[str | int] = []
-
-
-def _is_mapping(value: object) -> bool:
-    return isinstance(value, Mapping)
-
-
-def _is_list(value: object) -> bool:
-    return isinstance(value, list)
-
-
-def _freeze_data(value: Any) -> JSONValue:
-    """*value*, the ``data`` of an unknown event, made immutable (see :func:`_freeze`)."""
-    try:
-        return _freeze(value, 0)
-    except _Unfreezable as exc:
-        path = "data" + "".join(map(check.path_step, reversed(exc.keys)))
-        raise InvalidEventError(path, exc.reason) from None
-
-
-def _freeze(value: Any, depth: int) -> JSONValue:
-    """*value*, a JSON value at nesting level *depth*, made immutable: objects to :class:`FrozenDict`, arrays to tuples.
-
-    Any mapping with ``str`` keys is an object, any ``list`` an array;
-    subclasses of ``str``, ``int`` and ``float`` are kept as they are.
-    Costs O(size of *value*).
-    """
-    kind = value.__class__
-    if kind in _SCALARS:
-        return value  # type: ignore[no-any-return]
-    if kind is dict:
-        return _freeze_object(value, depth)
-    if kind is list:
-        return _freeze_array(value, depth)
-    if _is_mapping(value):
-        try:
-            items = check.as_object(value, "")
-        except InvalidEventError as exc:
-            raise _Unfreezable(exc.reason) from None
-        return _freeze_object(items, depth)
-    if _is_list(value):
-        return _freeze_array(value, depth)
-    if isinstance(value, (str, int, float)):
-        return value  # subclasses of the JSON scalars
-    raise _Unfreezable(f"expected a JSON value, got {check.json_type_name(value)}")
-
-
-def _freeze_object(items: dict[Any, Any], depth: int) -> FrozenDict:
-    if depth >= _MAX_DEPTH:
-        raise _Unfreezable(f"nested deeper than {_MAX_DEPTH} levels")
-    if not items:
-        return _EMPTY
-    depth += 1
-    frozen: dict[str, JSONValue] = {}
-    key = ""
-    try:
-        for key, item in items.items():
-            if key.__class__ is not str and not isinstance(key, str):
-                break
-            frozen[key] = item if item.__class__ in _SCALARS else _freeze(item, depth)
-        else:
-            result = _new(FrozenDict)
-            _set_frozen_items(result, frozen)
-            return result
-    except _Unfreezable as exc:
-        exc.keys.append(key)
-        raise
-    raise _Unfreezable(f"expected string keys, got {check.json_type_name(key)}")
-
-
-def _freeze_array(items: list[Any], depth: int) -> tuple[JSONValue, ...]:
-    if depth >= _MAX_DEPTH:
-        raise _Unfreezable(f"nested deeper than {_MAX_DEPTH} levels")
-    if _SCALARS.issuperset(map(type, items)):
-        return tuple(items)  # a list of scalars, in C: "long array" 1.9x -> 1.5x json.loads (bench/run.py)
-    depth += 1
-    frozen: list[JSONValue] = []
-    append = frozen.append
-    try:
-        for item in items:
-            append(item if item.__class__ in _SCALARS else _freeze(item, depth))
-    except _Unfreezable as exc:
-        exc.keys.append(len(frozen))  # the index of the item that failed
-        raise
-    return tuple(frozen)
-
 
 def _unknown_event(payload: dict[Any, Any], event_type: str) -> UnknownWebhookEvent:
     try:
@@ -284,7 +181,7 @@ def _unknown_event(payload: dict[Any, Any], event_type: str) -> UnknownWebhookEv
         id=check.as_str(id_, "id"),
         created_at=check.as_int(created_at, "created_at"),
         type=event_type,
-        data=_freeze_data(payload.get("data")),
+        data=freeze(payload.get("data")),
         object=check.as_optional_str(payload.get("object"), "object"),
     )
 

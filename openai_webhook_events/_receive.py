@@ -38,15 +38,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import InvalidPayloadError, WebhookVerificationError
-from ._log import clean, failure, log
-from ._parse import parse_event
 from ._headers import read_webhook_headers  # the one header reader
 from ._json import load_payload  # the one place the strict JSON decoder is imported
+from ._log import clean, failure, log
+from ._parse import parse_event
 
 if TYPE_CHECKING:
+    from ._headers import HeadersLike
     from ._models import WebhookEvent
     from ._router import Router
-    from ._headers import HeadersLike
     from ._verify import Webhook
     from .idempotency import Claim, Idempotency
 
@@ -93,6 +93,9 @@ class Delivery:
 
 
 _current: contextvars.ContextVar[Delivery] = contextvars.ContextVar("openai_webhook_events_delivery")
+
+
+Delivery.__module__ = "openai_webhook_events"  # public home (pickle finds it there)
 
 
 def current_delivery() -> Delivery:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union, cast
 
 from ._errors import (
     InvalidHeaderError,
@@ -126,7 +126,9 @@ class Webhook:
     ``repr`` ever show a secret, nor do the locals of a traceback.
     """
 
-    _macs: tuple[HMAC, ...] = ()  # class defaults: repr() of a half-built Webhook works
+    # Class defaults: repr() of a half-built Webhook works.  No class annotation for _macs: get_type_hints(Webhook)
+    # resolves in the public package, where HMAC is not a name.
+    _macs = cast("tuple[HMAC, ...]", ())
     _tolerance: float = 300
     _max_body_bytes: float = DEFAULT_MAX_BODY_BYTES
     _max_body_bytes_given: int | None = DEFAULT_MAX_BODY_BYTES
