@@ -250,16 +250,16 @@ def skeleton(event_type: str, event: dict[str, Any], doc: str) -> str:
     class_name = event["class"]
     fields: Fields = event["fields"]
     stem = class_stem(class_name)
-    base = "BaseEventWithObject" if fields.get("object", {}).get("required") else "BaseEvent"
+    base = "_EnvelopeWithObject" if fields.get("object", {}).get("required") else "_Envelope"
     payload_classes: dict[str, Fields] = {}
     if _is_resource_data(fields):
         data_class = "ResourceData"
-        registry = f'    "{event_type}": ({class_name}, _resource_data),'
+        registry = f'    "{event_type}": (models.{class_name}, _resource_data),'
     else:
         data_class = python_type(fields["data"]["type"], stem, payload_classes)
         module = "_" + event_type.split(".")[0].split("_")[0] + "_models"
         parser = "parse_" + "_".join(event_type.replace(".", "_").split("_")) + "_data"
-        registry = f'    "{event_type}": ({class_name}, ("{module}", "{parser}")),'
+        registry = f'    "{event_type}": (models.{class_name}, ("{module}", "{parser}")),'
     parts = [
         f"# {event_type} ({class_name})",
         "",

@@ -55,10 +55,17 @@ def test_check_fails_naming_a_type_the_contract_lacks_and_prints_its_skeleton(tm
     diff = [line for line in result.stdout.splitlines() if line[:2] in ("+ ", "- ", "~ ")]
     assert diff == ["+ batch.failed: a new event type in the SDK (BatchFailedWebhookEvent), not in the contract"]
     out = result.stdout
-    assert 'class BatchFailedWebhookEvent(BaseEvent[ResourceData, Literal["batch.failed"]]):' in out
+    class_line = 'class BatchFailedWebhookEvent(_Envelope[ResourceData, Literal["batch.failed"]]):'
+    registry_line = '\n    "batch.failed": (models.BatchFailedWebhookEvent, _resource_data),\n'
+    assert class_line in out
     assert '    """Sent when a batch API request has failed."""\n    __slots__ = ()\n' in out
     assert "\n    BatchFailedWebhookEvent,\n" in out  # the union member
-    assert '\n    "batch.failed": (BatchFailedWebhookEvent, _resource_data),\n' in out  # the registry line
+    assert registry_line in out
+    # The skeleton is the code as the package writes it: pasted, it is what stands there for the real type.
+    package = ROOT / "openai_webhook_events"
+    assert class_line in (package / "_models.py").read_text()
+    assert "\n    BatchFailedWebhookEvent,\n" in (package / "_models.py").read_text()
+    assert registry_line in (package / "_parse.py").read_text()
     example = json.loads(out[out.index("# examples/events/batch.failed.json") :].split("\n", 1)[1])
     assert type(parse_event(example)) is EVENT_TYPES["batch.failed"]
     assert list(example) == ["id", "object", "created_at", "type", "data"]
