@@ -13,9 +13,9 @@ from __future__ import annotations
 import binascii
 import hmac
 from collections.abc import Sequence
-from typing import cast
+from typing import Protocol, cast
 
-__all__ = ["SECRET_PREFIX", "prepare_secrets", "signed_by", "signed_by_any", "v1_signature"]
+__all__ = ["SECRET_PREFIX", "Mac", "prepare_secrets", "signed_by", "signed_by_any", "v1_signature"]
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a prefix, not a secret)
 _BASE64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
@@ -25,7 +25,27 @@ _b64 = binascii.b2a_base64
 _compare = hmac.compare_digest
 
 
-def prepare_secrets(secret: object, where: str) -> tuple[hmac.HMAC, ...] | str:
+class Mac(Protocol):
+    """A prepared HMAC-SHA256 state: ``hmac.new(key, digestmod="sha256")``, or the C object inside it."""
+
+    def copy(self) -> Mac: ...
+    def update(self, data: bytes, /) -> None: ...
+    def digest(self) -> bytes: ...
+
+
+def _prepared(key: bytes) -> Mac:
+    """``hmac.new(key, digestmod="sha256")``, unwrapped to the OpenSSL HMAC object it holds when it holds one.
+
+    That object has the same ``copy``/``update``/``digest``; copying it
+    directly skips ``HMAC.copy``'s Python layer: verify 2.75 -> 2.3 us a
+    delivery, SDK/verify 2.8x -> 3.4x (bench/run.py, CPython 3.11).
+    """
+    mac = hmac.new(key, digestmod="sha256")
+    inner = getattr(mac, "_hmac", None)
+    return cast("Mac", inner) if inner is not None and hasattr(inner, "copy") else mac
+
+
+def prepare_secrets(secret: object, where: str) -> tuple[Mac, ...] | str:
     """One prepared HMAC-SHA256 state per secret, or the reason *secret* is unusable (a message naming *where*).
 
     *secret* is a ``str``, ``bytes`` or a non-empty sequence of them (see
@@ -39,12 +59,12 @@ def prepare_secrets(secret: object, where: str) -> tuple[hmac.HMAC, ...] | str:
             return "the list of secrets is empty"
     else:
         return f"secret must be str, bytes or a sequence of them, not {type(secret).__name__}"
-    prepared: list[hmac.HMAC] = []
+    prepared: list[Mac] = []
     for index, item in enumerate(items):
         key = _key(item, where if items is not secret else f"secret {index}")
         if isinstance(key, str):
             return key
-        prepared.append(hmac.new(key, digestmod="sha256"))
+        prepared.append(_prepared(key))
     return tuple(prepared)
 
 
@@ -118,7 +138,7 @@ def _base64_key(text: str) -> bytes | None:
     return binascii.a2b_base64(data + "=" * (-len(data) % 4))
 
 
-def v1_signature(mac: hmac.HMAC, content: bytes) -> str:
+def v1_signature(mac: Mac, content: bytes) -> str:
     """``"v1," + base64(HMAC-SHA256(key, content))``, from *mac* prepared with the key (left unchanged).
 
     The one place a signature is computed (signing and verifying).
@@ -128,12 +148,12 @@ def v1_signature(mac: hmac.HMAC, content: bytes) -> str:
     return "v1," + _b64(signer.digest(), newline=False).decode()
 
 
-def signed_by(mac: hmac.HMAC, content: bytes, signature: str) -> bool:
+def signed_by(mac: Mac, content: bytes, signature: str) -> bool:
     """Whether *signature* is the v1 signature of *content* under *mac*'s key (constant time)."""
     return _compare(signature, v1_signature(mac, content))
 
 
-def signed_by_any(macs: Sequence[hmac.HMAC], content: bytes, signatures: Sequence[str]) -> bool:
+def signed_by_any(macs: Sequence[Mac], content: bytes, signatures: Sequence[str]) -> bool:
     """Whether any of *signatures* is the v1 signature of *content* under any of *macs*' keys (constant time)."""
     for mac in macs:
         expected = v1_signature(mac, content)

@@ -44,11 +44,11 @@ from ._signing import prepare_secrets, signed_by, signed_by_any, v1_signature
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from hmac import HMAC
     from typing import TypeAlias
 
     from ._headers import HeadersLike
     from ._models import WebhookEvent
+    from ._signing import Mac
 
     Secrets: TypeAlias = Union[str, bytes, Sequence[Union[str, bytes]]]
 
@@ -127,8 +127,8 @@ class Webhook:
     """
 
     # Class defaults: repr() of a half-built Webhook works.  No class annotation for _macs: get_type_hints(Webhook)
-    # resolves in the public package, where HMAC is not a name.
-    _macs = cast("tuple[HMAC, ...]", ())
+    # resolves in the public package, where Mac is not a name.
+    _macs = cast("tuple[Mac, ...]", ())
     _tolerance: float = 300
     _max_body_bytes: float = DEFAULT_MAX_BODY_BYTES
     _max_body_bytes_given: int | None = DEFAULT_MAX_BODY_BYTES

@@ -198,3 +198,25 @@ def test_repr_of_a_half_built_webhook_never_raises() -> None:
     except WebhookConfigurationError as exc:  # the frame of __init__ holds the half-built self
         text = "".join(traceback.TracebackException.from_exception(exc, capture_locals=True).format())
         assert "self = Webhook(<0 secrets>" in text
+
+
+def test_signing_and_verifying_do_not_depend_on_the_openssl_object_inside_hmac(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An hmac built with a plain-Python digest constructor holds no OpenSSL HMAC object (as where the
+    # interpreter has no OpenSSL): the package must then use hmac's own copy().
+    import hashlib
+    import hmac
+
+    real_new = hmac.new
+
+    def plain_new(key: bytes, msg: bytes | None = None, digestmod: Any = None) -> hmac.HMAC:
+        mac = real_new(key, msg, lambda data=b"": hashlib.sha256(data))
+        assert getattr(mac, "_hmac", None) is None
+        return mac
+
+    monkeypatch.setattr(hmac, "new", plain_new)
+    webhook = Webhook(SECRET)
+    headers = webhook.sign(BODY, webhook_id="msg_1", timestamp=NOW)
+    assert headers["webhook-signature"] == hmac_signature(KEY, "msg_1", NOW, BODY)
+    webhook.verify(BODY, headers, now=NOW)
+    with pytest.raises(WebhookError, match="no matching signature"):
+        webhook.verify(BODY + b" ", headers, now=NOW)
