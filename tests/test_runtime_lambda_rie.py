@@ -5,8 +5,9 @@ example as its handler on each interpreter of ``RUNTIME_PYTHONS`` (default: this
 real Lambda request shape in ``tests/data/lambda-events/`` is replayed through its invoke API:
 signed → 200, tampered → 401, malformed → 400, unknown type → 200.
 
-Run: ``pytest --no-cov -m runtime tests/test_runtime_lambda_rie.py``.  Extra environment for the
-function (e.g. an idempotency table) goes through ``LambdaFunction(python, env=..., packages=...)``.
+Run: ``pytest --no-cov -m runtime tests/test_runtime_lambda_rie.py``.  Another configuration of the
+function (e.g. an idempotency table) is ``LambdaFunction(python, tmp, env={...}, packages=("boto3",))``
+in a fixture taking ``python``; *packages* are installed next to ``awslambdaric`` (as boto3 is in Lambda).
 """
 
 from __future__ import annotations
@@ -116,8 +117,16 @@ class LambdaFunction:
 
 
 @pytest.fixture(scope="module", params=matrix_pythons())
-def function(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaFunction]:
-    served = LambdaFunction(request.param, tmp_path_factory.mktemp("rie"))
+def python(request: pytest.FixtureRequest) -> str:
+    """Each interpreter of the matrix in turn (``RUNTIME_PYTHONS``, default: this one)."""
+    interpreter: str = request.param
+    return interpreter
+
+
+@pytest.fixture(scope="module")
+def function(python: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaFunction]:
+    """The example as deployed: no environment beyond the secret, no packages beyond the runtime's client."""
+    served = LambdaFunction(python, tmp_path_factory.mktemp("rie"))
     yield served
     served.stop()
 

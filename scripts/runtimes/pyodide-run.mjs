@@ -9,6 +9,7 @@
 // JavaScript stack overflow) prints "PYODIDE CRASHED" and exits 3.
 import { createRequire } from "node:module";
 import path from "node:path";
+import { inspect } from "node:util";
 
 const [pyodideDir, siteDir, repoDir, script, ...args] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -17,7 +18,7 @@ const { loadPyodide } = require(path.resolve(pyodideDir, "pyodide.js"));
 // A fatal error (e.g. a JavaScript stack overflow) can escape as an unhandled rejection.
 const crashed = (error) => {
   const where = globalThis.pyodideCurrentTest ? ` during ${globalThis.pyodideCurrentTest}` : "";
-  console.error(`PYODIDE CRASHED${where}: ${String(error && error.message ? error.message : error).slice(0, 500)}`);
+  console.error(`PYODIDE CRASHED${where}: ${(error instanceof Error ? error.message : inspect(error)).slice(0, 500)}`);
   process.exit(3);
 };
 process.on("uncaughtException", crashed);

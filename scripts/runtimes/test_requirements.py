@@ -46,9 +46,10 @@ def _project_name(requirement: str) -> str:
 
 
 def _files_importing(tests: Path, module: str) -> list[str]:
-    pattern = re.compile(rf"^\s*(import|from)\s+{re.escape(module)}(\.|\s|$)", re.MULTILINE)
+    """The test files importing *module* at module level (a lazy import inside a test still fails there)."""
+    pattern = re.compile(rf"^(import|from)\s+{re.escape(module)}(\.|\s|$)", re.MULTILINE)
     return sorted(
-        str(path.relative_to(tests.parent)) for path in tests.rglob("*.py") if pattern.search(path.read_text())
+        str(path.relative_to(tests.parent)) for path in tests.rglob("test_*.py") if pattern.search(path.read_text())
     )
 
 
