@@ -5,7 +5,7 @@ Pyodide has no subprocesses, threads or sockets, and only pure wheels are instal
   - a test file importing, at module level, a module Pyodide does not have;
   - a test that starts processes, threads or servers (``subprocess``, ``sys.executable``,
     ``threading``, ``multiprocessing``, ``socket``, executors), in its own body or through a
-    module-level helper or fixture of its file;
+    module-level helper or fixture of its file or of a conftest.py;
   - the files in NOT_COLLECTED and the tests in DESELECTED, each with its reason.
 Everything else runs, with the ``ci`` Hypothesis profile.  Exit: pytest's code.
 """
@@ -54,11 +54,14 @@ def _uses(node: ast.AST, source: str, names: set[str]) -> list[str]:
     return [word for word in NEEDS_AN_OS if word in body] + sorted(mentioned & names)
 
 
-def _tests_needing_an_os(path: str, tree: ast.Module, source: str) -> dict[str, str]:
-    """Each test that starts processes, threads or sockets itself or through a module-level helper or fixture."""
+def _tests_needing_an_os(path: str, tree: ast.Module, source: str, needing: set[str]) -> dict[str, str]:
+    """Each test that starts processes, threads or sockets itself or through a helper or fixture.
+
+    *needing* holds the names of such helpers and fixtures found so far (those of conftest.py);
+    this file's own are added to it.
+    """
     functions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     helpers = [f for f in functions if not f.name.startswith("test")]
-    needing: set[str] = set()
     while True:  # helpers calling helpers: until nothing new is found
         found = {f.name for f in helpers if f.name not in needing and _uses(f, source, needing)}
         if not found:
@@ -89,6 +92,10 @@ def main(args: list[str]) -> int:
     os.environ.setdefault("CI", "true")
     ignored: dict[str, str] = {}
     deselected: dict[str, str] = dict(DESELECTED)
+    shared: set[str] = set()  # conftest.py's helpers and fixtures that start processes, threads or sockets
+    for conftest in sorted(Path("tests").rglob("conftest.py")):
+        source = conftest.read_text()
+        _tests_needing_an_os(conftest.as_posix(), ast.parse(source), source, shared)
     for file in sorted(Path("tests").glob("test_*.py")):
         path = file.as_posix()
         source = file.read_text()
@@ -97,9 +104,9 @@ def main(args: list[str]) -> int:
         if path in NOT_COLLECTED:
             ignored[path] = NOT_COLLECTED[path]
         elif missing:
-            ignored[path] = f"imports {missing}, which Pyodide does not have"
+            ignored[path] = f"imports {missing}, which is not installed in this Pyodide run (only pure wheels are)"
         else:
-            deselected.update(_tests_needing_an_os(path, tree, source))
+            deselected.update(_tests_needing_an_os(path, tree, source, set(shared)))
     for where, why in {**ignored, **deselected}.items():
         print(f"pyodide: left out {where}: {why}")
     print(f"pyodide: left out {len(ignored)} files and {len(deselected)} tests", flush=True)
