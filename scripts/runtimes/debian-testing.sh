@@ -68,9 +68,10 @@ bind /dev/pts /dev/pts
 bind /sys /sys
 bind "$repo" /repo
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
-# The host's CA bundle: the host may reach the registries through a TLS-inspecting proxy.
-mkdir -p "$root/etc/ssl/certs"
-cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+# The host's CA bundle (the host may reach the registries through a TLS-inspecting proxy), kept
+# apart from the chroot's own, which installing ca-certificates there regenerates.
+mkdir -p "$root/etc/ssl"
+cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/host-ca-certificates.crt"
 # The host's pip configuration (index, find-links, constraints) applies inside too.
 for conf in /etc/pip.conf /etc/xdg/pip; do
     if [[ -e "$conf" ]]; then mkdir -p "$root$(dirname "$conf")" && cp -rL "$conf" "$root$(dirname "$conf")/"; fi
@@ -81,6 +82,8 @@ done < <(pip config list 2>/dev/null | grep -oE "(file://)?/[^' ]+" | sed 's#^fi
 
 passed_env=(HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8)
 while IFS= read -r -d '' var; do passed_env+=("$var"); done < <(env -0 | grep -zE '^(PIP_|CI=|HYPOTHESIS_)')
+ca=/etc/ssl/host-ca-certificates.crt
+passed_env+=(PIP_CERT=$ca SSL_CERT_FILE=$ca REQUESTS_CA_BUNDLE=$ca NODE_EXTRA_CA_CERTS=$ca)
 in_root() { chroot "$root" /usr/bin/env -i "${passed_env[@]}" "$@"; }
 
 missing=()
