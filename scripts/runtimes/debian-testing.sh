@@ -100,7 +100,13 @@ for minor in "${minors[@]}"; do
     [[ -x "$root$venv/bin/python" ]] || in_root "python$minor" -m venv "$venv"
     in_root "$venv/bin/python" -m pip install -q --upgrade pip
     # Prints the pytest arguments that leave out what cannot install here, with the reasons.
-    mapfile -t leave_out < <(cd / && in_root "$venv/bin/python" /repo/scripts/runtimes/test_requirements.py install /repo)
+    leave_out_file=$(mktemp)
+    if ! in_root "$venv/bin/python" /repo/scripts/runtimes/test_requirements.py install /repo >"$leave_out_file"; then
+        echo "FAILED: the package or an essential test requirement does not install on Python $minor"
+        exit 1
+    fi
+    mapfile -t leave_out <"$leave_out_file"
+    rm -f "$leave_out_file"
     in_root /bin/sh -c "cd /repo && exec $venv/bin/python -m pytest -q -p no:cacheprovider ${leave_out[*]}"
     step "examples/lambda_function.py behind the Lambda RIE on Python $minor"
     in_root /bin/sh -c "cd /repo && exec $venv/bin/python -m pytest -q -p no:cacheprovider --no-cov -m runtime \
