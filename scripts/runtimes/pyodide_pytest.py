@@ -1,0 +1,131 @@
+"""The pure-Python part of the test suite, run inside Pyodide (by scripts/runtimes/pyodide-run.mjs).
+
+Pyodide has no subprocesses, threads or sockets, and only pure wheels are installed there
+(pytest, hypothesis).  Left out, each with its reason printed:
+  - a test file importing, at module level, a module Pyodide does not have;
+  - a test that starts processes, threads or servers (``subprocess``, ``sys.executable``,
+    ``threading``, ``multiprocessing``, ``socket``, executors), in its own body or through a
+    module-level helper or fixture of its file or of a conftest.py;
+  - the files in NOT_COLLECTED and the tests in DESELECTED, each with its reason.
+Everything else runs, with the ``ci`` Hypothesis profile.  Exit: pytest's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+NOT_COLLECTED: dict[str, str] = {}
+DESELECTED = {
+    "tests/test_parse.py::test_deeply_nested_unknown_data_is_an_invalid_event_not_a_recursion_error": (
+        "builds a Python list nested 100,000 deep, which Pyodide cannot free: `del` of such a list overflows"
+        " the JavaScript stack without the package involved (the same depth arriving as a signed JSON body"
+        " is checked by scripts/runtimes/pyodide_nesting_check.py)"
+    ),
+}
+NEEDS_AN_OS = ("subprocess", "sys.executable", "threading", "multiprocessing", "socket", "Executor(", "Popen")
+
+
+def _missing_import(tree: ast.Module) -> str | None:
+    for node in tree.body:
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        for name in names:
+            top = name.split(".")[0]
+            if top != "tests" and importlib.util.find_spec(top) is None:
+                return top
+    return None
+
+
+def _uses(node: ast.AST, source: str, names: set[str]) -> list[str]:
+    """The processes/threads/sockets words in *node*'s source, and the names of *names* it mentions."""
+    body = ast.get_source_segment(source, node) or ""
+    mentioned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+        a.arg for a in ast.walk(node) if isinstance(a, ast.arg)
+    }
+    return [word for word in NEEDS_AN_OS if word in body] + sorted(mentioned & names)
+
+
+def _tests_needing_an_os(path: str, tree: ast.Module, source: str, needing: set[str]) -> dict[str, str]:
+    """Each test that starts processes, threads or sockets itself or through a helper or fixture.
+
+    *needing* holds the names of such helpers and fixtures found so far (those of conftest.py);
+    this file's own are added to it.
+    """
+    functions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    helpers = [f for f in functions if not f.name.startswith("test")]
+    while True:  # helpers calling helpers: until nothing new is found
+        found = {f.name for f in helpers if f.name not in needing and _uses(f, source, needing)}
+        if not found:
+            break
+        needing |= found
+    tests = [("", f) for f in functions if f.name.startswith("test")]
+    for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+        methods = [f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        tests += [(f"{cls.name}::", f) for f in methods if f.name.startswith("test")]
+    result = {}
+    for prefix, test in tests:
+        used = _uses(test, source, needing)
+        if used:
+            result[f"{path}::{prefix}{test.name}"] = f"uses {', '.join(used)}"
+    return result
+
+
+class _ShowCurrentTest:
+    """Tells the Node driver which test is running, so a crash of the interpreter names it."""
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        import js  # type: ignore[import-not-found]  # Pyodide's bridge to JavaScript
+
+        js.globalThis.pyodideCurrentTest = nodeid
+
+
+def main(args: list[str]) -> int:
+    os.environ.setdefault("CI", "true")
+    ignored: dict[str, str] = {}
+    deselected: dict[str, str] = dict(DESELECTED)
+    shared: set[str] = set()  # conftest.py's helpers and fixtures that start processes, threads or sockets
+    for conftest in sorted(Path("tests").rglob("conftest.py")):
+        source = conftest.read_text()
+        _tests_needing_an_os(conftest.as_posix(), ast.parse(source), source, shared)
+    for file in sorted(Path("tests").glob("test_*.py")):
+        path = file.as_posix()
+        source = file.read_text()
+        tree = ast.parse(source)
+        missing = _missing_import(tree)
+        if path in NOT_COLLECTED:
+            ignored[path] = NOT_COLLECTED[path]
+        elif missing:
+            ignored[path] = f"imports {missing}, which is not installed in this Pyodide run (only pure wheels are)"
+        else:
+            deselected.update(_tests_needing_an_os(path, tree, source, set(shared)))
+    for where, why in {**ignored, **deselected}.items():
+        print(f"pyodide: left out {where}: {why}")
+    print(f"pyodide: left out {len(ignored)} files and {len(deselected)} tests", flush=True)
+    return pytest.main(
+        [
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=-ra --strict-markers",
+            "-m",
+            "not runtime",
+            *(f"--ignore={path}" for path in ignored),
+            *(f"--deselect={node}" for node in deselected),
+            *args,
+        ],
+        plugins=[_ShowCurrentTest()],
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
