@@ -36,7 +36,7 @@ if [[ -z "$mirror" ]]; then
     exit 1
 fi
 
-packages=(nodejs npm)  # node for pyright (tests/test_typing.py), npm for its package
+packages=(nodejs npm redis-server)  # node for pyright (tests/test_typing.py) and dynalite, npm for its package; redis-server for the real-store tests
 for minor in "${minors[@]}"; do packages+=("python$minor" "python$minor-venv"); done
 apt_opts=(-o Acquire::Check-Valid-Until=false -o APT::Install-Recommends=false -o Dpkg::Use-Pty=0)
 
