@@ -21,7 +21,7 @@ from typing import Any, Literal, Union
 from . import _checks as check
 from . import _models as models  # pyright: ignore[reportPrivateUsage]  (pyright reads it as __init__'s)
 from ._errors import UnknownEventTypeError, WebhookConfigurationError
-from ._frozen import FrozenDict, freeze
+from ._frozen import FrozenDict, freeze, thaw
 from ._models import ResourceData, UnknownWebhookEvent, WebhookEvent
 
 __all__ = ["EVENT_TYPES", "parse_event", "to_dict"]
@@ -247,7 +247,7 @@ def _to_json(value: Any) -> Any:
     if kind is tuple:
         return [_to_json(item) for item in value]
     if kind is FrozenDict:
-        return {key: _to_json(item) for key, item in value.items()}
+        return thaw(value)  # unknown data: JSON values only, no models inside
     if hasattr(kind, "__dataclass_fields__"):
         return _model_to_dict(value)
     return value
