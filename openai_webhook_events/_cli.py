@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import functools
 import io
 import json
 import os
@@ -227,7 +228,7 @@ def _curl_command(url: str, headers: dict[str, str], body: bytes) -> str:
 def _command(
     commands: Any, name: str, summary: str, description: str, file_help: str, json_help: str, run: Any
 ) -> argparse.ArgumentParser:
-    command: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=description)
+    command: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=description, **_NO_COLOR)
     command.add_argument("file", metavar="FILE", help=f"{file_help}, or - for standard input")
     command.add_argument("--json", action="store_true", help=json_help)
     if name != "parse":
@@ -241,12 +242,23 @@ def _command(
     return command
 
 
+# No colour (argparse colours by default from 3.14 on): it probes stdout.isatty(), which raises on a closed
+# stream, when each parser and each formatter is made.
+_COLOR_OFF: dict[str, Any] = {"color": False}
+_NO_COLOR: dict[str, Any] = (
+    {**_COLOR_OFF, "formatter_class": functools.partial(argparse.HelpFormatter, **_COLOR_OFF)}
+    if sys.version_info >= (3, 14)
+    else {}
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openai-webhook-events",
         description="Parse, verify and sign OpenAI webhook deliveries.",
         epilog="Exit codes: 0 ok; 1 rejected, invalid or unreadable input, or unwritable output; "
         "2 usage or configuration; 130 interrupted.",
+        **_NO_COLOR,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     event_json = "print the class and the event as JSON"

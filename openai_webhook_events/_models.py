@@ -365,8 +365,12 @@ for _cls in get_args(WebhookEvent)[:-1]:
 
 if not TYPE_CHECKING:
     # Type checkers read a module without ``__all__`` as exporting every public name it defines; the same, derived.
+    # (The module's annotations through sys.modules: on 3.14 ``__annotations__`` is no global name of the module.)
+    import sys
+
+    _aliases = getattr(sys.modules[__name__], "__annotations__", {})  # WebhookEvent
     __all__ = [
         name
         for name, value in globals().items()
-        if not name.startswith("_") and (getattr(value, "__module__", None) == __name__ or name in __annotations__)
+        if not name.startswith("_") and (getattr(value, "__module__", None) == __name__ or name in _aliases)
     ]
