@@ -243,13 +243,14 @@ def _command(
 
 
 # No colour (argparse colours by default from 3.14 on): it probes stdout.isatty(), which raises on a closed
-# stream, when each parser and each formatter is made.
+# stream. 3.14 probes when each parser and each formatter is made (its formatters take color=); 3.15 lazily.
 _COLOR_OFF: dict[str, Any] = {"color": False}
 _NO_COLOR: dict[str, Any] = (
-    {**_COLOR_OFF, "formatter_class": functools.partial(argparse.HelpFormatter, **_COLOR_OFF)}
-    if sys.version_info >= (3, 14)
-    else {}
-)
+    {} if sys.version_info < (3, 14)
+    else {**_COLOR_OFF, "formatter_class": functools.partial(argparse.HelpFormatter, **_COLOR_OFF)}
+    if sys.version_info < (3, 15)
+    else _COLOR_OFF
+)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
