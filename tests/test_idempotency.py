@@ -1,7 +1,8 @@
 """idempotency: the options of Idempotency, and the store protocol on every store.
 
-Redis runs on ``fakeredis`` (its Lua interpreter runs the real scripts) and
-DynamoDB on ``moto``'s in-process mock: both are single-threaded fakes of
+Redis runs on ``fakeredis`` (its Lua interpreter runs the real scripts; where
+``fakeredis[lua]`` does not install, as on CPython 3.15, on a real redis-server)
+and DynamoDB on ``moto``'s in-process mock: both are single-threaded fakes of
 the semantics, never of races (the real servers are in
 ``test_idempotency_stores.py``).
 """
@@ -13,12 +14,12 @@ import subprocess
 import sys
 import typing
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
-import fakeredis
 import pytest
 from moto import mock_aws
 
@@ -38,7 +39,7 @@ from openai_webhook_events.idempotency import (
     RedisStore,
     SQLiteStore,
 )
-from tests.servers import TABLE, create_table
+from tests.servers import TABLE, create_table, redis_client, redis_server
 from tests.strategies import example_payload
 
 NOW = 1_800_000_000.0
@@ -69,12 +70,32 @@ def _sqlite(tmp_path: Path) -> Iterator[IdempotencyStore]:
     store.close()
 
 
+@contextmanager
+def redis_connection(directory: Path, *, decode_responses: bool = False) -> Iterator[Any]:
+    """A Redis client on fakeredis, or on a real redis-server where fakeredis[lua] does not install."""
+    try:
+        import fakeredis
+    except ImportError:
+        server = redis_server(directory).start()
+        try:
+            client = redis_client(server.port)
+            yield client.__class__(connection_pool=client.connection_pool.__class__(
+                **{**client.connection_pool.connection_kwargs, "decode_responses": decode_responses}
+            ))  # fmt: skip
+        finally:
+            server.stop()
+    else:
+        yield fakeredis.FakeRedis(decode_responses=decode_responses)
+
+
 def _redis(tmp_path: Path) -> Iterator[IdempotencyStore]:
-    yield RedisStore(fakeredis.FakeRedis())
+    with redis_connection(tmp_path) as client:
+        yield RedisStore(client)
 
 
 def _redis_decoded_eval_only(tmp_path: Path) -> Iterator[IdempotencyStore]:
-    yield RedisStore(EvalOnlyRedis(fakeredis.FakeRedis(decode_responses=True)), prefix="other:")
+    with redis_connection(tmp_path, decode_responses=True) as client:
+        yield RedisStore(EvalOnlyRedis(client), prefix="other:")
 
 
 def _dynamodb(tmp_path: Path) -> Iterator[IdempotencyStore]:
@@ -174,8 +195,12 @@ def test_sqlite_store_refuses_a_table_name_that_is_not_a_plain_identifier(tmp_pa
         SQLiteStore(str(tmp_path / "d.db"), table=table)
 
 
-def test_redis_store_keys_carry_the_prefix_and_expire_after_their_record() -> None:
-    client = fakeredis.FakeRedis()
+def test_redis_store_keys_carry_the_prefix_and_expire_after_their_record(tmp_path: Path) -> None:
+    with redis_connection(tmp_path) as client:
+        _check_prefix_and_expiry(client)
+
+
+def _check_prefix_and_expiry(client: Any) -> None:
     store = RedisStore(client, prefix="hooks:")
     store.claim("k", "a", NOW, NOW + 30)
     assert client.keys() == [b"hooks:k"]
