@@ -37,8 +37,8 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT)]
 
 from openai_webhook_events import Router, Webhook, parse_event  # noqa: E402
+from openai_webhook_events._json import load_payload  # noqa: E402
 from openai_webhook_events._receive import receive  # noqa: E402
-from openai_webhook_events._verify import load_payload  # noqa: E402
 from openai_webhook_events.idempotency import (  # noqa: E402
     DynamoDBStore,
     Idempotency,
@@ -153,7 +153,7 @@ def _counting_redis(port: int) -> tuple[Any, Callable[[], int]]:
 def _counting_dynamodb(port: int | None) -> tuple[Any, Callable[[], int]]:
     """A boto3 client on dynalite at *port* (``None``: on moto's mock), counting the requests it sends."""
     if port is None:
-        import boto3
+        import boto3  # type: ignore[import-untyped]
 
         client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     else:
