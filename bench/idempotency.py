@@ -30,15 +30,15 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT)]
 
 from openai_webhook_events import Router, Webhook, parse_event  # noqa: E402
+from openai_webhook_events._json import load_payload  # noqa: E402
 from openai_webhook_events._receive import receive  # noqa: E402
-from openai_webhook_events._verify import load_payload  # noqa: E402
 from openai_webhook_events.idempotency import (  # noqa: E402
     DynamoDBStore,
     Idempotency,
@@ -118,7 +118,7 @@ def powertools(store_name: str, persistence: Any, round_trips: Callable[[], int]
 
     router = _router()
     config = IdempotencyConfig(event_key_jmespath="webhook_id", expires_after_seconds=7 * 24 * 3600)
-    config.register_lambda_context(LambdaContext())  # as in Lambda: in-progress records get a deadline
+    config.register_lambda_context(cast(Any, LambdaContext()))  # as in Lambda: in-progress records get a deadline
     current: list[Any] = [None]
 
     @idempotent_function(data_keyword_argument="delivery", persistence_store=persistence, config=config)
@@ -153,7 +153,7 @@ def _counting_redis(port: int) -> tuple[Any, Callable[[], int]]:
 def _counting_dynamodb(port: int | None) -> tuple[Any, Callable[[], int]]:
     """A boto3 client on dynalite at *port* (``None``: on moto's mock), counting the requests it sends."""
     if port is None:
-        import boto3
+        import boto3  # type: ignore[import-untyped]
 
         client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     else:
@@ -221,8 +221,8 @@ def contenders(notes: list[str]) -> Iterator[list[Contender]]:
                 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
                 _powertools_table(client)
-                layer = DynamoDBPersistenceLayer(table_name="powertools-idempotency", boto3_client=client)
-                found.append(powertools("DynamoDB (dynalite)", layer, trips))
+                table = DynamoDBPersistenceLayer(table_name="powertools-idempotency", boto3_client=client)
+                found.append(powertools("DynamoDB (dynalite)", table, trips))
         else:
             notes.append("dynalite is not installed (.ci/run installs it): DynamoDB skipped")
         yield found

@@ -437,4 +437,4 @@ def sdk_union() -> Any:
     if SafetyIdentifierBlockedWebhookEvent not in members:
         members = (*members, SafetyIdentifierBlockedWebhookEvent)
     discriminator = next((x for x in metadata if isinstance(x, PropertyInfo)), PropertyInfo(discriminator="type"))
-    return Annotated[Union[members], discriminator]  # type: ignore[valid-type]
+    return Annotated[Union[members], discriminator]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from typing import Literal
 
 import atheris
 
@@ -27,7 +28,7 @@ def test_one_input(data: bytes) -> None:
         payload = json.loads(data)
     except (ValueError, RecursionError):
         return
-    unknown = "raise" if data[:1] == b" " else "keep"
+    unknown: Literal["keep", "raise"] = "raise" if data[:1] == b" " else "keep"
     try:
         event = parse_event(payload, unknown=unknown)
     except WebhookError:

@@ -68,7 +68,7 @@ def test_one_input(data: bytes) -> None:
             text_pairs = [(name, value.decode("latin-1")) for name, value in pairs]
             headers = text_pairs if mode == 0 else dict(text_pairs)
     try:
-        event = unwrap(body, headers, SECRET, now=NOW)  # type: ignore[arg-type]
+        event = unwrap(body, headers, SECRET, now=NOW)
     except WebhookError as exc:
         text = f"{exc} {exc!r} {exc.args!r}"
         for secret in (SECRET, SECRET[6:]):
@@ -80,7 +80,7 @@ def test_one_input(data: bytes) -> None:
     if data[0] & 4 and isinstance(headers, dict):
         joined = {name.lower(): value for name, value in headers.items()}  # as an HTTP API sends them
         if len(joined) == len(headers) and all(isinstance(value, str) for value in joined.values()):
-            request = {"version": "2.0", "headers": joined, "body": base64.b64encode(body).decode()}
+            request: dict[str, object] = {"version": "2.0", "headers": joined, "body": base64.b64encode(body).decode()}
             request["isBase64Encoded"] = True
             try:
                 through_lambda: object = aws_lambda.unwrap(WEBHOOK, request, now=NOW)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -23,7 +24,7 @@ CACHE = ROOT / ".ci" / "cache"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Fail under CI, skip elsewhere: a runtime that cannot be prepared is never silently passed."""
     if IN_CI:
         pytest.fail(f"runtime unavailable under CI=true: {reason}", pytrace=False)

@@ -124,8 +124,8 @@ def redis_client(port: int) -> Any:
 
 def dynamodb_client(port: int) -> Any:
     """boto3's client on dynalite, with dummy credentials and the short timeouts the README recommends."""
-    import boto3
-    from botocore.config import Config
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
 
     return boto3.client(
         "dynamodb",

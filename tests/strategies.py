@@ -58,8 +58,8 @@ def _value(spec: Any, path: str, *, nulls: bool) -> st.SearchStrategy[Any]:
 
 
 def _object(fields: dict[str, Any], path: str, *, nulls: bool) -> st.SearchStrategy[dict[str, Any]]:
-    required = {}
-    optional = {}
+    required: dict[str, st.SearchStrategy[Any]] = {}
+    optional: dict[str, st.SearchStrategy[Any]] = {}
     for name, field in fields.items():
         sub = f"{path}.{name}" if path else name
         (required if field["required"] else optional)[name] = _value(field["type"], sub, nulls=nulls)
@@ -253,9 +253,7 @@ def rejected_values_in_place(draw: Any) -> tuple[Any, list[str | int]]:
             before = draw(st.lists(_json_scalars, min_size=step, max_size=step))
             value = [*before, value, *draw(st.lists(json_values(5), max_size=2))]
         else:
-            others = draw(
-                st.dictionaries(hostile_text.filter(lambda key, step=step: key != step), _json_scalars, max_size=2)
-            )
+            others = draw(st.dictionaries(hostile_text.filter(step.__ne__), _json_scalars, max_size=2))
             value = {**others, step: value}
     return value, steps
 
@@ -265,7 +263,7 @@ def rejected_values_in_place(draw: Any) -> tuple[Any, list[str | int]]:
 WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 # Text that can be encoded as UTF-8 (no lone surrogates).
-_encodable_text = st.characters(blacklist_categories=("Cs",))
+_encodable_text = st.characters(blacklist_categories=["Cs"])
 
 
 def usable_secret_text(text: str) -> bool:

@@ -96,6 +96,9 @@ def test_a_deferred_parser_imports_its_module_on_first_use_then_replaces_itself(
 ) -> None:
     from openai_webhook_events import _parse
 
+    # Private on purpose (docs/mutation.md): the deferred parser is built at import, and mutmut tries its mutants
+    # only against tests that build one. That the payload module loads on first use is the public behaviour
+    # (test_nested_payload_classes_load_on_first_use); that the parser then replaces itself shows only in _PARSERS.
     event_type = "agent.session.created"
     monkeypatch.setitem(_parse._PARSERS, event_type, None)  # restored after the test
     first = _parse._deferred_parser(event_type, EVENT_TYPES[event_type], ("_agent_models", "parse_created_data"))
@@ -236,7 +239,8 @@ _ABSENT = object()
 def test_the_envelope_parser_checks_every_envelope_field(event_type: str) -> None:
     from openai_webhook_events import _parse
 
-    # Built here rather than at import, so that mutation testing sees which tests exercise it.
+    # Private on purpose: built here rather than at import, so that mutation testing sees which tests exercise
+    # it (docs/mutation.md); parse_event's answers for the same payloads are the public side (the first assert).
     parse = _parse._event_parser(EVENT_TYPES[event_type], event_type, _parse._resource_data)
     good = example_payload(event_type)
     assert parse(good) == parse_event(good)
@@ -357,12 +361,14 @@ def test_unknown_option_must_be_keep_or_raise() -> None:
 
 def test_events_are_frozen_all_the_way_down() -> None:
     event = parse_event(example_payload("live.transport.incoming"))
+    assert isinstance(event, owe.LiveTransportIncomingWebhookEvent)
     with pytest.raises(dataclasses.FrozenInstanceError):
         event.id = "other"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         event.data.sip_headers[0].name = "other"  # type: ignore[misc]
     assert isinstance(event.data.sip_headers, tuple)
-    assert {event: 1}[parse_event(example_payload("live.transport.incoming"))] == 1
+    events: dict[owe.WebhookEvent, int] = {event: 1}
+    assert events[parse_event(example_payload("live.transport.incoming"))] == 1
 
 
 def test_positional_match_patterns_follow_the_contract_order() -> None:
@@ -375,6 +381,7 @@ def test_positional_match_patterns_follow_the_contract_order() -> None:
 
 def test_replace_and_asdict_work_as_for_any_dataclass() -> None:
     event = parse_event(example_payload("response.completed"))
+    assert isinstance(event, ResponseCompletedWebhookEvent)
     changed = dataclasses.replace(event, id="evt_other")
     assert (type(changed), changed.id, changed.data) == (type(event), "evt_other", event.data)
     assert dataclasses.asdict(event)["data"] == {"id": event.data.id}
@@ -447,10 +454,12 @@ def test_frozen_dict_is_an_immutable_hashable_mapping() -> None:
     assert frozen == {"a": 1, "b": (FrozenDict({"c": None}),)}
     assert repr(frozen) == "FrozenDict({'a': 1, 'b': (FrozenDict({'c': None}),)})"
     assert FrozenDict() == {}
-    with pytest.raises(AttributeError, match=r"^FrozenDict is immutable$"):
-        frozen._items = {}  # type: ignore[misc]
-    with pytest.raises(AttributeError, match=r"^FrozenDict is immutable$"):
-        del frozen._items
+    for name in [*dir(frozen), "extra"]:  # every attribute, the ones holding the items too, and a new one
+        with pytest.raises(AttributeError, match=r"^FrozenDict is immutable$"):
+            setattr(frozen, name, {})
+        with pytest.raises(AttributeError, match=r"^FrozenDict is immutable$"):
+            delattr(frozen, name)
+    assert frozen == {"a": 1, "b": (FrozenDict({"c": None}),)}
 
 
 class _Text(str):

@@ -284,7 +284,7 @@ def test_a_handler_returning_a_coroutine_is_answered_500_closed_and_released(cap
 
 
 def test_a_handler_returning_another_awaitable_is_answered_500() -> None:
-    router = Router()
+    router: Router[object] = Router()
     loop = asyncio.new_event_loop()
     try:
         router.fallback(lambda event: loop.create_future())

@@ -262,7 +262,7 @@ def _reordered_dataclass(real: Any) -> Any:
             required = [name for name in annotations if name not in cls.__dict__]
             optional = [name for name in annotations if name in cls.__dict__]
             cls.__annotations__ = {name: annotations[name] for name in [*required[::-1], *optional[::-1]]}
-            return real(**options)(cls)  # type: ignore[no-any-return]
+            return real(**options)(cls)
 
         return wrap if cls is None else wrap(cls)
 

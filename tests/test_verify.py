@@ -5,10 +5,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime
+import functools
 import hashlib
 import hmac
+import os
+import sys
 import time
-from typing import Any
+import types
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 import standardwebhooks
@@ -29,7 +35,6 @@ from openai_webhook_events import (
     unwrap,
     verify_signature,
 )
-from openai_webhook_events import _verify as verify_module
 
 from .strategies import (
     HEADER_SHAPES,
@@ -73,6 +78,23 @@ SECRET = whsec(KEY)
 BODY = b'{"id": "evt_1", "object": "event", "created_at": 1750000000, "type": "batch.completed", "data": {"id": "b"}}'
 
 timestamps = st.integers(min_value=0, max_value=10**20 - 1)
+
+T = TypeVar("T")
+
+
+def _late_in_one_clock_second(action: Callable[[], T]) -> tuple[int, T]:
+    """*action*'s result and the Unix second it ran in, with the clock at x.5 seconds or later in that second.
+
+    A clock rounded instead of truncated would read the next second, a fractional one more than the whole
+    second.  A run that crosses into the next second proves nothing and is tried again.
+    """
+    for _ in range(10):
+        time.sleep(max(0.0, 0.5 - time.time() % 1))
+        start = time.time()
+        result = action()
+        if int(time.time()) == int(start) and start % 1 >= 0.5:
+            return int(start), result
+    pytest.fail("the clock crossed a second during every try")
 
 
 def signed(body: bytes = BODY, key: bytes = KEY, webhook_id: str = "wh_1", timestamp: int = NOW) -> dict[str, str]:
@@ -134,7 +156,7 @@ def test_an_hmac_computed_here_verifies(
     Webhook(secret).verify(payload, headers, now=timestamp)
 
 
-@given(keys, webhook_ids, st.text(st.characters(blacklist_categories=("Cs",)), max_size=200))
+@given(keys, webhook_ids, st.text(st.characters(blacklist_categories=["Cs"]), max_size=200))
 def test_standardwebhooks_signatures_verify_and_ours_verify_there(key: bytes, webhook_id: str, text: str) -> None:
     now = int(time.time())
     reference = standardwebhooks.Webhook(key)
@@ -307,12 +329,19 @@ def test_window_boundaries(tolerance: int, timestamp: int) -> None:
     assert str(info.value) == "webhook-timestamp is too new"
 
 
-def test_the_default_window_is_300_seconds_and_now_defaults_to_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verify_module, "_time", lambda: NOW + 300.9)
-    verify_signature(BODY, signed(), SECRET)
-    monkeypatch.setattr(verify_module, "_time", lambda: NOW + 301.0)
-    with pytest.raises(TimestampOutOfRangeError):
-        verify_signature(BODY, signed(), SECRET)
+def test_the_default_window_is_300_seconds_of_the_clock_in_whole_seconds() -> None:
+    def outcome(age: int) -> WebhookVerificationError | None:
+        try:
+            verify_signature(BODY, signed(timestamp=int(time.time()) - age), SECRET)
+        except WebhookVerificationError as exc:
+            return exc
+        return None
+
+    # 300.5 seconds or more by the clock: its whole seconds, 300, are in the window.
+    assert _late_in_one_clock_second(lambda: outcome(300))[1] is None
+    _, error = _late_in_one_clock_second(lambda: outcome(301))
+    assert isinstance(error, TimestampOutOfRangeError)
+    assert error.too_old is True
     assert Webhook(SECRET).tolerance == 300
 
 
@@ -481,7 +510,7 @@ def test_an_iterable_of_pairs_is_read_as_pairs_even_with_a_get_method() -> None:
         def get(self, index: object, default: object = None) -> object:  # by position, as a sequence would
             return self[index] if isinstance(index, int) and -len(self) <= index < len(self) else default
 
-    verify_signature(BODY, PairList(_pairs(signed())), SECRET, now=NOW)  # type: ignore[arg-type]
+    verify_signature(BODY, PairList(_pairs(signed())), SECRET, now=NOW)
 
 
 def test_an_object_with_only_get() -> None:
@@ -676,58 +705,156 @@ def test_repr_shows_no_secret() -> None:
     )
 
 
-def test_functions_reuse_prepared_str_and_bytes_secrets_and_nothing_else() -> None:
-    first = verify_module._webhook(SECRET, 300, 1 << 20)
-    assert verify_module._webhook(SECRET, 300, 1 << 20) is first
-    assert verify_module._webhook(SECRET, 301, 1 << 20) is not first
-    assert verify_module._webhook(KEY, 300, None) is verify_module._webhook(KEY, 300, None)
-    assert verify_module._webhook(b"plain", 300, None) is not verify_module._webhook("plain", 300, None)
-    rotations: list[Any] = [[SECRET], (SECRET,), (SECRET, bytearray(KEY))]
+class _Prepared:
+    """The :class:`Webhook` objects made while it is installed (weakly: whether they are still alive)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.made: list[weakref.ref[Webhook]] = []
+        init = Webhook.__init__
+
+        def counted(webhook: Webhook, *args: Any, **kwargs: Any) -> None:
+            init(webhook, *args, **kwargs)
+            self.made.append(weakref.ref(webhook))
+
+        monkeypatch.setattr(Webhook, "__init__", counted)
+
+    def by(self, call: Callable[[], object]) -> int:
+        """How many :class:`Webhook` objects *call* makes."""
+        before = len(self.made)
+        call()
+        return len(self.made) - before
+
+    def alive(self) -> list[Webhook]:
+        return [webhook for ref in self.made if (webhook := ref()) is not None]
+
+
+def _fresh_key() -> bytes:
+    """A key no earlier call has used, so no earlier call prepared it."""
+    return os.urandom(32)
+
+
+def test_functions_prepare_a_str_or_bytes_secret_once_and_other_secrets_every_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prepared = _Prepared(monkeypatch)
+    key = _fresh_key()
+    secret = whsec(key)
+    headers = signed(key=key)
+
+    def check(secret: Any, tolerance: Any = 300, max_body_bytes: Any = 1 << 20, now: int = NOW) -> None:
+        verify_signature(BODY, headers, secret, tolerance=tolerance, max_body_bytes=max_body_bytes, now=now)
+
+    assert [prepared.by(lambda: check(secret)) for _ in range(3)] == [1, 0, 0]
+    assert prepared.by(lambda: check(secret, tolerance=301, now=NOW + 301)) == 1
+    with pytest.raises(TimestampOutOfRangeError):  # each window is its own
+        check(secret, now=NOW + 301)
+    assert prepared.by(lambda: check(secret, tolerance=301, now=NOW + 301)) == 0
+    assert [prepared.by(lambda: check(key, max_body_bytes=None)) for _ in range(2)] == [1, 0]
+    plain = f"plain {_fresh_key().hex()}"
+    plain_headers = signed(key=plain.encode())
+    for form in (plain, plain.encode()):  # the same key, each of its own type
+        assert prepared.by(functools.partial(verify_signature, BODY, plain_headers, form, now=NOW)) == 1
+    rotations: list[Any] = [[secret], (secret,), (secret, bytearray(key))]
     for rotation in rotations:
-        assert verify_module._webhook(rotation, 300, None) is not verify_module._webhook(rotation, 300, None)
-    for n in range(40):  # the cache stays small
-        verify_module._webhook(f"secret {n}", 300, None)
-        assert len(verify_module._CACHE) <= 16
+        assert [prepared.by(functools.partial(check, rotation)) for _ in range(2)] == [1, 1]
+    for n in range(40):  # the kept ones stay few
+        sign(BODY, f"secret {n} {_fresh_key().hex()}")
+        assert len(prepared.alive()) <= 16
 
 
-def test_the_function_cache_holds_no_secret() -> None:
-    verify_module._CACHE.clear()
-    verify_module._webhook(SECRET, 300, None)
-    verify_module._webhook(KEY, 300, None)
-    text = repr(verify_module._CACHE)
-    for material in (SECRET, SECRET[6:], repr(KEY), KEY.hex()):
-        assert material not in text
-    assert not any(part in (SECRET, KEY) for key in verify_module._CACHE for part in key)
+def test_functions_read_a_list_of_secrets_or_a_bytearray_anew_on_every_call() -> None:
+    key, other = _fresh_key(), _fresh_key()
+    rotation: list[str | bytes] = [whsec(key)]
+    verify_signature(BODY, signed(key=key), rotation, now=NOW)
+    rotation[0] = whsec(other)
+    with pytest.raises(SignatureMismatchError):
+        verify_signature(BODY, signed(key=key), rotation, now=NOW)
+    verify_signature(BODY, signed(key=other), rotation, now=NOW)
+    changing = bytearray(key)
+    verify_signature(BODY, signed(key=key), (b"unused", changing), now=NOW)  # type: ignore[arg-type]
+    changing[:] = other
+    verify_signature(BODY, signed(key=other), (b"unused", changing), now=NOW)  # type: ignore[arg-type]
 
 
-def test_only_arguments_of_the_exact_types_are_cached() -> None:
+def _held_by_the_package() -> Iterator[object]:
+    """Every object the package's modules hold: their globals and what those contain, down to the leaves."""
+    package = "openai_webhook_events"
+    stack: list[object] = [vars(m) for name, m in sys.modules.items() if name.partition(".")[0] == package]
+    seen: set[int] = set()
+    while stack:
+        value = stack.pop()
+        if id(value) in seen or isinstance(value, types.ModuleType):  # a module is reached through its own vars
+            continue
+        seen.add(id(value))
+        yield value
+        if isinstance(value, (dict, types.MappingProxyType)):
+            stack += [*value.keys(), *value.values()]
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack += value
+        elif isinstance(value, types.FunctionType):
+            stack += [*(value.__defaults__ or ()), *(value.__kwdefaults__ or {}).values()]
+            stack += [cell.cell_contents for cell in value.__closure__ or () if cell.cell_contents is not None]
+        elif isinstance(value, type):
+            if value.__module__.partition(".")[0] == package:
+                stack.append(vars(value))
+        else:
+            stack += [vars(value)] if hasattr(value, "__dict__") else []
+            slots = [slot for cls in type(value).__mro__ for slot in getattr(cls, "__slots__", ())]
+            stack += [getattr(value, slot) for slot in slots if slot != "__weakref__" and hasattr(value, slot)]
+
+
+def test_the_functions_keep_no_secret_in_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    prepared = _Prepared(monkeypatch)
+    key, text_key = _fresh_key(), _fresh_key()
+    secret = whsec(key)
+    verify_signature(BODY, signed(key=key), secret, now=NOW, max_body_bytes=None)
+    unwrap(BODY, signed(key=text_key), text_key, now=NOW)
+    sign(BODY, secret)
+    kept = prepared.alive()
+    held = list(_held_by_the_package())
+    assert len(kept) == 3
+    assert all(any(value is webhook for value in held) for webhook in kept), "the walk reaches the kept ones"
+    texts = (secret, secret[6:], secret[6:].rstrip("="), key.hex(), repr(key), text_key.hex(), repr(text_key))
+    for value in held:
+        if isinstance(value, str):
+            assert not any(text in value for text in texts)
+        elif isinstance(value, (bytes, bytearray)):
+            assert not any(material in value for material in (key, text_key, secret.encode()))
+
+
+def test_only_arguments_of_the_exact_types_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     class Seconds(int):  # equal to an int, so it would collide with that int's entry
         pass
 
     class Text(str):
         pass
 
-    verify_module._CACHE.clear()
+    prepared = _Prepared(monkeypatch)
+    key = _fresh_key()
+    secret = whsec(key)
+    headers = signed(key=key)
     uncacheable: list[tuple[Any, Any, Any]] = [
-        ([SECRET], 300, None),
-        (Text(SECRET), 300, None),
-        (SECRET, Seconds(300), None),
-        (SECRET, 300, Seconds(1 << 20)),
+        ([secret], 300, None),
+        (Text(secret), 300, None),
+        (secret, Seconds(300), None),
+        (secret, 300, Seconds(1 << 20)),
     ]
-    for secret, tolerance, max_body_bytes in uncacheable:
-        webhook = verify_module._webhook(secret, tolerance, max_body_bytes)
-        assert verify_module._webhook(secret, tolerance, max_body_bytes) is not webhook
-        assert verify_module._CACHE == {}
-    assert verify_module._webhook(SECRET, 300, 1 << 20).max_body_bytes.__class__ is int
+    for secrets, tolerance, max_body_bytes in uncacheable:
+        for _ in range(2):
+            verify_signature(BODY, headers, secrets, tolerance=tolerance, max_body_bytes=max_body_bytes, now=NOW)
+        assert (len(prepared.made), prepared.alive()) == (2, []), "made each time, kept by nothing"
+        prepared.made.clear()
+    assert prepared.by(lambda: verify_signature(BODY, headers, secret, now=NOW)) == 1
+    [webhook] = prepared.alive()
+    assert webhook.max_body_bytes.__class__ is int
 
 
 # --- sign ---------------------------------------------------------------------------------------
 
 
-def test_sign_defaults_to_a_random_id_and_the_current_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verify_module, "_time", lambda: NOW + 0.75)
-    first, second = sign(BODY, SECRET), sign(BODY.decode(), SECRET)
-    assert first["webhook-timestamp"] == second["webhook-timestamp"] == str(NOW)
+def test_sign_defaults_to_a_random_id_and_the_current_time_in_whole_seconds() -> None:
+    now, (first, second) = _late_in_one_clock_second(lambda: (sign(BODY, SECRET), sign(BODY.decode(), SECRET)))
+    assert first["webhook-timestamp"] == second["webhook-timestamp"] == str(now)
     assert first["webhook-id"] != second["webhook-id"]
     for headers in (first, second):
         assert headers["webhook-id"].startswith("wh_")

@@ -107,7 +107,8 @@ def _assert_hidden(text: str, material: str, key: bytes) -> None:
 @given(secret_texts, st.sampled_from(["whsec", "text", "bytes"]), arbitrary_headers(), raw_bodies)
 def test_secrets_never_appear_in_errors_or_repr(material: str, kind: str, headers: dict[Any, Any], body: Any) -> None:
     key = material.encode()
-    secret: str | bytes = {"whsec": "whsec_" + base64.b64encode(key).decode(), "text": material, "bytes": key}[kind]
+    forms: dict[str, str | bytes] = {"whsec": "whsec_" + base64.b64encode(key).decode(), "text": material, "bytes": key}
+    secret = forms[kind]
     webhook = Webhook([secret, SECRET])
     _assert_hidden(repr(webhook), material, key)
     _assert_hidden(repr(vars(webhook)), material, key)

@@ -119,7 +119,7 @@ def test_json_whitespace_around_the_object_and_text_bodies() -> None:
     assert load_payload(b' \t\r\n{"a": [1.5, -2, "\\u00e9", null, true]} \n') == {"a": [1.5, -2, "é", None, True]}
     assert load_payload('{"a": "é"}') == {"a": "é"}
     assert load_payload(bytearray(b"{}")) == {}
-    assert load_payload(memoryview(b"{}")) == {}  # type: ignore[arg-type]
+    assert load_payload(memoryview(b"{}")) == {}
     with pytest.raises(InvalidPayloadError):
         load_payload("\u00a0{}")  # not JSON whitespace
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tomllib
+import tomllib  # type: ignore[import-not-found,unused-ignore]  # runs on 3.14/3.15; mypy checks as 3.10
 
 # Distributions whose import name is not their normalised project name.
 IMPORT_NAMES = {
