@@ -15,6 +15,7 @@ import importlib.util
 import inspect
 import json
 import pickle
+import re
 import subprocess
 import sys
 import typing
@@ -342,3 +343,13 @@ def test_slot_setters_must_name_every_field_of_the_class() -> None:
     set_value(header, "v")
     set_name(header, "n")
     assert header == owe.SipHeader(name="n", value="v")
+
+
+def test_the_readmes_pydantic_snippet_builds_the_event_parse_event_builds() -> None:
+    section = (PACKAGE.parent / "README.md").read_text().split("### Run-time types, pydantic and cattrs", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None
+    payload = example_payload("response.completed")
+    namespace: dict[str, Any] = {"body": json.dumps(payload)}
+    exec(code.group(1), namespace)
+    assert (type(namespace["event"]), namespace["event"]) == (type(parse_event(payload)), parse_event(payload))
