@@ -82,6 +82,7 @@ def test_brackets_inside_strings_and_siblings_do_not_count(text: str) -> None:
         ('{"a": "' + "[" * 500, "body is not valid JSON (unterminated string starting at char 6)"),
         ('{"a": "\\' + "[" * 500, "body is not valid JSON (invalid \\escape at char 7)"),
         ("]" * 300 + "[" * 300, "body is not valid JSON (expecting value at char 0)"),
+        ("]" + "[" * (MAX_NESTING + 1), "body is not valid JSON (expecting value at char 0)"),  # as deep as allowed
         ('{"a": [' * 300, TOO_DEEP),
     ],
 )
