@@ -207,6 +207,8 @@ def test_a_header_value_of_another_type_is_named_by_its_class_only_if_short_and_
         ("v12345678,junk-not-a-version", False),  # 9 characters: two malformed entries
         ("va,junk-not-a-version", False),
         ("x,junk-not-a-version", False),
+        (",v2,junk-not-a-version,", True),  # commas around a run are dropped
+        ("Xv2,junk-not-a-version", False),
     ],
 )
 def test_a_version_joined_to_its_value_counts_as_one_of_the_first_64_entries(pair: str, one_entry: bool) -> None:
@@ -217,3 +219,7 @@ def test_a_version_joined_to_its_value_counts_as_one_of_the_first_64_entries(pai
         with pytest.raises(WebhookError) as info:
             WEBHOOK.verify(BODY, pairs, now=NOW)
         assert str(info.value) == "invalid header webhook-signature: no v1,<base64> signature"
+
+
+def test_a_long_run_of_comma_separated_entries_is_read_from_its_start() -> None:
+    WEBHOOK.verify(BODY, delivery(signature=[",".join([GOOD, *["x"] * 200])]), now=NOW)
