@@ -80,6 +80,7 @@ def test_every_error_class_of_the_package_has_a_sample() -> None:
 def test_each_error_has_its_message_and_its_constructor_arguments_as_args(error: WebhookError, message: str) -> None:
     assert str(error) == message
     assert type(error)(*error.args).args == error.args
+    assert str(type(error)(*error.args)) == message  # args rebuild the same error
 
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
