@@ -369,3 +369,12 @@ def test_a_fresh_import_gives_every_event_class_concrete_fields_before_and_after
         for name in [name for name in sys.modules if name.partition(".")[0] == "openai_webhook_events"]:
             del sys.modules[name]
         sys.modules.update(saved)
+
+
+def test_pydantic_names_a_bad_value_in_unknown_data_by_its_place_under_the_field() -> None:
+    payload = UNKNOWN_PAYLOAD | {"data": {"a": [1, {"b": {1}}]}}
+    with pytest.raises(pydantic.ValidationError) as info:
+        pydantic.TypeAdapter(UnknownWebhookEvent).validate_python(payload)
+    [error] = info.value.errors(include_url=False)
+    assert error["loc"] == ("data",)
+    assert error["msg"] == "Value error, .a[1].b: expected a JSON value, got set"
