@@ -278,3 +278,7 @@ def test_a_path_up_to_the_limit_is_shown_whole_and_a_longer_one_as_a_third_start
     escaped = path[: PATH_LIMIT - 1] + "\n"  # PATH_LIMIT characters, one more once escaped
     assert len(str(InvalidEventError(escaped, "bad")).removesuffix(": bad")) == PATH_LIMIT
     assert "..." in str(InvalidEventError(escaped, "bad"))
+
+
+def test_a_backslash_is_kept_as_it_is_when_other_characters_are_escaped() -> None:
+    assert str(WebhookError("C:\\dir\nnext")) == "C:\\dir\\nnext"
