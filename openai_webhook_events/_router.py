@@ -107,8 +107,10 @@ class Router(Generic[R]):
 
 
 def _refuse_async(handler: object) -> None:
-    """Raise :class:`WebhookConfigurationError` if calling *handler* visibly returns a coroutine."""
-    target = handler
+    """Raise :class:`WebhookConfigurationError` if *handler* is not callable or visibly returns a coroutine."""
+    if not callable(handler):
+        raise WebhookConfigurationError(f"handler {_name(handler)} is not callable")
+    target: object = handler
     while isinstance(target, functools.partial):
         target = target.func  # pyright: ignore[reportUnknownMemberType]
     call = target if inspect.isroutine(target) else getattr(type(target), "__call__", None)  # noqa: B004  (its __call__)

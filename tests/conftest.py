@@ -6,11 +6,18 @@ Select one with ``HYPOTHESIS_PROFILE=long pytest``.  Also the one shared fixture
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if Path(__file__).resolve().parents[1].name == "mutants":  # scripts/mutation.sh: mutmut's copy
+    # Each package call passes through two mutmut trampoline frames: room for the 200
+    # nesting levels that freezing allows (default limit 1000).
+    sys.setrecursionlimit(4_000)
 
 settings.register_profile(
     "ci",

@@ -455,7 +455,8 @@ def test_lambda_handler_logs_and_reraises_handler_exceptions(caplog: pytest.LogC
     [record] = [r for r in caplog.records if r.name == "openai_webhook_events"]
     assert record.levelno == logging.ERROR
     assert record.getMessage() == f"handler failed for webhook event {payload['id']} (response.completed)"
-    assert record.exc_info is not None
+    assert record.exc_info
+    assert isinstance(record.exc_info[1], RuntimeError)
 
 
 def test_lambda_handler_without_any_handler_acknowledges_with_200() -> None:

@@ -80,6 +80,7 @@ def test_every_error_class_of_the_package_has_a_sample() -> None:
 def test_each_error_has_its_message_and_its_constructor_arguments_as_args(error: WebhookError, message: str) -> None:
     assert str(error) == message
     assert type(error)(*error.args).args == error.args
+    assert str(type(error)(*error.args)) == message  # args rebuild the same error
 
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
@@ -264,3 +265,20 @@ def test_every_error_crosses_a_process_pool_intact(process_pool: ProcessPoolExec
             process_pool.submit(pool_workers.raise_error, error).result()
         _assert_same_error(info.value, error)
     assert process_pool.submit(pool_workers.echo, "still working").result() == "still working"
+
+
+@pytest.mark.parametrize("length", [PATH_LIMIT - 1, PATH_LIMIT, PATH_LIMIT + 1, PATH_LIMIT + 30, 3 * PATH_LIMIT])
+def test_a_path_up_to_the_limit_is_shown_whole_and_a_longer_one_as_a_third_start_and_two_thirds_end(
+    length: int,
+) -> None:
+    path = "data." + "".join(chr(ord("a") + index % 26) for index in range(length - 5))
+    shown = str(InvalidEventError(path, "bad")).removesuffix(": bad")
+    head = (PATH_LIMIT - 3) // 3
+    assert shown == (path if length <= PATH_LIMIT else path[:head] + "..." + path[head + 3 - PATH_LIMIT :])
+    escaped = path[: PATH_LIMIT - 1] + "\n"  # PATH_LIMIT characters, one more once escaped
+    assert len(str(InvalidEventError(escaped, "bad")).removesuffix(": bad")) == PATH_LIMIT
+    assert "..." in str(InvalidEventError(escaped, "bad"))
+
+
+def test_a_backslash_is_kept_as_it_is_when_other_characters_are_escaped() -> None:
+    assert str(WebhookError("C:\\dir\nnext")) == "C:\\dir\\nnext"

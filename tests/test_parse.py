@@ -499,3 +499,12 @@ def test_a_mapping_where_a_string_belongs_is_named_object() -> None:
 def test_an_unreadable_mapping_is_an_invalid_event() -> None:
     payload = example_payload("response.completed") | {"data": _BrokenMapping()}
     assert str(_invalid(payload)) == "data: unreadable mapping (RuntimeError)"
+
+
+def test_unknown_data_keeps_keys_that_are_subclasses_of_str() -> None:
+    class Key(str):
+        pass
+
+    event = parse_event({"id": "evt_1", "created_at": 1, "type": "brand.new", "data": {"a": {Key("k"): [1]}}})
+    assert isinstance(event, UnknownWebhookEvent)
+    assert event.data == {"a": {"k": (1,)}}

@@ -377,3 +377,13 @@ def test_type_checkers_accept_the_snippet_without_the_bad_blocks(tmp_path: Path,
     assert "BAD" not in source
     code, error_lines, output = checker(tmp_path, source)
     assert (code, error_lines) == (0, set()), output
+
+
+@pytest.mark.parametrize("handler", [None, 5, "handle", object()])
+def test_a_handler_that_cannot_be_called_is_refused_at_registration(handler: Any) -> None:
+    router: Router[None] = Router()
+    for register in (router.fallback, router.on(ResponseCompletedWebhookEvent)):
+        with pytest.raises(WebhookConfigurationError) as info:
+            register(handler)
+        assert str(info.value) == f"handler {type(handler).__qualname__} object is not callable"
+    assert router.handler_for(parse_event(example_payload("response.completed"))) is None

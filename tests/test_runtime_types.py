@@ -353,3 +353,39 @@ def test_the_readmes_pydantic_snippet_builds_the_event_parse_event_builds() -> N
     namespace: dict[str, Any] = {"body": json.dumps(payload)}
     exec(code.group(1), namespace)
     assert (type(namespace["event"]), namespace["event"]) == (type(parse_event(payload)), parse_event(payload))
+
+
+def test_a_fresh_import_gives_every_event_class_concrete_fields_before_and_after_first_use() -> None:
+    """As the subprocess test above, in this process: the package imported again, its modules put back after.
+
+    (So the import-time code that retypes the classes runs inside a test, where mutation testing sees it.)
+    """
+    ours = [name for name in sys.modules if name.partition(".")[0] == "openai_webhook_events"]
+    saved = {name: sys.modules.pop(name) for name in ours}
+    try:
+        fresh: Any = importlib.import_module("openai_webhook_events")
+        assert fresh is not owe
+        for event_type in EVENT_TYPE_NAMES:  # fields read first: the payload module is imported for them
+            cls = fresh.EVENT_TYPES[event_type]
+            fields = {field.name: field.type for field in dataclasses.fields(cls)}
+            assert fields == typing.get_type_hints(cls)
+            assert list(fields) == list(cls.__match_args__) == list(inspect.get_annotations(cls))
+            assert fields["type"] == Literal[event_type]
+            assert (fields["id"], fields["created_at"]) == (str, int)
+            assert fields["data"] is type(fresh.parse_event(example_payload(event_type)).data)
+            assert cls.__dataclass_fields__ is cls.__dataclass_fields__  # stored once, not rebuilt
+        envelope = fresh.EVENT_TYPES["response.completed"].__mro__[1]
+        assert [field.type for field in dataclasses.fields(envelope)][2:4] == list(envelope.__parameters__)
+    finally:
+        for name in [name for name in sys.modules if name.partition(".")[0] == "openai_webhook_events"]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def test_pydantic_names_a_bad_value_in_unknown_data_by_its_place_under_the_field() -> None:
+    payload = UNKNOWN_PAYLOAD | {"data": {"a": [1, {"b": {1}}]}}
+    with pytest.raises(pydantic.ValidationError) as info:
+        pydantic.TypeAdapter(UnknownWebhookEvent).validate_python(payload)
+    [error] = info.value.errors(include_url=False)
+    assert error["loc"] == ("data",)
+    assert error["msg"] == "Value error, .a[1].b: expected a JSON value, got set"

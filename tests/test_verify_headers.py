@@ -168,3 +168,59 @@ def test_a_dict_reads_exactly_as_its_pairs_do(headers: dict[Any, Any], lower_cas
     assert outcome(lambda _: WEBHOOK.verify(BODY, headers, now=NOW), []) == outcome(
         lambda _: WEBHOOK.verify(BODY, list(headers.items()), now=NOW), []
     )
+
+
+@pytest.mark.parametrize("prefix", ["\n", "\r", "\x0b", "\x0c", "\xa0", "\u3000", "X"])
+def test_only_spaces_and_tabs_after_a_joining_comma_are_dropped(prefix: str) -> None:
+    pairs = [("webhook-id", f"wh_1,{prefix}wh_1"), *delivery()[1:]]
+    with pytest.raises(WebhookError) as info:
+        WEBHOOK.verify(BODY, pairs, now=NOW)
+    assert f"{type(info.value).__name__}: {info.value}" == REPEATED_ID
+    WEBHOOK.verify(BODY, [("webhook-id", "wh_1, \t wh_1"), *delivery()[1:]], now=NOW)  # accepted
+
+
+@pytest.mark.parametrize(
+    ("class_name", "shown"),
+    [("H" * 60, "H" * 60), ("H" * 61, "an object"), ("not an identifier", "an object")],
+)
+def test_a_header_value_of_another_type_is_named_by_its_class_only_if_short_and_plain(
+    class_name: str, shown: str
+) -> None:
+    value = type(class_name, (), {})()
+    with pytest.raises(WebhookError) as info:
+        WEBHOOK.verify(BODY, [("webhook-id", value), *delivery()[1:]], now=NOW)
+    assert str(info.value) == f"invalid header webhook-id: expected str or bytes, got {shown}"
+    with pytest.raises(TypeError) as type_error:
+        WEBHOOK.verify(BODY, [*delivery(), value], now=NOW)  # type: ignore[list-item]
+    assert str(type_error.value) == f"headers: expected (name, value) pairs, got a {shown}"
+    with pytest.raises(TypeError) as type_error:
+        WEBHOOK.verify(BODY, value, now=NOW)  # type: ignore[arg-type]
+    assert str(type_error.value).endswith(f"an iterable of (name, value) pairs, not {shown}")
+
+
+@pytest.mark.parametrize(
+    ("pair", "one_entry"),
+    [
+        ("v2,junk-not-a-version", True),
+        ("v1234567,junk-not-a-version", True),  # a version: "v", a digit, at most 8 characters
+        ("v1a,junk-not-a-version", True),
+        ("v12345678,junk-not-a-version", False),  # 9 characters: two malformed entries
+        ("va,junk-not-a-version", False),
+        ("x,junk-not-a-version", False),
+        (",v2,junk-not-a-version,", True),  # commas around a run are dropped
+        ("Xv2,junk-not-a-version", False),
+    ],
+)
+def test_a_version_joined_to_its_value_counts_as_one_of_the_first_64_entries(pair: str, one_entry: bool) -> None:
+    pairs = delivery(signature=[" ".join([pair] * 32 + [GOOD])])  # 32 or 64 entries before the good one
+    if one_entry:
+        WEBHOOK.verify(BODY, pairs, now=NOW)
+    else:
+        with pytest.raises(WebhookError) as info:
+            WEBHOOK.verify(BODY, pairs, now=NOW)
+        assert str(info.value) == "invalid header webhook-signature: no v1,<base64> signature"
+
+
+def test_a_run_of_comma_separated_entries_is_read_in_order_from_its_start() -> None:
+    WEBHOOK.verify(BODY, delivery(signature=[",".join([GOOD, *["x"] * 200])]), now=NOW)
+    WEBHOOK.verify(BODY, delivery(signature=[",".join(["x", "y", "z", GOOD])]), now=NOW)

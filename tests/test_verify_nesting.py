@@ -82,13 +82,44 @@ def test_brackets_inside_strings_and_siblings_do_not_count(text: str) -> None:
         ('{"a": "' + "[" * 500, "body is not valid JSON (unterminated string starting at char 6)"),
         ('{"a": "\\' + "[" * 500, "body is not valid JSON (invalid \\escape at char 7)"),
         ("]" * 300 + "[" * 300, "body is not valid JSON (expecting value at char 0)"),
+        ("]" + "[" * (MAX_NESTING + 1), "body is not valid JSON (expecting value at char 0)"),  # as deep as allowed
         ('{"a": [' * 300, TOO_DEEP),
+        ('"' + "[" * 300 + '"', "body is not a JSON object"),  # every bracket inside a string
     ],
 )
 def test_malformed_bodies_with_many_brackets_get_a_one_line_reason(body: str, message: str) -> None:
     with pytest.raises(InvalidPayloadError) as info:
         load_payload(body)
     assert str(info.value) == message
+
+
+def _deep(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("siblings", "deepest"),
+    [
+        ([3, 2, 2], MAX_NESTING - 1),
+        ([], MAX_NESTING - 1),
+        ([5, 7], MAX_NESTING - 1),
+        ([2, 9, 4, 3], MAX_NESTING - 1),
+    ],
+)
+@pytest.mark.parametrize("deepest_at", [0, 1, -1])
+def test_the_deepest_of_many_siblings_decides_and_the_limit_itself_loads(
+    siblings: list[int], deepest: int, deepest_at: int
+) -> None:
+    depths = list(siblings)
+    depths.insert(deepest_at if deepest_at >= 0 else len(depths), deepest)
+    for extra, too_deep in ((0, True), (-1, False)):  # the object and the array around add two levels
+        body = '{"a": [' + ", ".join(_deep(depth + extra) for depth in depths) + "]}"
+        if too_deep:
+            with pytest.raises(InvalidPayloadError) as info:
+                load_payload(body)
+            assert str(info.value) == TOO_DEEP
+        else:
+            assert depth_of(load_payload(body)) == MAX_NESTING
 
 
 @given(json_values(max_leaves=30), st.integers(MAX_NESTING - 12, MAX_NESTING + 4), st.sampled_from(["[", "{", "[{"]))

@@ -51,6 +51,8 @@ REFUSED: list[tuple[Any, str]] = [
     ("'" + SECRET + "'", QUOTED),
     ('"' + SECRET + '"\n', QUOTED),
     ("'my plain secret'", QUOTED),
+    ('""', QUOTED),  # the shortest wrapped secret: two quotes
+    ("''", QUOTED),
     (b'"' + SECRET.encode() + b'"', QUOTED),
     ("sk-abcdefghijklmnopqrstuvwxyz0123456789", API_KEY),
     ("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789", API_KEY),

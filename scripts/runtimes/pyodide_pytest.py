@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 NOT_COLLECTED: dict[str, str] = {
-    "tests/test_idempotency_stores.py": "starts redis-server and dynalite through tests/servers.py (processes and sockets)",
-    "tests/test_contract_script.py": "checks the openai SDK of the contract extra (no pure wheel) and runs scripts/contract.py",
+    "tests/test_idempotency_stores.py": "starts redis-server and dynalite (tests/servers.py: processes, sockets)",
+    "tests/test_contract_script.py": "checks the contract extra's openai SDK (no pure wheel); runs scripts/contract.py",
 }
 DESELECTED = {
     "tests/test_cli.py::test_a_full_disk_is_reported_and_the_unwritten_output_dropped": (
