@@ -507,4 +507,4 @@ def test_unknown_data_keeps_keys_that_are_subclasses_of_str() -> None:
 
     event = parse_event({"id": "evt_1", "created_at": 1, "type": "brand.new", "data": {"a": {Key("k"): [1]}}})
     assert isinstance(event, UnknownWebhookEvent)
-    assert event.data == {"a": {"k": (1,)}}
+    assert event.data == FrozenDict({"a": FrozenDict({"k": (1,)})})
