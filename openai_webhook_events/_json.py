@@ -26,11 +26,11 @@ of a small thread stack (256 KiB, or musl's 128 KiB default).
 
 _INF = float("inf")
 _JSON_WHITESPACE = " \t\n\r"
-# What is not a bracket outside strings: a string token, escapes included (an unterminated
-# one runs to the end, so the match never fails and never backtracks: linear time), or a run
-# of other characters.
-_NOT_A_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[^\[\]{}"]+', re.DOTALL)
-_BRACKET_RUNS = re.compile(r"[\[{]+|[\]}]+")
+# For the nesting pre-scan: bytes.translate keeps brackets and quotes (braces folded into
+# brackets, as only the depth matters), and the run-length walk reads runs of "[" and "]".
+_FOLD_BRACES = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKET_OR_QUOTE = bytes(sorted(set(range(256)) - set(b'[]{}"')))
+_BRACKET_RUNS = re.compile(rb"\[+|\]+")
 
 
 def _reject_constant(name: str) -> Any:
@@ -51,16 +51,36 @@ _scan_once: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # the sc
 def nesting_exceeds(text: str, limit: int) -> bool:
     """Whether arrays and objects in the JSON *text* nest deeper than *limit* (brackets in strings skipped).
 
-    Exact up to the first syntax error, which is as far as a decoder goes.
+    Exact for valid JSON (and for invalid JSON up to its first syntax error,
+    except a backslash outside a string, where either answer is a rejection).
+    Linear time, in C-speed string operations and one walk over the runs of
+    brackets that are left: at most one run per container, which
+    ``json.loads`` has to build anyway.
     """
     if text.count("[") + text.count("{") <= limit:  # fewer brackets cannot nest deeper
         return False
-    runs = _BRACKET_RUNS.findall(_NOT_A_BRACKET.sub("", text))  # runs of openers and closers, in turn
+    raw = text.encode("utf-8", "surrogatepass")  # bytes.translate deletes in one C pass: 0.5 ms a MiB
+    if b"\\" in raw:  # escaped backslashes, then escaped quotes: what is left cannot end a string
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = raw.translate(_FOLD_BRACES, _NOT_BRACKET_OR_QUOTE)
+    if b'"' in brackets:
+        # Quotes now alternate open, close: dropping adjacent pairs keeps that, and every other
+        # piece between quotes is outside the strings.
+        brackets = b"".join(brackets.replace(b'""', b"").split(b'"')[0::2])
+    rounds = 0
+    if brackets[:1] == b"[" and brackets.count(b"[") == brackets.count(b"]"):
+        # Each round drops every innermost "[]", one level off the depth of a balanced string
+        # that starts with "[". Rounds while they shrink it by 1/8 or more: 1 MiB of many small
+        # objects went from 160 ms (a walk over every run) to 6 ms, json.loads being 15 ms.
+        while brackets.count(b"[]") * 16 > len(brackets):
+            brackets = brackets.replace(b"[]", b"")
+            rounds += 1
+    runs = _BRACKET_RUNS.findall(brackets)  # runs of openers and closers, in turn
     lengths = list(map(len, runs))
-    if runs and runs[0][0] in "]}":
+    if runs and runs[0][:1] == b"]":
         lengths.insert(0, 0)  # so that even positions are openers
     depths = map(sub, accumulate(lengths[0::2]), accumulate(chain((0,), lengths[1::2])))
-    return max(depths, default=0) > limit
+    return rounds + max(depths, default=0) > limit
 
 
 def load_payload(body: bytes | bytearray | memoryview | str) -> dict[str, Any]:

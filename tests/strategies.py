@@ -216,6 +216,18 @@ def json_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
     )
 
 
+_BRACKETY_TEXT = st.text(st.sampled_from('[]{}"\\ a\u00e9\u2028'), max_size=6)
+
+
+def brackety_json(max_leaves: int = 30) -> st.SearchStrategy[Any]:
+    """JSON values whose strings and keys hold brackets, quotes and backslashes (the nesting pre-scan's traps)."""
+    return st.recursive(
+        st.none() | st.integers() | _BRACKETY_TEXT,
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(_BRACKETY_TEXT, children, max_size=4),
+        max_leaves=max_leaves,
+    )
+
+
 @st.composite
 def near_valid_payloads(draw: Any) -> Any:
     """Objects with a known or unknown ``type`` whose other keys are arbitrary JSON or nearly valid."""

@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openai_webhook_events import InvalidPayloadError, Webhook, sign
-from openai_webhook_events._json import MAX_NESTING, load_payload
+from openai_webhook_events._json import MAX_NESTING, load_payload, nesting_exceeds
 
-from .strategies import json_values, whsec
+from .strategies import brackety_json, json_values, whsec
 
 ROOT = Path(__file__).parent.parent
 NOW = 1_750_000_000
@@ -134,6 +134,45 @@ def test_the_prescan_agrees_with_the_decoded_depth(value: Any, wrap: int, kinds:
     else:
         assert loaded == expected
         assert depth_of(expected) <= MAX_NESTING
+
+
+@given(brackety_json(), st.integers(0, 12), st.booleans(), st.sampled_from([(",", ":"), (", ", ": ")]))
+def test_the_prescan_is_exact_at_any_limit_whatever_the_strings_hold(
+    value: Any, limit: int, ascii_only: bool, separators: tuple[str, str]
+) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only, separators=separators)
+    assert nesting_exceeds(text, limit) is (depth_of(value) > limit)
+
+
+@given(
+    st.lists(brackety_json(8), min_size=1, max_size=60),
+    st.integers(0, 6),
+    st.integers(0, 8),
+)
+def test_the_prescan_is_exact_on_many_small_containers_under_a_deep_spine(
+    siblings: list[Any], spine: int, limit: int
+) -> None:
+    value: Any = siblings
+    for _ in range(spine):
+        value = [value, [], {}]
+    assert nesting_exceeds(json.dumps(value), limit) is (depth_of(value) > limit)
+
+
+def test_the_prescan_walks_a_string_that_opens_with_a_closer_as_it_comes() -> None:
+    # balanced, but the walk starts below zero: dropping innermost pairs would not lower its top
+    assert nesting_exceeds("]" + "[]" * 10 + "[", 0) is False
+    assert nesting_exceeds("]" + "[[]]" * 10 + "[", 0) is True
+
+
+@given(st.text(st.sampled_from('[]{}"\\ ,:1a\u00e9'), max_size=80), st.integers(0, 6))
+def test_the_prescan_answers_any_text_and_agrees_with_the_decoder_where_it_decodes(text: str, limit: int) -> None:
+    answer = nesting_exceeds(text, limit)
+    assert isinstance(answer, bool)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return
+    assert answer is (depth_of(value) > limit)
 
 
 def test_a_scanner_out_of_recursion_is_an_invalid_payload(monkeypatch: pytest.MonkeyPatch) -> None:
