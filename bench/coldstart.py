@@ -25,7 +25,7 @@ from peers import SECRET, sign_delivery
 
 ROOT = Path(__file__).resolve().parent.parent
 BODY = json.dumps(
-    json.loads((ROOT / "examples" / "events" / "response.completed.json").read_bytes()), separators=(",", ":")
+    json.loads((ROOT / "openai_webhook_events" / "payloads" / "response.completed.json").read_bytes()), separators=(",", ":")
 ).encode()
 
 _PROLOGUE = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 # --- Payloads from the contract ---------------------------------------------------------------
 
 DATA_DIR = Path(__file__).parent / "data"
-EXAMPLES_DIR = Path(__file__).parent.parent / "examples" / "events"
+EXAMPLES_DIR = Path(__file__).parent.parent / "openai_webhook_events" / "payloads"
 CONTRACT: dict[str, Any] = json.loads((DATA_DIR / "openai-webhook-events.json").read_text())["events"]
 EVENT_TYPE_NAMES = sorted(CONTRACT)
 
@@ -30,7 +30,7 @@ _MISSING = object()
 
 
 def example_payload(event_type: str) -> dict[str, Any]:
-    """The realistic example payload of *event_type* from ``examples/events/``."""
+    """The realistic example payload of *event_type* from ``openai_webhook_events/payloads/``."""
     return json.loads((EXAMPLES_DIR / f"{event_type}.json").read_text())
 
 

@@ -89,8 +89,8 @@ def test_vendored_folder_parses_signs_and_unwraps_with_only_the_standard_library
     shutil.copytree(PACKAGE, tmp_path / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
     assert sorted(p.name for p in tmp_path.iterdir()) == [PACKAGE.name]
     (tmp_path / "check.py").write_text(SCRIPT)
-    payload = (ROOT / "examples" / "events" / "response.completed.json").read_text()
-    call = (ROOT / "examples" / "events" / "realtime.call.incoming.json").read_text()
+    payload = (ROOT / "openai_webhook_events" / "payloads" / "response.completed.json").read_text()
+    call = (ROOT / "openai_webhook_events" / "payloads" / "realtime.call.incoming.json").read_text()
     result = subprocess.run(
         [python, "-E", "-s", "-S", "check.py", json.dumps(json.loads(payload)), str(tmp_path), call],
         cwd=tmp_path,
