@@ -100,7 +100,9 @@ def test_installed_wheel_imports_and_runs_the_cli(installed: Path, tmp_path: Pat
     assert cli.stderr == ""
     helpers = "from openai_webhook_events import testing; print(testing.make_event('batch.failed').data.id)"
     made = _run([installed / "bin" / "python", "-c", helpers], cwd=tmp_path, env=env)  # payloads read from the wheel
-    assert made.stdout.strip() == json.loads((ROOT / PACKAGE / "payloads" / "batch.failed.json").read_text())["data"]["id"]
+    assert (
+        made.stdout.strip() == json.loads((ROOT / PACKAGE / "payloads" / "batch.failed.json").read_text())["data"]["id"]
+    )
 
 
 def test_readme_test_command_is_exactly_what_ci_runs() -> None:
