@@ -462,7 +462,8 @@ def render_markdown(
         "",
         "## How it is measured",
         "",
-        "- **parse**: the 32 `openai_webhook_events/payloads/*.json` payloads, decoded once; ns per payload, averaged over the "
+        "- **parse**: the 32 `openai_webhook_events/payloads/*.json` payloads, decoded once; ns per payload, "
+        "averaged over the "
         "mix. Hand-written floor (`bench/peers.py`): the same checks as `parse_event`, then the package's "
         "dataclasses built with keyword arguments. The SDK and pydantic use `UnwrapWebhookEvent` with "
         "`SafetyIdentifierBlockedWebhookEvent` (shipped by the SDK, missing from its union) added back.",

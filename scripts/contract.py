@@ -1,7 +1,8 @@
 """The event contract, regenerated from the installed ``openai`` SDK and checked against it.
 
     python scripts/contract.py           # rewrite tests/data/openai-webhook-events.json from the SDK,
-                                         # and write openai_webhook_events/payloads/<type>.json for each type lacking one
+                                         # and write openai_webhook_events/payloads/<type>.json for each
+                                         # type lacking one
     python scripts/contract.py --check   # exit 1 with a readable diff when the SDK and the contract differ
 
 The SDK's webhook event models (``openai.types.webhooks``, pydantic) are

@@ -12,10 +12,14 @@ import base64
 import copy
 import datetime
 import json
+import os
 import pickle
+import re
+import shutil
 import subprocess
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -331,3 +335,34 @@ def test_importing_the_package_does_not_import_the_helpers() -> None:
     code = "import sys, openai_webhook_events; print('openai_webhook_events.testing' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "False"
+
+
+# --- The README's section ----------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run_readme_test(folder: Path, code: str) -> str:
+    """Run the README's test file *code* with pytest in a new *folder*, beside examples/lambda_function.py."""
+    folder.mkdir()
+    shutil.copy(ROOT / "examples" / "lambda_function.py", folder)
+    (folder / "test_my_function.py").write_text(code)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "WEBHOOK_"))}
+    result = subprocess.run(  # its own folder: no ini file, so none of this repository's pytest options
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_my_function.py"],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    return result.stdout + result.stderr
+
+
+def test_the_readmes_test_of_the_lambda_example_passes_as_written_and_can_fail(tmp_path: Path) -> None:
+    section = (ROOT / "README.md").read_text().split("## Testing your handlers", 1)[1]
+    found = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert found is not None
+    code = found.group(1)
+    assert "2 passed" in _run_readme_test(tmp_path / "as-written", code)
+    line = 'os.environ["OPENAI_WEBHOOK_SECRET"] = SECRET'
+    assert line in code
+    other = code.replace(line, 'os.environ["OPENAI_WEBHOOK_SECRET"] = "whsec_YSB0aGlyZCBzZWNyZXQ="')
+    # The function's secret differs: the 200 test fails, the forgery is still refused.
+    assert "1 failed, 1 passed" in _run_readme_test(tmp_path / "other-secret", other)
