@@ -24,9 +24,8 @@ from pathlib import Path
 from peers import SECRET, sign_delivery
 
 ROOT = Path(__file__).resolve().parent.parent
-BODY = json.dumps(
-    json.loads((ROOT / "examples" / "events" / "response.completed.json").read_bytes()), separators=(",", ":")
-).encode()
+EXAMPLE = ROOT / "openai_webhook_events" / "payloads" / "response.completed.json"
+BODY = json.dumps(json.loads(EXAMPLE.read_bytes()), separators=(",", ":")).encode()
 
 _PROLOGUE = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
 # Peak RSS in KiB: VmHWM of this process image on Linux (``ru_maxrss`` would include the RSS of the

@@ -37,7 +37,7 @@ from openai_webhook_events import parse_event  # noqa: E402
 
 PACKAGE = "openai-webhook-events"
 X = "\N{MULTIPLICATION SIGN}"
-EVENTS = sorted((ROOT / "examples" / "events").glob("*.json"))
+EVENTS = sorted((ROOT / "openai_webhook_events" / "payloads").glob("*.json"))
 
 
 @dataclass
@@ -200,7 +200,7 @@ def _unknown(data: Any) -> dict[str, Any]:
 
 
 def _sip_call(count: int) -> dict[str, Any]:
-    payload = json.loads((ROOT / "examples" / "events" / "realtime.call.incoming.json").read_text())
+    payload = json.loads((ROOT / "openai_webhook_events" / "payloads" / "realtime.call.incoming.json").read_text())
     payload["data"]["sip_headers"] = [{"name": "X-H", "value": "v"}] * count
     return payload
 
@@ -476,7 +476,8 @@ def render_markdown(
         "",
         "## How it is measured",
         "",
-        "- **parse**: the 32 `examples/events/*.json` payloads, decoded once; ns per payload, averaged over the "
+        "- **parse**: the 32 `openai_webhook_events/payloads/*.json` payloads, decoded once; ns per payload, "
+        "averaged over the "
         "mix. Hand-written floor (`bench/peers.py`): the same checks as `parse_event`, then the package's "
         "dataclasses built with keyword arguments. The SDK and pydantic use `UnwrapWebhookEvent` with "
         "`SafetyIdentifierBlockedWebhookEvent` (shipped by the SDK, missing from its union) added back.",

@@ -35,7 +35,7 @@ def delivery(body: bytes, *, mode: int = 0, msg_id: str = "msg_seed", timestamp:
 
 
 def main() -> None:
-    examples = sorted((ROOT / "examples" / "events").glob("*.json"))
+    examples = sorted((ROOT / "openai_webhook_events" / "payloads").glob("*.json"))
     parse, unwrap = CORPUS / "parse", CORPUS / "unwrap"
     for folder in (parse, unwrap):
         folder.mkdir(parents=True, exist_ok=True)

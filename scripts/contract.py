@@ -1,7 +1,8 @@
 """The event contract, regenerated from the installed ``openai`` SDK and checked against it.
 
     python scripts/contract.py           # rewrite tests/data/openai-webhook-events.json from the SDK,
-                                         # and write examples/events/<type>.json for each type lacking one
+                                         # and write openai_webhook_events/payloads/<type>.json for each
+                                         # type lacking one
     python scripts/contract.py --check   # exit 1 with a readable diff when the SDK and the contract differ
 
 The SDK's webhook event models (``openai.types.webhooks``, pydantic) are
@@ -34,7 +35,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "tests" / "data" / "openai-webhook-events.json"
-EXAMPLES = ROOT / "examples" / "events"
+EXAMPLES = ROOT / "openai_webhook_events" / "payloads"
 
 Spec = (
     Any  # "string" | "integer" | "null" | {"literal": [...]} | {"union": [...]} | {"list": Spec} | {"object", "fields"}
@@ -287,7 +288,7 @@ def skeleton(event_type: str, event: dict[str, Any], doc: str) -> str:
         "# edit 3, openai_webhook_events/_parse.py: its registry line",
         registry,
         "",
-        f"# examples/events/{event_type}.json (written by `python scripts/contract.py` when missing)",
+        f"# openai_webhook_events/payloads/{event_type}.json (written by `python scripts/contract.py` when missing)",
         example_text(event_type, event).rstrip("\n"),
     ]
     return "\n".join(parts) + "\n"

@@ -16,10 +16,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from openai_webhook_events.testing import make_payload
+
 # --- Payloads from the contract ---------------------------------------------------------------
 
 DATA_DIR = Path(__file__).parent / "data"
-EXAMPLES_DIR = Path(__file__).parent.parent / "examples" / "events"
+EXAMPLES_DIR = Path(__file__).parent.parent / "openai_webhook_events" / "payloads"
 CONTRACT: dict[str, Any] = json.loads((DATA_DIR / "openai-webhook-events.json").read_text())["events"]
 EVENT_TYPE_NAMES = sorted(CONTRACT)
 
@@ -30,8 +32,12 @@ _MISSING = object()
 
 
 def example_payload(event_type: str) -> dict[str, Any]:
-    """The realistic example payload of *event_type* from ``examples/events/``."""
-    return json.loads((EXAMPLES_DIR / f"{event_type}.json").read_text())
+    """The realistic example payload of *event_type* (``openai_webhook_events/payloads/``), a fresh copy.
+
+    The package's own test helper, :func:`openai_webhook_events.testing.make_payload`;
+    tests/test_testing.py checks it against the files.
+    """
+    return make_payload(event_type)
 
 
 def _is_nullable(spec: Any) -> bool:

@@ -66,7 +66,7 @@ def test_check_fails_naming_a_type_the_contract_lacks_and_prints_its_skeleton(tm
     assert class_line in (package / "_models.py").read_text()
     assert "\n    BatchFailedWebhookEvent,\n" in (package / "_models.py").read_text()
     assert registry_line in (package / "_parse.py").read_text()
-    example = json.loads(out[out.index("# examples/events/batch.failed.json") :].split("\n", 1)[1])
+    example = json.loads(out[out.index("# openai_webhook_events/payloads/batch.failed.json") :].split("\n", 1)[1])
     assert type(parse_event(example)) is EVENT_TYPES["batch.failed"]
     assert list(example) == ["id", "object", "created_at", "type", "data"]
 
@@ -105,7 +105,7 @@ def test_regenerating_writes_the_committed_contract_from_the_sdk(tmp_path: Path)
 def test_regenerating_with_an_sdk_that_agrees_leaves_the_file_byte_identical(tmp_path: Path) -> None:
     copy_of_contract = tmp_path / "contract.json"
     copy_of_contract.write_bytes(CONTRACT_FILE.read_bytes())
-    result = contract_script("--contract", copy_of_contract, "--examples", ROOT / "examples" / "events")
+    result = contract_script("--contract", copy_of_contract, "--examples", ROOT / "openai_webhook_events" / "payloads")
     assert result.returncode == 0, result.stderr
     assert "is up to date" in result.stdout
     assert "wrote" not in result.stdout  # nor any example: all 32 exist

@@ -13,9 +13,8 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 from moto import mock_aws
 
-from openai_webhook_events import Webhook
+from openai_webhook_events.testing import lambda_event, make_payload
 from tests.servers import create_table
-from tests.strategies import example_payload, lambda_event
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "whsec_" + "ZXhhbXBsZSBpZGVtcG90ZW5jeSBzZWNyZXQgMzIgYnl0ZXM="
@@ -45,10 +44,7 @@ def test_the_example_with_a_table_runs_the_handler_once_and_acknowledges_the_ret
     example: ModuleType, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    body = json.dumps(example_payload("batch.completed")).encode()
-    event = lambda_event(
-        "apiGatewayProxyV2Event.json", body, list(Webhook(SECRET).sign(body).items()), base64_body=False
-    )
+    event = lambda_event(make_payload("batch.completed"), SECRET, shape="api-gateway-v2")
     first = example.lambda_handler(event, None)
     retry = example.lambda_handler(event, None)
     assert (first["statusCode"], json.loads(first["body"])) == (200, {"message": "ok"})

@@ -46,7 +46,8 @@ def function_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_zip_holds_the_function_the_package_and_its_bytecode_only(function_zip: Path) -> None:
     names = set(zipfile.ZipFile(function_zip).namelist())
     modules = sorted(p.stem for p in (ROOT / PACKAGE).glob("*.py"))
-    expected = {"lambda_function.py", f"{PACKAGE}/py.typed"}
+    payloads = {f"{PACKAGE}/payloads/{p.name}" for p in (ROOT / PACKAGE / "payloads").glob("*.json")}
+    expected = {"lambda_function.py", f"{PACKAGE}/py.typed", *payloads}  # the payloads: for testing's helpers
     expected |= {f"{PACKAGE}/{m}.py" for m in modules} | {f"{PACKAGE}/__pycache__/{m}.{TAG}.pyc" for m in modules}
     files = {n for n in names if not n.endswith("/")}
     assert files >= expected

@@ -6,6 +6,7 @@ Also: the README's test command is exactly the one ``.ci/run`` runs.
 from __future__ import annotations
 
 import email.parser
+import json
 import os
 import subprocess
 import sys
@@ -15,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from openai_webhook_events import EVENT_TYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "openai_webhook_events"
-EXAMPLE = ROOT / "examples" / "events" / "response.completed.json"
+EXAMPLE = ROOT / "openai_webhook_events" / "payloads" / "response.completed.json"
 
 
 def _run(
@@ -62,14 +65,17 @@ def test_build_makes_one_wheel_and_one_sdist(dist: Path) -> None:
     with tarfile.open(sdist) as archive:
         names = {n.partition("/")[2] for n in archive.getnames()}
     assert {"pyproject.toml", "README.md", "LICENSE", f"{PACKAGE}/__init__.py", f"{PACKAGE}/py.typed"} <= names
+    assert {f"{PACKAGE}/payloads/{t}.json" for t in EVENT_TYPES} <= names
 
 
-def test_wheel_holds_the_package_with_py_typed_and_nothing_else(wheel: Path) -> None:
+def test_wheel_holds_the_package_with_py_typed_and_the_example_payloads_and_nothing_else(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     top = {n.split("/")[0] for n in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {PACKAGE}
     assert f"{PACKAGE}/py.typed" in names
+    payloads = {n.split("/", 1)[1] for n in names if n.startswith(f"{PACKAGE}/payloads/")}
+    assert payloads == {f"payloads/{t}.json" for t in EVENT_TYPES}, "one example payload per event type"
     modules = {n.split("/", 1)[1] for n in names if n.startswith(f"{PACKAGE}/") and n.endswith(".py")}
     assert modules == {p.name for p in (ROOT / PACKAGE).glob("*.py")}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
@@ -92,6 +98,11 @@ def test_installed_wheel_imports_and_runs_the_cli(installed: Path, tmp_path: Pat
     cli = _run([installed / "bin" / "openai-webhook-events", "parse", EXAMPLE], cwd=tmp_path, env=env)
     assert cli.stdout.startswith("ResponseCompletedWebhookEvent("), cli.stdout
     assert cli.stderr == ""
+    helpers = "from openai_webhook_events import testing; print(testing.make_event('batch.failed').data.id)"
+    made = _run([installed / "bin" / "python", "-c", helpers], cwd=tmp_path, env=env)  # payloads read from the wheel
+    assert (
+        made.stdout.strip() == json.loads((ROOT / PACKAGE / "payloads" / "batch.failed.json").read_text())["data"]["id"]
+    )
 
 
 def test_readme_test_command_is_exactly_what_ci_runs() -> None:

@@ -5,7 +5,8 @@ then ``UnknownWebhookEvent``, then ``assert_never``), so it stays complete as
 event types are added; the same snippet with one case removed must fail both
 checkers at the ``assert_never`` line.  A third file imports every name of the
 run-time ``__all__``: the checkers, which read the package's star imports
-instead, must see each one exported.
+instead, must see each one exported.  A fourth uses the test helpers: given
+an event class, ``testing.make_event`` returns that class.
 """
 
 from __future__ import annotations
@@ -53,12 +54,30 @@ def _public_names_snippet() -> str:
     )
 
 
+HELPERS_SNIPPET = """\
+from typing import Any
+
+from typing_extensions import assert_type
+
+from openai_webhook_events import ResponseCompletedWebhookEvent, WebhookEvent
+from openai_webhook_events.testing import lambda_event, make_event, make_payload, signed_request
+
+assert_type(make_event(ResponseCompletedWebhookEvent, id="evt_1"), ResponseCompletedWebhookEvent)
+assert_type(make_event("response.completed"), WebhookEvent)
+assert_type(make_payload(ResponseCompletedWebhookEvent, data={"id": "resp_1"}), dict[str, Any])
+assert_type(signed_request(make_payload("batch.failed"), "whsec_QUJD"), tuple[bytes, dict[str, str]])
+assert_type(lambda_event(make_event("batch.failed"), "whsec_QUJD", shape="alb"), dict[str, Any])
+print(make_event(ResponseCompletedWebhookEvent).data.id)
+"""
+
+
 @pytest.fixture(scope="module")
 def snippets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("typing")
     (folder / "exhaustive.py").write_text(_snippet())
     (folder / "missing_case.py").write_text(_snippet(omit=REMOVED))
     (folder / "public_names.py").write_text(_public_names_snippet())
+    (folder / "helpers.py").write_text(HELPERS_SNIPPET)
     (folder / "mypy.ini").write_text("[mypy]\n")
     (folder / "pyrightconfig.json").write_text(
         json.dumps({"typeCheckingMode": "strict", "pythonVersion": "3.10", "extraPaths": [str(ROOT)]})
@@ -96,13 +115,14 @@ def test_mypy_strict_accepts_the_exhaustive_match_and_rejects_a_missing_case(sni
             "exhaustive.py",
             "missing_case.py",
             "public_names.py",
+            "helpers.py",
         ],
         snippets,
         env={**os.environ, "MYPYPATH": str(ROOT)},  # the checkout, also when installed in editable mode
     )
     output = result.stdout + result.stderr
     errors = [line for line in output.splitlines() if ": error:" in line]
-    assert not [e for e in errors if e.startswith(("exhaustive.py", "public_names.py"))], output
+    assert not [e for e in errors if e.startswith(("exhaustive.py", "public_names.py", "helpers.py"))], output
     line = _assert_never_line(snippets)
     assert [e for e in errors if e.startswith(f"missing_case.py:{line}:") and REMOVED in e], output
     assert all(e.startswith(f"missing_case.py:{line}:") for e in errors), output
@@ -121,12 +141,13 @@ def test_pyright_strict_accepts_the_exhaustive_match_and_rejects_a_missing_case(
             "exhaustive.py",
             "missing_case.py",
             "public_names.py",
+            "helpers.py",
         ],
         snippets,
     )
     report = json.loads(result.stdout)
     errors = [d for d in report["generalDiagnostics"] if d["severity"] == "error"]
-    assert not [d for d in errors if Path(d["file"]).name in ("exhaustive.py", "public_names.py")], errors
+    assert not [d for d in errors if Path(d["file"]).name in ("exhaustive.py", "public_names.py", "helpers.py")], errors
     line = _assert_never_line(snippets)
     missing = [d for d in errors if Path(d["file"]).name == "missing_case.py"]
     assert missing, report

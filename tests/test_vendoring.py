@@ -5,7 +5,9 @@ For each interpreter found (this one, and each ``$(pyenv root)/versions/3.1X.*``
 is copied alone into an empty folder and a script runs there with
 ``python -E -s -S``, as in a bare runtime: it parses an example, signs and
 unwraps a delivery, checks the run-time types, public module and pickling of
-two events, and checks that only standard library modules were imported.
+two events, makes an event and a Lambda request with the test helpers (from
+the payloads in the folder), and checks that only standard library modules
+were imported.
 """
 
 from __future__ import annotations
@@ -70,6 +72,12 @@ secret = "whsec_" + "dmVuZG9yZWQtc2VjcmV0LWtleS0wMTIzNDU2Nzg5YWI="
 headers = sign(body, secret, webhook_id="msg_vendored", timestamp=1750000000)
 assert unwrap(body, headers, secret, now=1750000000) == event
 
+from openai_webhook_events import Router, Webhook, aws_lambda, testing  # the helpers read the payloads in the folder
+
+assert testing.make_event(ResponseCompletedWebhookEvent) == event
+request = testing.lambda_event(testing.make_payload("realtime.call.incoming"), secret, shape="alb", base64=True)
+assert aws_lambda.lambda_handler(Webhook(secret), Router())(request, None)["statusCode"] == 200
+
 package = "openai_webhook_events"
 assert sys.modules[package].__file__.startswith(sys.argv[2]), sys.modules[package].__file__
 outside = sorted(
@@ -89,8 +97,8 @@ def test_vendored_folder_parses_signs_and_unwraps_with_only_the_standard_library
     shutil.copytree(PACKAGE, tmp_path / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
     assert sorted(p.name for p in tmp_path.iterdir()) == [PACKAGE.name]
     (tmp_path / "check.py").write_text(SCRIPT)
-    payload = (ROOT / "examples" / "events" / "response.completed.json").read_text()
-    call = (ROOT / "examples" / "events" / "realtime.call.incoming.json").read_text()
+    payload = (ROOT / "openai_webhook_events" / "payloads" / "response.completed.json").read_text()
+    call = (ROOT / "openai_webhook_events" / "payloads" / "realtime.call.incoming.json").read_text()
     result = subprocess.run(
         [python, "-E", "-s", "-S", "check.py", json.dumps(json.loads(payload)), str(tmp_path), call],
         cwd=tmp_path,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "openai_webhook_events"
 MODULES = {path.stem: path for path in sorted(PACKAGE.glob("*.py"))}
-ADAPTERS = {"aws_lambda", "_cli", "__main__"}
-"""Modules that adapt the core to a runtime (AWS Lambda, the command line); nothing in the core imports them."""
+ADAPTERS = {"aws_lambda", "_cli", "__main__", "testing"}
+"""Modules that adapt the core to a runtime (AWS Lambda, the command line, users' tests); nothing in the core imports
+them."""
 
 
 def _is_type_checking(test: ast.expr) -> bool:
