@@ -42,6 +42,7 @@ def anything_else(event: WebhookEvent) -> None:
 
 
 app = Flask(__name__)
+app.config["MAX_CONTENT_LENGTH"] = 4 << 20  # Flask answers 413 beyond 4 MiB unread; the receive step bounds at 1 MiB
 
 
 @app.post("/webhooks/openai")

@@ -14,6 +14,7 @@ import http.client
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -22,7 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# The frameworks at module level: where one cannot be installed (Pyodide, a new CPython), the runtime
+# scripts leave this whole file out, with the reason (scripts/runtimes/).
+import azure.functions as func
+import flask
+import functions_framework
 import pytest
+import uvicorn
+from azure.functions.http import HttpResponseConverter
+from django.http.request import HttpHeaders
+from django.test import Client
+from fastapi.testclient import TestClient
 
 import openai_webhook_events as owe
 from openai_webhook_events import parse_event
@@ -74,19 +85,12 @@ def _command(recipe: str, port: int) -> tuple[list[str], str]:
     """The real server's command line serving *recipe* on *port*, and the webhook's path."""
     bind = ["--host", "127.0.0.1", "--port", str(port)]
     if recipe == "flask":
-        return [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "tests.recipe_servers:flask_app",
-            "run",
-            *bind,
-        ], "/webhooks/openai"
+        app = ["--app", "tests.recipe_servers:flask_app", "run"]
+        return [sys.executable, "-m", flask.__name__, *app, *bind], "/webhooks/openai"
     if recipe == "fastapi":
-        return [sys.executable, "-m", "uvicorn", "tests.recipe_servers:fastapi_app", *bind], "/webhooks/openai"
+        return [sys.executable, "-m", uvicorn.__name__, "tests.recipe_servers:fastapi_app", *bind], "/webhooks/openai"
     if recipe == "gcf":
-        ff = [sys.executable, "-m", "functions_framework", "--source", "tests/recipe_servers.py", "--target"]
+        ff = [sys.executable, "-m", functions_framework.__name__, "--source", "tests/recipe_servers.py", "--target"]
         return [*ff, "gcf_webhook", *bind], "/"
     return [sys.executable, "-m", "tests.recipe_servers", recipe, str(port)], (
         "/webhooks/openai" if recipe == "django" else "/api/openai_webhook"
@@ -155,8 +159,6 @@ def recipes() -> dict[str, Any]:
 
 def _azure_call(function: Any, delivery: Delivery) -> tuple[int, dict[str, str], bytes]:
     """Call the registered function as the Functions worker does: an HttpRequest in, the encoded response out."""
-    import azure.functions as func
-    from azure.functions.http import HttpResponseConverter
 
     request = func.HttpRequest(
         "POST",
@@ -201,8 +203,6 @@ def _in_process_post(recipes: dict[str, Any], recipe: str) -> Callable[[Delivery
 
         return flask_post
     if recipe == "fastapi":
-        from fastapi.testclient import TestClient
-
         starlette = TestClient(module.app, raise_server_exceptions=False)
 
         def fastapi_post(delivery: Delivery) -> tuple[int, dict[str, str], bytes]:
@@ -210,8 +210,6 @@ def _in_process_post(recipes: dict[str, Any], recipe: str) -> Callable[[Delivery
             return answer.status_code, dict(answer.headers), answer.content
 
         return fastapi_post
-    from django.test import Client
-
     # CSRF checked as on a real server; a handler's exception answered 500 as on a real server
     django = Client(enforce_csrf_checks=True, raise_request_exception=False, HTTP_HOST="127.0.0.1")
 
@@ -280,8 +278,6 @@ def test_the_fastapi_dependency_records_the_outcome_before_the_answer_is_sent(
     recipes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Depends(scope="function"): completion (or release) happens before the first byte of the answer."""
-    from fastapi.testclient import TestClient
-
     module = recipes["fastapi_app"]
     steps: list[str] = []
     monkeypatch.setattr(module, "idempotency", Idempotency(_RecordingStore(steps)))
@@ -304,8 +300,6 @@ def test_the_fastapi_dependency_records_the_outcome_before_the_answer_is_sent(
 
 def test_django_request_headers_are_read_by_the_one_header_reader(recipes: dict[str, Any]) -> None:
     """HttpHeaders (built from the WSGI environ, names title-cased, repeats comma-joined) is a mapping it reads."""
-    from django.http.request import HttpHeaders
-
     environ = {
         "HTTP_WEBHOOK_ID": "wh_django",
         "HTTP_WEBHOOK_TIMESTAMP": "1750000000, 1750000000",
@@ -329,3 +323,28 @@ def test_the_receive_step_is_public_and_imported_only_when_first_used() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == 'openai_webhook_events openai_webhook_events {"message": "no"}\n'
     assert {"Attempt", "Response", "begin", "receive"} <= set(owe.__all__)
+
+
+def test_the_readme_flask_snippet_answers_as_the_receive_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    section = (ROOT / "README.md").read_text().split("## Use with your framework", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
+    namespace: dict[str, Any] = {"__name__": "readme_flask"}
+    exec(code.group(1), namespace)
+    add_failing_handler(namespace["router"])
+    client = namespace["app"].test_client()
+    sent = deliveries()
+    for delivery, answer in zip(sent, oracle(sent, None), strict=True):
+        reply = client.post("/webhooks/openai", data=delivery.body, headers=list(delivery.headers))
+        check_answer(delivery, answer, reply.status_code, dict(reply.headers), reply.get_data())
+
+
+def test_the_flask_recipe_refuses_a_huge_body_before_reading_it(recipes: dict[str, Any]) -> None:
+    known = deliveries()[0]
+    answer = (
+        recipes["flask_app"]
+        .app.test_client()
+        .post("/webhooks/openai", data=b" " * (4 << 20) + known.body, headers=list(known.headers))
+    )
+    assert answer.status_code == 413
