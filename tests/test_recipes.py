@@ -31,8 +31,10 @@ import functions_framework
 import pytest
 import uvicorn
 from azure.functions.http import HttpResponseConverter
+from django.http import HttpResponse
 from django.http.request import HttpHeaders
-from django.test import Client
+from django.middleware.csrf import CsrfViewMiddleware
+from django.test import Client, RequestFactory
 from fastapi.testclient import TestClient
 
 import openai_webhook_events as owe
@@ -348,3 +350,20 @@ def test_the_flask_recipe_refuses_a_huge_body_before_reading_it(recipes: dict[st
         .post("/webhooks/openai", data=b" " * (4 << 20) + known.body, headers=list(known.headers))
     )
     assert answer.status_code == 413
+
+
+def test_django_csrf_middleware_refuses_a_signed_delivery_to_a_view_without_csrf_exempt(
+    recipes: dict[str, Any],
+) -> None:
+    """Why the recipe's view is @csrf_exempt: a webhook carries no CSRF token, so the middleware answers 403."""
+    known = deliveries()[0]
+    headers = dict(known.headers)
+    request = RequestFactory(HTTP_HOST="127.0.0.1").post(
+        "/webhooks/openai", data=known.body, content_type=headers.pop("Content-Type"), headers=headers
+    )
+    middleware = CsrfViewMiddleware(lambda request: HttpResponse())
+    view = recipes["django_app"].openai_webhook
+    assert middleware.process_view(request, view, (), {}) is None  # exempt: the view runs
+    refused = middleware.process_view(request, view.__wrapped__, (), {})  # the same view, undecorated
+    assert refused is not None
+    assert refused.status_code == 403
