@@ -21,8 +21,12 @@ from ._verify import verify_signature as verify_signature
 if TYPE_CHECKING:
     from ._agent_models import *
     from ._call_models import *
+    from ._receive import Attempt as Attempt
     from ._receive import Delivery as Delivery
+    from ._receive import Response as Response
+    from ._receive import begin as begin
     from ._receive import current_delivery as current_delivery
+    from ._receive import receive as receive
     from ._safety_models import *
 
 __version__ = "0.1.0"
@@ -48,7 +52,7 @@ _LAZY_MODULES = {
 }
 
 # Names of the receive step, imported on first use.
-_RECEIVE_NAMES = ("Delivery", "current_delivery")
+_RECEIVE_NAMES = ("Attempt", "Delivery", "Response", "begin", "current_delivery", "receive")
 
 if not TYPE_CHECKING:
     import importlib
@@ -80,6 +84,8 @@ if not TYPE_CHECKING:
     def __getattr__(name: str) -> Any:
         if name in _RECEIVE_NAMES:  # the receive step (and its logging import) only for those who use it
             value = globals()[name] = getattr(importlib.import_module(f"{__name__}._receive"), name)
+            if isinstance(value, type):
+                value.__module__ = __name__  # its public home, as for the classes below
             return value
         module = _LAZY_MODULES.get(name)
         if module is None:

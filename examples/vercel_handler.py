@@ -1,0 +1,61 @@
+"""OpenAI webhooks on Vercel (Python runtime): ``api/openai_webhook.py`` holding a ``handler`` class.
+
+Copy this file to ``api/openai_webhook.py`` with the package vendored next
+to it (or ``openai-webhook-events`` in ``requirements.txt``), set the
+environment variable ``OPENAI_WEBHOOK_SECRET``, and point the webhook at
+``https://PROJECT.vercel.app/api/openai_webhook``.  Vercel calls ``do_POST``
+of the ``BaseHTTPRequestHandler`` subclass named ``handler``; locally the
+same class runs under ``http.server``: ``python examples/vercel_handler.py``.
+
+Instances share no disk, so for once-only processing pass
+``idempotency=Idempotency(RedisStore(...))`` (Upstash, Redis Cloud) to
+``receive``.  A handler that raises answers 500, so OpenAI retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from openai_webhook_events import ResponseCompletedWebhookEvent, Router, Webhook, WebhookEvent, receive
+
+logger = logging.getLogger(__name__)
+
+webhook = Webhook()  # the secret comes from OPENAI_WEBHOOK_SECRET
+router = Router()
+MAX_BODY = 1 << 20  # the verifier's bound: a longer body is not read at all
+
+
+@router.on(ResponseCompletedWebhookEvent)
+def response_completed(event: ResponseCompletedWebhookEvent) -> None:
+    logger.info("response %s completed", event.data.id)
+
+
+@router.fallback
+def anything_else(event: WebhookEvent) -> None:
+    logger.info("ignored %s event %s", event.type, event.id)
+
+
+class handler(BaseHTTPRequestHandler):  # lower case: the name Vercel looks for
+    def do_POST(self) -> None:
+        try:
+            length = max(0, int(self.headers.get("content-length", "0")))
+        except ValueError:
+            length = 0  # an unreadable length: an empty body, which no delivery signs
+        body = self.rfile.read(min(length, MAX_BODY + 1))  # the raw bytes the signature covers
+        try:
+            answer = receive(webhook, router, body, self.headers)
+        except Exception:  # the handler raised (logged, claim released): 500, so OpenAI retries
+            self.send_error(500)
+            return
+        self.send_response(answer.status)
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    ThreadingHTTPServer(("127.0.0.1", 3000), handler).serve_forever()

@@ -1,0 +1,59 @@
+"""The recipes of examples/ as their real servers load them, each router given the delivery set's failing handler.
+
+The servers import their app from here: ``flask --app tests.recipe_servers:flask_app run``,
+``uvicorn tests.recipe_servers:fastapi_app``, ``functions-framework --source tests/recipe_servers.py
+--target gcf_webhook``; ``python -m tests.recipe_servers django|vercel PORT`` runs Django's
+``runserver`` and Vercel's handler on ``http.server``.  Records go to the file ``RECIPE_LOG`` names,
+so a test can count handler runs.  Run with the repository root on ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from types import ModuleType
+from typing import Any
+
+from tests.deliveries import add_failing_handler
+
+logging.basicConfig(filename=os.environ["RECIPE_LOG"], level=logging.INFO, format="%(name)s: %(message)s")
+
+_APPS = {
+    "flask_app": ("flask_app", "app"),
+    "fastapi_app": ("fastapi_app", "app"),
+    "gcf_webhook": ("gcf_main", "openai_webhook"),
+}
+
+
+def recipe(name: str) -> ModuleType:
+    """``examples.<name>``, imported once, its router given the failing handler."""
+    module = sys.modules.get(f"examples.{name}")
+    if module is None:
+        module = importlib.import_module(f"examples.{name}")
+        add_failing_handler(module.router)
+    return module
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _APPS:
+        raise AttributeError(name)
+    module, attribute = _APPS[name]
+    return getattr(recipe(module), attribute)
+
+
+def main(which: str, port: int) -> None:
+    if which == "django":
+        from django.core.management import execute_from_command_line
+
+        recipe("django_app")
+        execute_from_command_line(["django_app", "runserver", "--noreload", f"127.0.0.1:{port}"])
+    else:
+        from http.server import ThreadingHTTPServer
+
+        ThreadingHTTPServer(("127.0.0.1", port), recipe("vercel_handler").handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))

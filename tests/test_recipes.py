@@ -1,0 +1,369 @@
+"""The framework and serverless recipes of examples/, each on its real server or runtime objects.
+
+Each server runs in its own process on a free 127.0.0.1 port (started once per
+recipe, stopped by PID) and gets tests/deliveries.py's delivery set over HTTP;
+every answer must equal what ``receive()`` itself answers for that delivery.
+Azure Functions is called with the SDK's real ``HttpRequest`` objects (its Core
+Tools host cannot be installed here).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# The frameworks at module level: where one cannot be installed (Pyodide, a new CPython), the runtime
+# scripts leave this whole file out, with the reason (scripts/runtimes/).
+import azure.functions as func
+import flask
+import functions_framework
+import pytest
+import uvicorn
+from azure.functions.http import HttpResponseConverter
+from django.http import HttpResponse
+from django.http.request import HttpHeaders
+from django.middleware.csrf import CsrfViewMiddleware
+from django.test import Client, RequestFactory
+from fastapi.testclient import TestClient
+
+import openai_webhook_events as owe
+from openai_webhook_events import parse_event
+from openai_webhook_events._headers import read_webhook_headers
+from openai_webhook_events.idempotency import Idempotency, MemoryStore
+from tests.deliveries import (
+    FAILURE,
+    KNOWN_DATA_ID,
+    SECRET,
+    Delivery,
+    add_failing_handler,
+    check_answer,
+    deliveries,
+    oracle,
+)
+from tests.servers import Server, free_port
+from tests.servers import _wait_for_port as wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWN_LOG = f"response {KNOWN_DATA_ID} completed"
+
+
+@dataclass
+class Running:
+    port: int
+    path: str
+    log: Path
+    idempotent: bool
+
+    def post(self, body: bytes, headers: tuple[tuple[str, str], ...]) -> tuple[int, dict[str, str], bytes]:
+        """POST with the header pairs exactly as listed; the status, headers (lower-case names) and body."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.putrequest("POST", self.path)
+            for name, value in [*headers, ("Content-Length", str(len(body)))]:
+                connection.putheader(name, value)
+            connection.endheaders(body)
+            answer = connection.getresponse()
+            return answer.status, {name.lower(): value for name, value in answer.getheaders()}, answer.read()
+        finally:
+            connection.close()
+
+    def logged(self, text: str) -> int:
+        """How many records in the server's log hold *text*."""
+        return sum(text in line for line in self.log.read_text().splitlines())
+
+
+def _command(recipe: str, port: int) -> tuple[list[str], str]:
+    """The real server's command line serving *recipe* on *port*, and the webhook's path."""
+    bind = ["--host", "127.0.0.1", "--port", str(port)]
+    if recipe == "flask":
+        app = ["--app", "tests.recipe_servers:flask_app", "run"]
+        return [sys.executable, "-m", flask.__name__, *app, *bind], "/webhooks/openai"
+    if recipe == "fastapi":
+        return [sys.executable, "-m", uvicorn.__name__, "tests.recipe_servers:fastapi_app", *bind], "/webhooks/openai"
+    if recipe == "gcf":
+        ff = [sys.executable, "-m", functions_framework.__name__, "--source", "tests/recipe_servers.py", "--target"]
+        return [*ff, "gcf_webhook", *bind], "/"
+    return [sys.executable, "-m", "tests.recipe_servers", recipe, str(port)], (
+        "/webhooks/openai" if recipe == "django" else "/api/openai_webhook"
+    )
+
+
+IDEMPOTENT = {"flask", "fastapi", "django"}  # the recipes with WEBHOOK_IDEMPOTENCY_DB (one-host SQLite)
+
+
+@pytest.fixture(scope="module", params=["flask", "fastapi", "django", "gcf", "vercel"])
+def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    recipe: str = request.param
+    directory = tmp_path_factory.mktemp(recipe)
+    port = free_port()
+    command, path = _command(recipe, port)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "OPENAI_WEBHOOK_SECRET": SECRET,
+        "RECIPE_LOG": str(directory / "records.log"),
+    }
+    if recipe in IDEMPOTENT:
+        env["WEBHOOK_IDEMPOTENCY_DB"] = str(directory / "deliveries.sqlite3")
+    server = Server(command, port, cwd=ROOT)
+    with (directory / "server.err").open("wb") as errors:  # the server's own output, for a failing test
+        server.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=errors, stderr=errors)
+    try:
+        wait_for_port(port, server.process)
+        yield Running(port, path, directory / "records.log", recipe in IDEMPOTENT)
+    finally:
+        server.stop()
+
+
+def test_each_recipe_answers_every_delivery_exactly_as_the_receive_step(running: Running) -> None:
+    sent = deliveries()
+    expected = oracle(sent, Idempotency(MemoryStore()) if running.idempotent else None)
+    for delivery, answer in zip(sent, expected, strict=True):
+        check_answer(delivery, answer, *running.post(delivery.body, delivery.headers))
+    assert expected[1] is not None
+    assert expected[1].message == ("already processed" if running.idempotent else "ok")
+    assert running.logged(KNOWN_LOG) == (1 if running.idempotent else 2)  # a duplicate runs no handler twice
+    assert running.logged("handler failed for webhook event") == 2  # not acknowledged: the retry runs it again
+
+
+# --- in process: each framework's own test client or request objects ----------------------------
+
+
+@pytest.fixture(scope="module")
+def recipes() -> dict[str, Any]:
+    """The recipes imported here (their Webhook() reads the secret at import), routers given the failing handler."""
+    saved = os.environ.get("OPENAI_WEBHOOK_SECRET")
+    os.environ["OPENAI_WEBHOOK_SECRET"] = SECRET
+    try:
+        modules: dict[str, Any] = {}
+        for name in ("flask_app", "fastapi_app", "django_app", "azure_function"):
+            modules[name] = module = importlib.import_module(f"examples.{name}")
+            add_failing_handler(module.router)
+        (modules["azure_registered"],) = modules["azure_function"].app.get_functions()  # builds them: once
+    finally:
+        if saved is None:
+            del os.environ["OPENAI_WEBHOOK_SECRET"]
+        else:  # pragma: no cover - only when the environment sets it
+            os.environ["OPENAI_WEBHOOK_SECRET"] = saved
+    return modules
+
+
+def _azure_call(function: Any, delivery: Delivery) -> tuple[int, dict[str, str], bytes]:
+    """Call the registered function as the Functions worker does: an HttpRequest in, the encoded response out."""
+
+    request = func.HttpRequest(
+        "POST",
+        "https://example.azurewebsites.net/api/webhooks/openai",
+        headers=dict(delivery.headers),
+        body=delivery.body,
+    )
+    response = function.get_user_function()(request)
+    assert isinstance(response, func.HttpResponse)
+    encoded = HttpResponseConverter.encode(response, expected_type=None).value
+    headers = {name: datum.value for name, datum in encoded["headers"].items()}
+    return int(encoded["status_code"].value), headers, encoded["body"].value
+
+
+def test_the_azure_function_answers_every_delivery_as_the_receive_step(recipes: dict[str, Any]) -> None:
+    function = recipes["azure_registered"]
+    trigger = function.get_trigger().get_dict_repr()
+    assert (trigger["type"], trigger["route"], [str(m.value) for m in trigger["methods"]]) == (
+        "httpTrigger",
+        "webhooks/openai",
+        ["POST"],
+    )
+    assert trigger["authLevel"].value == "anonymous"  # OpenAI sends no function key
+    sent = deliveries()
+    for delivery, answer in zip(sent, oracle(sent, None), strict=True):
+        if answer is None:  # the exception reaches the Functions host, which answers 500
+            with pytest.raises(RuntimeError, match=FAILURE):
+                _azure_call(function, delivery)
+        else:
+            check_answer(delivery, answer, *_azure_call(function, delivery))
+
+
+def _in_process_post(recipes: dict[str, Any], recipe: str) -> Callable[[Delivery], tuple[int, dict[str, str], bytes]]:
+    """POST through the framework's own test client: Flask's, Starlette's, Django's."""
+    module = recipes[f"{recipe}_app"]
+    if recipe == "flask":
+        client = module.app.test_client()
+
+        def flask_post(delivery: Delivery) -> tuple[int, dict[str, str], bytes]:
+            answer = client.post("/webhooks/openai", data=delivery.body, headers=list(delivery.headers))
+            return answer.status_code, dict(answer.headers), answer.get_data()
+
+        return flask_post
+    if recipe == "fastapi":
+        starlette = TestClient(module.app, raise_server_exceptions=False)
+
+        def fastapi_post(delivery: Delivery) -> tuple[int, dict[str, str], bytes]:
+            answer = starlette.post("/webhooks/openai", content=delivery.body, headers=list(delivery.headers))
+            return answer.status_code, dict(answer.headers), answer.content
+
+        return fastapi_post
+    # CSRF checked as on a real server; a handler's exception answered 500 as on a real server
+    django = Client(enforce_csrf_checks=True, raise_request_exception=False, HTTP_HOST="127.0.0.1")
+
+    def django_post(delivery: Delivery) -> tuple[int, dict[str, str], bytes]:
+        headers = dict(delivery.headers)
+        answer = django.post(
+            "/webhooks/openai", data=delivery.body, content_type=headers.pop("Content-Type"), headers=headers
+        )
+        return answer.status_code, dict(answer.headers), answer.content
+
+    return django_post
+
+
+class _DownStore(MemoryStore):
+    def claim(self, key: str, token: str, now: float, expires_at: float) -> Any:
+        raise ConnectionError("store unreachable")
+
+
+@pytest.mark.parametrize("recipe", ["flask", "fastapi", "django"])
+def test_a_recipe_passes_retry_after_through_for_a_held_delivery_and_a_store_that_is_down(
+    recipes: dict[str, Any], recipe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post = _in_process_post(recipes, recipe)
+    known = deliveries()[0]
+    held = Idempotency(MemoryStore())
+    webhook_id = dict(known.headers)["webhook-id"]
+    key = held.store_key(webhook_id, parse_event(json.loads(known.body)))
+    held.store.claim(key, "another attempt", time.time(), time.time() + 30)  # another attempt holds it for 30 s
+    for idempotency, status, retry_after in [(held, 409, "30"), (Idempotency(_DownStore()), 503, "5")]:
+        monkeypatch.setattr(recipes[f"{recipe}_app"], "idempotency", idempotency)
+        delivery = dataclasses.replace(known, status=status)
+        (expected,) = oracle([delivery], idempotency)
+        assert expected is not None
+        assert dict(expected.headers)["retry-after"] == retry_after
+        check_answer(delivery, expected, *post(delivery))
+
+
+@pytest.mark.parametrize("recipe", ["flask", "fastapi", "django"])
+def test_a_recipe_answers_every_delivery_as_the_receive_step_through_its_framework_client(
+    recipes: dict[str, Any], recipe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recipes[f"{recipe}_app"], "idempotency", Idempotency(MemoryStore()))
+    post = _in_process_post(recipes, recipe)
+    sent = deliveries()
+    for delivery, answer in zip(sent, oracle(sent, Idempotency(MemoryStore())), strict=True):
+        check_answer(delivery, answer, *post(delivery))
+
+
+class _RecordingStore(MemoryStore):
+    """A MemoryStore that appends each completion and release to *steps*."""
+
+    def __init__(self, steps: list[str]) -> None:
+        super().__init__()
+        self.steps = steps
+
+    def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
+        self.steps.append("complete")
+        return super().complete(key, token, now, expires_at)
+
+    def release(self, key: str, token: str) -> bool:
+        self.steps.append("release")
+        return super().release(key, token)
+
+
+def test_the_fastapi_dependency_records_the_outcome_before_the_answer_is_sent(
+    recipes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Depends(scope="function"): completion (or release) happens before the first byte of the answer."""
+    module = recipes["fastapi_app"]
+    steps: list[str] = []
+    monkeypatch.setattr(module, "idempotency", Idempotency(_RecordingStore(steps)))
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def recording_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                steps.append(f"answer {message['status']}")
+            await send(message)
+
+        await module.app(scope, receive, recording_send)
+
+    client = TestClient(app, raise_server_exceptions=False)
+    sent = {delivery.name: delivery for delivery in deliveries()}
+    for name in ["signed known event", "handler raises"]:
+        delivery = sent[name]
+        client.post("/webhooks/openai", content=delivery.body, headers=list(delivery.headers))
+    assert steps == ["complete", "answer 200", "release", "answer 500"]
+
+
+def test_django_request_headers_are_read_by_the_one_header_reader(recipes: dict[str, Any]) -> None:
+    """HttpHeaders (built from the WSGI environ, names title-cased, repeats comma-joined) is a mapping it reads."""
+    environ = {
+        "HTTP_WEBHOOK_ID": "wh_django",
+        "HTTP_WEBHOOK_TIMESTAMP": "1750000000, 1750000000",
+        "HTTP_WEBHOOK_SIGNATURE": "v1,first v1,second",
+        "CONTENT_TYPE": "application/json",
+    }
+    headers = HttpHeaders(environ)
+    assert sorted(headers) == ["Content-Type", "Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"]
+    assert read_webhook_headers(headers) == ("wh_django", "1750000000", "v1,first v1,second")
+
+
+def test_the_receive_step_is_public_and_imported_only_when_first_used() -> None:
+    code = (
+        "import sys, openai_webhook_events as owe\n"
+        "assert 'openai_webhook_events._receive' not in sys.modules and 'logging' not in sys.modules\n"
+        "from openai_webhook_events import Attempt, Response, begin, receive\n"
+        "import openai_webhook_events._receive as step\n"
+        "assert (Attempt, Response, begin, receive) == (step.Attempt, step.Response, step.begin, step.receive)\n"
+        "print(Response.__module__, Attempt.__module__, Response(401, 'no').body.decode())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == 'openai_webhook_events openai_webhook_events {"message": "no"}\n'
+    assert {"Attempt", "Response", "begin", "receive"} <= set(owe.__all__)
+
+
+def test_the_readme_flask_snippet_answers_as_the_receive_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    section = (ROOT / "README.md").read_text().split("## Use with your framework", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
+    namespace: dict[str, Any] = {"__name__": "readme_flask"}
+    exec(code.group(1), namespace)
+    add_failing_handler(namespace["router"])
+    client = namespace["app"].test_client()
+    sent = deliveries()
+    for delivery, answer in zip(sent, oracle(sent, None), strict=True):
+        reply = client.post("/webhooks/openai", data=delivery.body, headers=list(delivery.headers))
+        check_answer(delivery, answer, reply.status_code, dict(reply.headers), reply.get_data())
+
+
+def test_the_flask_recipe_refuses_a_huge_body_before_reading_it(recipes: dict[str, Any]) -> None:
+    known = deliveries()[0]
+    answer = (
+        recipes["flask_app"]
+        .app.test_client()
+        .post("/webhooks/openai", data=b" " * (4 << 20) + known.body, headers=list(known.headers))
+    )
+    assert answer.status_code == 413
+
+
+def test_django_csrf_middleware_refuses_a_signed_delivery_to_a_view_without_csrf_exempt(
+    recipes: dict[str, Any],
+) -> None:
+    """Why the recipe's view is @csrf_exempt: a webhook carries no CSRF token, so the middleware answers 403."""
+    known = deliveries()[0]
+    headers = dict(known.headers)
+    request = RequestFactory(HTTP_HOST="127.0.0.1").post(
+        "/webhooks/openai", data=known.body, content_type=headers.pop("Content-Type"), headers=headers
+    )
+    middleware = CsrfViewMiddleware(lambda request: HttpResponse())
+    view = recipes["django_app"].openai_webhook
+    assert middleware.process_view(request, view, (), {}) is None  # exempt: the view runs
+    refused = middleware.process_view(request, view.__wrapped__, (), {})  # the same view, undecorated
+    assert refused is not None
+    assert refused.status_code == 403
