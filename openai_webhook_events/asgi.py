@@ -20,8 +20,8 @@ import copy
 import functools
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import Future, InvalidStateError
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,7 +40,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 """An ASGI 3 application (the shape Starlette's ``Mount`` and every ASGI server take)."""
 
 DEFAULT_STORE_TIMEOUT = 2.0
@@ -225,7 +225,10 @@ class _BoundedStore:
                 self._store.release(key, token)
 
     def _call(self, operation: Callable[[], T], late: Callable[[T], None] | None = None) -> T:
-        """``operation()`` in a daemon thread: its result within the timeout, else ``TimeoutError`` (then *late*)."""
+        """``operation()`` in a daemon thread: its answer within the timeout, else ``TimeoutError``.
+
+        An answer that comes after the timeout goes to *late* (in that thread).
+        """
         deadline = time.monotonic() + self._timeout
         if not self._calls.acquire(timeout=self._timeout):
             raise TimeoutError(f"idempotency store busy: {_MAX_STORE_CALLS} calls under way for {self._timeout:g} s")
@@ -233,16 +236,9 @@ class _BoundedStore:
 
         def target() -> None:
             try:
-                value = operation()
+                outcome.set_result(operation())
             except BaseException as error:
-                with contextlib.suppress(InvalidStateError):  # the waiter gave up: nobody reads it
-                    outcome.set_exception(error)
-            else:
-                try:
-                    outcome.set_result(value)
-                except InvalidStateError:  # the waiter gave up (cancelled the future)
-                    if late is not None:
-                        late(value)
+                outcome.set_exception(error)
             finally:
                 self._calls.release()
 
@@ -250,6 +246,11 @@ class _BoundedStore:
         try:
             return outcome.result(max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
-            if outcome.cancel():
-                raise TimeoutError(f"idempotency store did not answer within {self._timeout:g} s") from None
-            return outcome.result()
+            if late is not None:  # called at once if the answer came in the meantime
+                outcome.add_done_callback(functools.partial(_answered_late, late))
+            raise TimeoutError(f"idempotency store did not answer within {self._timeout:g} s") from None
+
+
+def _answered_late(late: Callable[[T], None], outcome: Future[T]) -> None:
+    if outcome.exception() is None:
+        late(outcome.result())

@@ -8,6 +8,7 @@ Handler runs are counted through the file each run appends to.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -57,7 +58,8 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     folder = tmp_path_factory.mktemp(kind)
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SERVED_SECRET": SECRET, "SERVED_MAX_BODY": str(MAX_BODY),
-           "SERVED_DB": str(folder / "deliveries.db"), "SERVED_RUNS": str(folder / "runs"), "SERVED_HOLD": str(HOLD)}  # fmt: skip
+           "SERVED_DB": str(folder / "deliveries.db"), "SERVED_RUNS": str(folder / "runs"),
+           "SERVED_HOLD": str(HOLD)}  # fmt: skip
     server = Server(_command(kind, port), port, cwd=ROOT, env=env).start()
     try:
         yield Served(kind, port, folder / "runs")
@@ -65,7 +67,9 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         server.stop()
 
 
-def delivery(event_type: str, webhook_id: str, *, timestamp: int | None = None, key: bytes = SECRET_BYTES) -> tuple[bytes, dict[str, str]]:  # fmt: skip
+def delivery(
+    event_type: str, webhook_id: str, *, timestamp: int | None = None, key: bytes = SECRET_BYTES
+) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(example_payload(event_type)).encode()
     return body, signed(body, webhook_id, timestamp=timestamp, key=key)
 
@@ -87,10 +91,8 @@ def post(
     connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
     try:
         chunked = not isinstance(body, bytes)
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # answered before the body was sent
             connection.request(method, "/any/path/works", body=body, headers=headers, encode_chunked=chunked)
-        except (BrokenPipeError, ConnectionResetError):  # answered before the whole body was sent: read it
-            pass
         answer = connection.getresponse()
         text = answer.read()
         return answer.status, {k.lower(): v for k, v in answer.getheaders()}, json.loads(text)["message"]

@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).parent.parent / "openai_webhook_events"
 MODULES = {path.stem: path for path in sorted(PACKAGE.glob("*.py"))}
 ADAPTERS = {"aws_lambda", "wsgi", "asgi", "_http", "_cli", "__main__"}
-"""Modules that adapt the core to a runtime (AWS Lambda, WSGI, ASGI, the command line); nothing in the core imports them."""
+"""Modules that adapt the core to a runtime (Lambda, WSGI, ASGI, the command line); nothing in the core imports them."""
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -101,7 +101,7 @@ asgi_app = asgi.app(webhook, async_router, idempotency=idempotency)
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002  (the base class's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
