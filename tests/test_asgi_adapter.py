@@ -15,9 +15,11 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from openai_webhook_events import AsyncRouter, Router, Webhook, WebhookEvent, asgi, current_delivery
+from openai_webhook_events import AsyncRouter, Router, Webhook, WebhookEvent, asgi, aws_lambda, current_delivery, wsgi
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
+from tests.strategies import lambda_event
 from tests.test_receive import BODY, SECRET, RecordingStore
+from tests.test_wsgi_adapter import call, environ
 
 WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
 KEY = "openai-webhook-events#wh_asgi"
@@ -333,3 +335,31 @@ def test_when_every_store_call_is_stuck_the_next_one_waits_its_timeout_then_answ
     first, second = (record.getMessage() for record in caplog.records)
     assert "did not answer within 0.05 s" in first
     assert "idempotency store busy: 1 calls under way" in second
+
+
+# --- Every adapter answers the same ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "status"), [("valid", 200), ("forged", 401), ("malformed", 400), ("oversized", 413), ("raises", 500)]
+)
+def test_the_lambda_wsgi_and_asgi_adapters_answer_the_same_delivery_alike(case: str, status: int) -> None:
+    body = {"malformed": b"{}", "oversized": BODY + b" " * 11}.get(case, BODY)
+    headers = signed(body)
+    if case == "forged":
+        headers["webhook-signature"] = "v1," + "A" * 43 + "="
+    router = Router()
+
+    @router.fallback
+    def handle(event: WebhookEvent) -> None:
+        if case == "raises":
+            raise RuntimeError("downstream down")
+
+    try:
+        event = lambda_event("apiGatewayProxyV2Event.json", body, list(headers.items()), base64_body=False)
+        lambda_status = aws_lambda.lambda_handler(WEBHOOK, router)(event, None)["statusCode"]
+    except RuntimeError:
+        lambda_status = 500  # Lambda's own answer to a function that raised
+    wsgi_status = int(call(wsgi.app(WEBHOOK, router), environ(body, headers))[0].split()[0])
+    asgi_status = request(asgi.app(WEBHOOK, router), [body], scope(headers, length=len(body)))["status"]
+    assert (lambda_status, wsgi_status, asgi_status) == (status, status, status)
