@@ -18,13 +18,15 @@ import asyncio
 import contextlib
 import copy
 import functools
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from ._errors import WebhookConfigurationError, shorten
 from ._http import METHOD_NOT_ALLOWED, declared_length, too_large
 from ._receive import HANDLER_FAILED, Attempt, Response, begin
 
@@ -77,8 +79,13 @@ def app(
     Give the store's client shorter socket timeouts than that.
 
     ``lifespan`` events are acknowledged; ``websocket`` connections are
-    closed; another scope type raises ``ValueError``.
+    closed; another scope type raises ``ValueError``.  A *store_timeout*
+    that is not a number of seconds > 0 raises
+    :class:`~openai_webhook_events.WebhookConfigurationError`.
     """
+    given = cast("object", store_timeout)
+    if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
+        raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
     if idempotency is not None:
         idempotency = _bounded(idempotency, store_timeout)
     start = functools.partial(begin, webhook, router, idempotency=idempotency)  # options pass straight through

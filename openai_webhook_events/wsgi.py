@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import functools
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ._errors import InvalidPayloadError
+from ._errors import InvalidPayloadError, WebhookConfigurationError
 from ._http import METHOD_NOT_ALLOWED, declared_length, too_large
 from ._receive import HANDLER_FAILED, Response, begin, reject_request
+from ._router import AsyncRouter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,8 +45,11 @@ def app(webhook: Webhook, router: Router[Any], *, idempotency: Idempotency | Non
     server marks ``wsgi.input_terminated``, else it counts as empty) is
     read until one byte past the bound.  A handler that raises is answered
     500 (the receive step has logged it and released the claim, so a retry
-    reprocesses).
+    reprocesses).  An :class:`~openai_webhook_events.AsyncRouter` is refused
+    with :class:`WebhookConfigurationError` (its handlers need the ASGI app).
     """
+    if isinstance(cast("object", router), AsyncRouter):
+        raise WebhookConfigurationError("an AsyncRouter needs openai_webhook_events.asgi.app; give wsgi.app a Router")
     start = functools.partial(begin, webhook, router, idempotency=idempotency)  # options pass straight through
     limit = webhook.max_body_bytes
 

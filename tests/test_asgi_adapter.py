@@ -15,7 +15,17 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from openai_webhook_events import AsyncRouter, Router, Webhook, WebhookEvent, asgi, aws_lambda, current_delivery, wsgi
+from openai_webhook_events import (
+    AsyncRouter,
+    Router,
+    Webhook,
+    WebhookConfigurationError,
+    WebhookEvent,
+    asgi,
+    aws_lambda,
+    current_delivery,
+    wsgi,
+)
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from tests.strategies import lambda_event
 from tests.test_receive import BODY, SECRET, RecordingStore
@@ -363,3 +373,9 @@ def test_the_lambda_wsgi_and_asgi_adapters_answer_the_same_delivery_alike(case: 
     wsgi_status = int(call(wsgi.app(WEBHOOK, router), environ(body, headers))[0].split()[0])
     asgi_status = request(asgi.app(WEBHOOK, router), [body], scope(headers, length=len(body)))["status"]
     assert (lambda_status, wsgi_status, asgi_status) == (status, status, status)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), True, "2"])
+def test_a_store_timeout_that_is_not_a_number_of_seconds_is_refused(timeout: Any) -> None:
+    with pytest.raises(WebhookConfigurationError, match="store_timeout must be a number of seconds > 0, not"):
+        asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)

@@ -12,7 +12,15 @@ import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 
-from openai_webhook_events import Router, Webhook, WebhookEvent, current_delivery, wsgi
+from openai_webhook_events import (
+    AsyncRouter,
+    Router,
+    Webhook,
+    WebhookConfigurationError,
+    WebhookEvent,
+    current_delivery,
+    wsgi,
+)
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
 from tests.test_receive import BODY, SECRET, RecordingStore
 
@@ -213,3 +221,8 @@ def test_an_interrupt_in_a_handler_is_not_answered_but_releases_the_claim() -> N
     with pytest.raises(KeyboardInterrupt):
         call(wsgi.app(WEBHOOK, router, idempotency=Idempotency(store)), environ())
     assert store.claim("openai-webhook-events#wh_wsgi", "t", time.time(), time.time() + 1).state == "acquired"
+
+
+def test_an_async_router_is_refused_when_the_app_is_made() -> None:
+    with pytest.raises(WebhookConfigurationError, match=r"an AsyncRouter needs openai_webhook_events\.asgi\.app"):
+        wsgi.app(WEBHOOK, AsyncRouter())  # type: ignore[arg-type]
