@@ -281,12 +281,11 @@ class Slow(RecordingStore):
 def test_a_claim_that_does_not_answer_in_time_is_answered_503_and_released_when_it_answers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    store, runs = Slow({"claim"}, 0.3), Runs()
+    store, runs = Slow({"claim"}, 0.5), Runs()
     app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store), store_timeout=0.05)
-    started = time.monotonic()
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         answer = request(app)
-    assert time.monotonic() - started < 0.25
+    assert not store.finished.is_set()  # answered before the store did
     assert (answer["status"], answer["headers"]["retry-after"], answer["message"]) == (503, "5", "store unavailable")
     (record,) = caplog.records
     assert (record.outcome, record.error) == ("store_unavailable", "TimeoutError")  # type: ignore[attr-defined]
