@@ -15,6 +15,7 @@ __all__ = [
     "InvalidHeaderError",
     "InvalidPayloadError",
     "MissingHeaderError",
+    "PayloadTooLargeError",
     "SignatureMismatchError",
     "TimestampOutOfRangeError",
     "UnknownEventTypeError",
@@ -59,6 +60,17 @@ class InvalidPayloadError(WebhookError, ValueError):
     Bad UTF-8, bad JSON, ``NaN``/``Infinity``, excessive nesting, oversized
     integers, an oversized body, or a request event of an unknown shape.
     """
+
+
+class PayloadTooLargeError(InvalidPayloadError):
+    """The body is larger than the endpoint's ``max_body_bytes`` (``limit``): answered 413, nothing hashed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+    def _describe(self) -> str:
+        return f"body is larger than {self.limit} bytes"
 
 
 class InvalidEventError(InvalidPayloadError):

@@ -8,12 +8,12 @@ into ``(body, headers)`` and the :class:`Response` into its own shape.
 The answers (the README's table):
 
 - signature, headers or timestamp rejected: 401, store not touched;
-- signed but not a valid event (or a body over the size bound): 400, store not touched;
+- signed but not a valid event: 400; a body over ``max_body_bytes``: 413 (adapters: once past it); store not touched;
 - no handler for the event: 200, store not touched;
 - first delivery: claim, handler, complete, 200;
 - duplicate of a completed delivery: 200, handler not run;
 - duplicate while another attempt holds a live lease: 409 with ``Retry-After`` (its time left);
-- handler raised: the claim is released, the exception propagates;
+- handler raised: the claim is released, the exception propagates (HTTP adapters answer :data:`HANDLER_FAILED`);
 - store unreachable at claim: 503 with ``Retry-After``, handler not run;
 - store failed at complete: 200 and an ERROR log;
 - handler returned an awaitable (an ``async def`` on a sync router): 500, claim released, ERROR log.
@@ -32,21 +32,22 @@ import json
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from ._errors import InvalidPayloadError, WebhookVerificationError
+from ._errors import InvalidPayloadError, PayloadTooLargeError, WebhookVerificationError
 from ._headers import read_webhook_headers  # the one header reader
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
 from ._parse import parse_event
+from ._router import must_await
 
 if TYPE_CHECKING:
     from ._headers import HeadersLike
     from ._models import WebhookEvent
-    from ._router import Router
+    from ._router import AsyncRouter, Router
     from ._verify import Webhook
     from .idempotency import Claim, Idempotency
 
@@ -96,6 +97,7 @@ _current: contextvars.ContextVar[Delivery] = contextvars.ContextVar("openai_webh
 
 
 Delivery.__module__ = "openai_webhook_events"  # public home (pickle finds it there)
+HANDLER_FAILED = Response(500, "handler failed")  # an HTTP adapter's answer when the handler raised (logged here)
 
 
 def current_delivery() -> Delivery:
@@ -110,7 +112,7 @@ def current_delivery() -> Delivery:
 
 
 def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhook_id: str | None = None) -> Response:
-    """The answer to a delivery rejected with *error*: 401 for a failed verification, else 400; logged at WARNING.
+    """The answer to *error*, logged at WARNING: 401 failed verification, 413 body over the bound, else 400.
 
     Adapters call it for requests they cannot even read (a Lambda event of
     another shape); the body never repeats the error's message.
@@ -118,6 +120,9 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
     if isinstance(error, WebhookVerificationError):
         response = Response(401, "webhook verification failed")
         outcome = "rejected"
+    elif isinstance(error, PayloadTooLargeError):
+        response = Response(413, "payload too large")
+        outcome = "too_large"
     else:
         response = Response(400, "invalid payload")
         outcome = "invalid"
@@ -134,7 +139,7 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
 
 def begin(
     webhook: Webhook,
-    router: Router[Any],
+    router: Router[Any] | AsyncRouter[Any],
     body: bytes | str,
     headers: HeadersLike,
     *,
@@ -266,12 +271,14 @@ class Attempt:
         except BaseException as error:
             self.failed(error)
             raise
-        if isinstance(result, Awaitable):
+        if self.must_await(result):
             close: Any = getattr(cast("object", result), "close", None)
             if callable(close):
                 close()
             return self.not_awaited()
         return self.succeeded()
+
+    must_await = staticmethod(must_await)  # whether a handler's result is an awaitable (not run to completion)
 
     def succeeded(self, now: float | None = None) -> Response:
         """The handler returned: record the completion (if idempotent) and answer 200.

@@ -1,11 +1,11 @@
-"""``Router``: one handler per event class, plus a fallback, chosen by the event's exact class."""
+"""``Router`` and ``AsyncRouter``: one handler per event class, plus a fallback, chosen by the event's exact class."""
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeGuard, cast, overload
 
 from ._errors import WebhookConfigurationError
 from ._models import UnknownWebhookEvent, WebhookEvent
@@ -20,14 +20,55 @@ else:
 
     R = TypeVar("R")
 
-__all__ = ["Router"]
+__all__ = ["AsyncRouter", "Router"]
 
 E = TypeVar("E", bound=WebhookEvent)
+_E = TypeVar("_E", bound=WebhookEvent)
+_R = TypeVar("_R")
 
 _ROUTABLE: frozenset[type[Any]] = frozenset([*EVENT_TYPES.values(), UnknownWebhookEvent])
 
 
-class Router(Generic[R]):
+def must_await(result: object) -> TypeGuard[Awaitable[Any]]:
+    """Whether a handler's *result* is an awaitable (a coroutine): the handler has not run to completion yet."""
+    return inspect.isawaitable(result)
+
+
+class _Routes:
+    """The table both routers share: one handler per event class, and a fallback."""
+
+    __slots__ = ("_fallback", "_handlers")
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[Any], Callable[[Any], Any]] = {}
+        self._fallback: Callable[[Any], Any] | None = None
+
+    def _check_class(self, event_class: type[Any]) -> None:
+        if event_class not in _ROUTABLE:
+            raise WebhookConfigurationError(f"{event_class!r} is not an event class of openai_webhook_events")
+        if event_class in self._handlers:
+            raise WebhookConfigurationError(f"a handler for {event_class.__name__} is already registered")
+
+    def _add(self, event_class: type[Any], handler: Callable[[Any], Any]) -> None:
+        self._check_handler(handler)
+        if event_class in self._handlers:
+            raise WebhookConfigurationError(f"a handler for {event_class.__name__} is already registered")
+        self._handlers[event_class] = handler
+
+    def _add_fallback(self, handler: Callable[[Any], Any]) -> None:
+        self._check_handler(handler)
+        if self._fallback is not None:
+            raise WebhookConfigurationError("a fallback handler is already registered")
+        self._fallback = handler
+
+    def _check_handler(self, handler: object) -> None:
+        _refuse_uncallable(handler)
+
+    def _lookup(self, event: WebhookEvent) -> Callable[[Any], Any] | None:
+        return self._handlers.get(type(event), self._fallback)
+
+
+class Router(_Routes, Generic[R]):
     """Send each event to the handler registered for its class.
 
     ``@router.on(ResponseCompletedWebhookEvent)`` registers a handler that
@@ -50,39 +91,29 @@ class Router(Generic[R]):
     still returns an awaitable makes :meth:`dispatch` raise it too.
     """
 
-    __slots__ = ("_fallback", "_handlers")
-
-    def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Any], R]] = {}
-        self._fallback: Callable[[Any], R] | None = None
+    __slots__ = ()
 
     def on(self, event_class: type[E]) -> Callable[[Callable[[E], R]], Callable[[E], R]]:
         """Decorator: register the decorated function as the handler of *event_class*."""
-        if event_class not in _ROUTABLE:
-            raise WebhookConfigurationError(f"{event_class!r} is not an event class of openai_webhook_events")
-        if event_class in self._handlers:
-            raise WebhookConfigurationError(f"a handler for {event_class.__name__} is already registered")
+        self._check_class(event_class)
 
         def register(handler: Callable[[E], R]) -> Callable[[E], R]:
-            _refuse_async(handler)
-            if event_class in self._handlers:
-                raise WebhookConfigurationError(f"a handler for {event_class.__name__} is already registered")
-            self._handlers[event_class] = handler
+            self._add(event_class, handler)
             return handler
 
         return register
 
     def fallback(self, handler: Callable[[WebhookEvent], R]) -> Callable[[WebhookEvent], R]:
         """Decorator: register the handler of every event whose class has no handler of its own."""
-        _refuse_async(handler)
-        if self._fallback is not None:
-            raise WebhookConfigurationError("a fallback handler is already registered")
-        self._fallback = handler
+        self._add_fallback(handler)
         return handler
 
     def handler_for(self, event: WebhookEvent) -> Callable[[Any], R] | None:
         """The handler :meth:`dispatch` would call for *event*, or ``None``."""
-        return self._handlers.get(type(event), self._fallback)
+        return self._lookup(event)
+
+    def _check_handler(self, handler: object) -> None:
+        _refuse_async(handler)
 
     def dispatch(self, event: WebhookEvent) -> R | None:
         """Call the handler for *event*; return its result (``None`` when no handler applies).
@@ -95,7 +126,7 @@ class Router(Generic[R]):
         if handler is None:
             return None
         result = handler(event)
-        if result is not None and inspect.isawaitable(result):
+        if must_await(result):
             close = getattr(result, "close", None)
             if close is not None:
                 close()  # no "never awaited" warning: the error says it
@@ -106,10 +137,78 @@ class Router(Generic[R]):
         return result
 
 
-def _refuse_async(handler: object) -> None:
-    """Raise :class:`WebhookConfigurationError` if *handler* is not callable or visibly returns a coroutine."""
+class _Register(Protocol[_E, _R]):
+    """What ``AsyncRouter.on(cls)`` returns: a decorator taking an ``async def`` or a plain handler of *cls*."""
+
+    @overload
+    def __call__(
+        self, handler: Callable[[_E], Coroutine[Any, Any, _R]], /
+    ) -> Callable[[_E], Coroutine[Any, Any, _R]]: ...
+    @overload
+    def __call__(self, handler: Callable[[_E], _R], /) -> Callable[[_E], _R]: ...
+
+
+class AsyncRouter(_Routes, Generic[R]):
+    """A :class:`Router` whose handlers may be ``async def`` (awaited) or plain functions (called).
+
+    The same registration rules and errors as :class:`Router` (a second
+    handler for a class, a second fallback, a class that is not an event
+    class, a handler that is not callable), but async handlers are welcome:
+    ``await router.dispatch(event)`` calls the handler, awaits its result
+    when it is awaitable, and returns it (``None`` when no handler
+    applies).  ``AsyncRouter[R]`` is generic in what its handlers return,
+    as ``Router[R]`` is.  Served by ``openai_webhook_events.asgi.app``.
+    """
+
+    __slots__ = ()
+
+    def on(self, event_class: type[E]) -> _Register[E, R]:
+        """Decorator: register the decorated function (``async def`` or plain) as the handler of *event_class*."""
+        self._check_class(event_class)
+
+        def register(handler: Callable[[E], Any]) -> Callable[[E], Any]:
+            self._add(event_class, handler)
+            return handler
+
+        return register
+
+    @overload
+    def fallback(
+        self, handler: Callable[[WebhookEvent], Coroutine[Any, Any, R]]
+    ) -> Callable[[WebhookEvent], Coroutine[Any, Any, R]]: ...
+    @overload
+    def fallback(self, handler: Callable[[WebhookEvent], R]) -> Callable[[WebhookEvent], R]: ...
+    def fallback(self, handler: Callable[[WebhookEvent], Any]) -> Callable[[WebhookEvent], Any]:
+        """Decorator: register the handler of every event whose class has no handler of its own."""
+        self._add_fallback(handler)
+        return handler
+
+    def handler_for(self, event: WebhookEvent) -> Callable[[Any], R | Awaitable[R]] | None:
+        """The handler :meth:`dispatch` would call for *event*, or ``None``."""
+        return self._lookup(event)
+
+    async def dispatch(self, event: WebhookEvent) -> R | None:
+        """Call the handler for *event*, await its result if awaitable, return it (``None``: no handler applies).
+
+        Exceptions raised by the handler propagate unchanged.
+        """
+        handler = self.handler_for(event)
+        if handler is None:
+            return None
+        result = handler(event)
+        if must_await(result):
+            return cast("R", await result)
+        return cast("R", result)
+
+
+def _refuse_uncallable(handler: object) -> None:
     if not callable(handler):
         raise WebhookConfigurationError(f"handler {_name(handler)} is not callable")
+
+
+def _refuse_async(handler: object) -> None:
+    """Raise :class:`WebhookConfigurationError` if *handler* is not callable or visibly returns a coroutine."""
+    _refuse_uncallable(handler)
     target: object = handler
     while isinstance(target, functools.partial):
         target = target.func  # pyright: ignore[reportUnknownMemberType]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union, cast
 from ._errors import (
     InvalidHeaderError,
     InvalidPayloadError,
+    PayloadTooLargeError,
     SignatureMismatchError,
     TimestampOutOfRangeError,
     WebhookConfigurationError,
@@ -98,8 +99,8 @@ def _body_bytes(payload: object, limit: float) -> bytes:
     raise TypeError(f"payload must be the raw body as bytes or str, not {type(payload).__name__}")
 
 
-def _too_large(limit: float) -> InvalidPayloadError:
-    return InvalidPayloadError(f"body is larger than {limit:.0f} bytes")
+def _too_large(limit: float) -> PayloadTooLargeError:
+    return PayloadTooLargeError(int(limit))  # never infinite: nothing is larger than no bound
 
 
 class Webhook:
@@ -184,8 +185,9 @@ class Webhook:
 
         Raises :class:`MissingHeaderError` or :class:`InvalidHeaderError`
         (``.header`` names it), :class:`TimestampOutOfRangeError`
-        (``.too_old``), :class:`InvalidPayloadError` for a body over
-        ``max_body_bytes`` (or text with a lone surrogate), or
+        (``.too_old``), :class:`PayloadTooLargeError` (an
+        :class:`InvalidPayloadError`) for a body over ``max_body_bytes``,
+        :class:`InvalidPayloadError` for text with a lone surrogate, or
         :class:`SignatureMismatchError`; ``TypeError`` only for a *payload*
         or *headers* of no supported type (a programming error).
         """

@@ -63,15 +63,18 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 class Server:
     """One server process on a fixed port: ``start``, ``stop`` (by PID: SIGTERM, then SIGKILL), ``restart``."""
 
-    def __init__(self, command: list[str], port: int, cwd: Path | None = None) -> None:
+    def __init__(
+        self, command: list[str], port: int, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.command = command
         self.port = port
         self.cwd = cwd
+        self.env = env
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
         self.process = subprocess.Popen(
-            self.command, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self.command, cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         _wait_for_port(self.port, self.process)
         return self

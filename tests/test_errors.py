@@ -18,6 +18,7 @@ from openai_webhook_events import (
     InvalidHeaderError,
     InvalidPayloadError,
     MissingHeaderError,
+    PayloadTooLargeError,
     SignatureMismatchError,
     TimestampOutOfRangeError,
     UnknownEventTypeError,
@@ -36,6 +37,7 @@ SAMPLES: list[tuple[WebhookError, str]] = [
     (WebhookError("something failed"), "something failed"),
     (WebhookConfigurationError("the list of secrets is empty"), "the list of secrets is empty"),
     (InvalidPayloadError("body is not a JSON object"), "body is not a JSON object"),
+    (PayloadTooLargeError(1048576), "body is larger than 1048576 bytes"),
     (
         InvalidEventError("data.sip_headers[2].value", "expected string, got integer"),
         "data.sip_headers[2].value: expected string, got integer",
@@ -102,6 +104,7 @@ def test_attributes_survive_pickle() -> None:
     assert (header.header, header.reason) == ("webhook-id", "empty")
     assert pickle.loads(pickle.dumps(TimestampOutOfRangeError(False))).too_old is False
     assert pickle.loads(pickle.dumps(MissingHeaderError("webhook-id"))).header == "webhook-id"
+    assert pickle.loads(pickle.dumps(PayloadTooLargeError(10))).limit == 10
 
 
 def _assert_one_bounded_line(message: str) -> None:

@@ -110,11 +110,11 @@ def test_a_signed_malformed_body_is_answered_400_without_touching_the_store(body
     assert (store.calls, counting.runs) == ([], [])
 
 
-def test_an_oversized_body_is_answered_400_before_its_signature_is_checked() -> None:
-    small = Webhook(SECRET, max_body_bytes=10)
+def test_an_oversized_body_is_answered_413_before_its_signature_is_checked() -> None:
+    small, store = Webhook(SECRET, max_body_bytes=10), RecordingStore()
     answer = receive(small, Counting().router, BODY, {"webhook-id": "x", "webhook-timestamp": str(NOW),
-                     "webhook-signature": "v1,x"}, now=NOW)  # fmt: skip
-    assert answer.status == 400
+                     "webhook-signature": "v1,x"}, idempotency=Idempotency(store), now=NOW)  # fmt: skip
+    assert (answer.status, answer.message, store.calls) == (413, "payload too large", [])
 
 
 def test_an_event_without_a_handler_is_acknowledged_without_touching_the_store() -> None:

@@ -1,4 +1,4 @@
-"""Router: dispatch by exact event class, fallback, registration errors, and static typing of handlers."""
+"""Router: dispatch by exact event class, fallback, registration errors; handler typing (AsyncRouter's too)."""
 
 from __future__ import annotations
 
@@ -317,6 +317,67 @@ number: int | None = texts.dispatch(event)  # BAD: dispatch returns str | None
 """
 
 
+ASYNC_TYPING_SNIPPET = """\
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from openai_webhook_events import (
+    AsyncRouter, BatchCompletedWebhookEvent, ResponseCompletedWebhookEvent, WebhookEvent, parse_event,
+)
+
+router = AsyncRouter()  # an AsyncRouter[None]
+texts = AsyncRouter[str]()
+
+
+@router.on(ResponseCompletedWebhookEvent)
+async def completed(event: ResponseCompletedWebhookEvent) -> None:
+    await asyncio.sleep(0)
+
+
+@router.on(BatchCompletedWebhookEvent)
+def plain(event: BatchCompletedWebhookEvent) -> None:
+    pass
+
+
+@texts.on(ResponseCompletedWebhookEvent)
+async def completed_text(event: WebhookEvent) -> str:
+    return event.type
+
+
+@texts.fallback
+def other_text(event: WebhookEvent) -> str:
+    return event.type
+
+
+async def main() -> None:
+    event = parse_event({})
+    text: str | None = await texts.dispatch(event)
+    await router.dispatch(event)
+    kept: Callable[[ResponseCompletedWebhookEvent], Coroutine[Any, Any, None]] = completed  # still a coroutine function
+    print(text, kept)
+
+
+@router.on(BatchCompletedWebhookEvent)  # BAD: handler takes another class
+async def wrong(event: ResponseCompletedWebhookEvent) -> None:
+    pass
+
+
+@texts.on(BatchCompletedWebhookEvent)  # BAD: returns int, the AsyncRouter[str] wants str
+async def wrong_result(event: BatchCompletedWebhookEvent) -> int:
+    return 1
+
+
+@texts.fallback  # BAD: a plain fallback returning None, the AsyncRouter[str] wants str
+def wrong_fallback(event: WebhookEvent) -> None:
+    pass
+
+
+number: int | None = asyncio.run(texts.dispatch(parse_event({})))  # BAD: dispatch gives str | None
+"""
+SNIPPETS = {"Router": TYPING_SNIPPET, "AsyncRouter": ASYNC_TYPING_SNIPPET}
+
+
 def _bad_lines(source: str) -> set[int]:
     return {n for n, line in enumerate(source.splitlines(), 1) if "# BAD" in line}
 
@@ -364,16 +425,20 @@ def _pyright_strict(tmp_path: Path, source: str) -> tuple[int, set[int], str]:
     return result.returncode, {d["range"]["start"]["line"] + 1 for d in errors}, result.stdout
 
 
+@pytest.mark.parametrize("snippet", SNIPPETS)
 @pytest.mark.parametrize("checker", [_mypy_strict, _pyright_strict], ids=["mypy", "pyright"])
-def test_type_checkers_reject_each_mismatched_handler_and_result_and_nothing_else(tmp_path: Path, checker: Any) -> None:
-    code, error_lines, output = checker(tmp_path, TYPING_SNIPPET)
+def test_type_checkers_reject_each_mismatched_handler_and_result_and_nothing_else(
+    tmp_path: Path, checker: Any, snippet: str
+) -> None:
+    code, error_lines, output = checker(tmp_path, SNIPPETS[snippet])
     assert code == 1, output
-    assert error_lines == _bad_lines(TYPING_SNIPPET), output
+    assert error_lines == _bad_lines(SNIPPETS[snippet]), output
 
 
+@pytest.mark.parametrize("snippet", SNIPPETS)
 @pytest.mark.parametrize("checker", [_mypy_strict, _pyright_strict], ids=["mypy", "pyright"])
-def test_type_checkers_accept_the_snippet_without_the_bad_blocks(tmp_path: Path, checker: Any) -> None:
-    source = _without_bad_blocks(TYPING_SNIPPET)
+def test_type_checkers_accept_the_snippet_without_the_bad_blocks(tmp_path: Path, checker: Any, snippet: str) -> None:
+    source = _without_bad_blocks(SNIPPETS[snippet])
     assert "BAD" not in source
     code, error_lines, output = checker(tmp_path, source)
     assert (code, error_lines) == (0, set()), output

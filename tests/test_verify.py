@@ -25,6 +25,7 @@ from openai_webhook_events import (
     InvalidHeaderError,
     InvalidPayloadError,
     MissingHeaderError,
+    PayloadTooLargeError,
     ResponseCompletedWebhookEvent,
     SignatureMismatchError,
     TimestampOutOfRangeError,
@@ -601,10 +602,11 @@ def test_the_body_size_is_checked_before_the_signature() -> None:
     webhook = Webhook(SECRET, max_body_bytes=len(BODY))
     webhook.verify(BODY, signed(), now=NOW)
     longer = BODY + b" "
-    with pytest.raises(InvalidPayloadError) as info:
+    with pytest.raises(PayloadTooLargeError) as info:  # an InvalidPayloadError, answered 413
         webhook.verify(longer, {**signed(), "webhook-signature": "v1,wrong"}, now=NOW)
-    assert str(info.value) == f"body is larger than {len(BODY)} bytes"
-    with pytest.raises(InvalidPayloadError):  # text is measured in UTF-8 bytes
+    assert (str(info.value), info.value.limit) == (f"body is larger than {len(BODY)} bytes", len(BODY))
+    assert isinstance(info.value, InvalidPayloadError)
+    with pytest.raises(PayloadTooLargeError):  # text is measured in UTF-8 bytes
         webhook.verify(BODY.decode()[:-1] + "é", signed(), now=NOW)
     assert webhook.max_body_bytes == len(BODY)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "openai_webhook_events"
 MODULES = {path.stem: path for path in sorted(PACKAGE.glob("*.py"))}
-ADAPTERS = {"aws_lambda", "_cli", "__main__", "testing"}
-"""Modules that adapt the core to a runtime (AWS Lambda, the command line, users' tests); nothing in the core imports
-them."""
+ADAPTERS = {"aws_lambda", "wsgi", "asgi", "_http", "_cli", "__main__", "testing"}
+"""Modules that adapt the core to a runtime (Lambda, WSGI, ASGI, the command line, users' tests); nothing in the core
+imports them."""
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -57,6 +57,7 @@ def test_the_reader_sees_the_imports_it_should() -> None:
     assert {"_headers", "_signing", "_json", "_parse", "_errors"} <= GRAPH["_verify"]
     assert "_headers" in GRAPH["aws_lambda"]
     assert "_verify" not in GRAPH["aws_lambda"]  # only for type checking
+    assert {"_receive", "_http"} <= GRAPH["wsgi"] & GRAPH["asgi"]
 
 
 def test_the_package_has_no_import_cycle() -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from openai_webhook_events import (
     InvalidEventError,
     InvalidPayloadError,
+    PayloadTooLargeError,
     SignatureMismatchError,
     TimestampOutOfRangeError,
     UnknownEventTypeError,
@@ -54,7 +55,7 @@ def test_unwrap_defaults_to_a_300_second_window_and_applies_the_body_limit() -> 
     with pytest.raises(TimestampOutOfRangeError):
         unwrap(body, signed(body), SECRET, now=NOW + 301)
     assert unwrap(body, signed(body), SECRET, now=NOW, max_body_bytes=len(body)).id == "evt_1"
-    with pytest.raises(InvalidPayloadError) as info:
+    with pytest.raises(PayloadTooLargeError) as info:
         unwrap(body, signed(body), SECRET, now=NOW, max_body_bytes=len(body) - 1)
     assert str(info.value) == f"body is larger than {len(body) - 1} bytes"
 

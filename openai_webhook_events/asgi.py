@@ -1,0 +1,263 @@
+"""The ASGI adapter: :func:`app` makes an ASGI 3 application that answers webhook deliveries, awaiting async handlers.
+
+It only translates: the request's body and headers go to the receive step
+(``_receive``), which verifies, parses, deduplicates and decides the
+answer; the handler runs here, awaited when it returns an awaitable,
+between ``Attempt.activate()`` and ``Attempt.succeeded()``/``failed()``.
+It ignores the path, so it can be served alone (uvicorn, hypercorn) or
+mounted anywhere (Starlette's ``Mount``, FastAPI's ``app.mount``).
+
+The event loop never waits on the idempotency store: with *idempotency*
+the receive step's store work (claim, complete, release) runs in a worker
+thread, and each store call is given *store_timeout* seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import functools
+import math
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from ._errors import WebhookConfigurationError, shorten
+from ._http import METHOD_NOT_ALLOWED, declared_length, too_large
+from ._receive import HANDLER_FAILED, Attempt, Response, begin
+
+if TYPE_CHECKING:
+    from ._claim import Claim
+    from ._router import AsyncRouter, Router
+    from ._verify import Webhook
+    from .idempotency import Idempotency, IdempotencyStore
+
+__all__ = ["DEFAULT_STORE_TIMEOUT", "ASGIApp", "app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
+"""An ASGI 3 application (the shape Starlette's ``Mount`` and every ASGI server take)."""
+
+DEFAULT_STORE_TIMEOUT = 2.0
+"""Seconds one idempotency store call may take before the store counts as down (a claim then answers 503)."""
+_MAX_STORE_CALLS = 64  # store calls under way at once; past that a call waits (within its timeout) for one to end
+
+T = TypeVar("T")
+
+
+def app(
+    webhook: Webhook,
+    router: AsyncRouter[Any] | Router[Any],
+    *,
+    idempotency: Idempotency | None = None,
+    store_timeout: float = DEFAULT_STORE_TIMEOUT,
+) -> ASGIApp:
+    """An ASGI 3 application answering every ``POST`` on any path as a webhook delivery for *webhook* and *router*.
+
+    *router* is an :class:`~openai_webhook_events.AsyncRouter` (``async def``
+    or plain handlers) or a :class:`~openai_webhook_events.Router`.  A
+    handler's awaitable is awaited; a plain handler is called on the event
+    loop (keep it short, or make it ``async``).  The answers are the receive
+    step's: 401, 400, 413, 200, 409, 503, as ``application/json``; 500 when
+    the handler raised (logged, claim released); 405 with ``Allow: POST``
+    for another method.  The body is read bounded by
+    ``webhook.max_body_bytes``: 413 as soon as ``Content-Length`` or the
+    bytes received so far pass it.
+
+    With *idempotency*, ``begin``/``succeeded``/``failed`` run in a worker
+    thread and each store call gets *store_timeout* seconds (default 2): a
+    store that does not answer in time counts as down (503 with
+    ``Retry-After`` at claim, fail closed; 200 and an ERROR log at
+    complete), and a claim that answers after its timeout is released.
+    Give the store's client shorter socket timeouts than that.
+
+    ``lifespan`` events are acknowledged; ``websocket`` connections are
+    closed; another scope type raises ``ValueError``.  A *store_timeout*
+    that is not a number of seconds > 0 raises
+    :class:`~openai_webhook_events.WebhookConfigurationError`.
+    """
+    given = cast("object", store_timeout)
+    if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
+        raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
+    if idempotency is not None:
+        idempotency = _bounded(idempotency, store_timeout)
+    start = functools.partial(begin, webhook, router, idempotency=idempotency)  # options pass straight through
+    off_loop = idempotency is not None  # the receive step calls the store: keep it off the event loop
+    limit = webhook.max_body_bytes
+
+    async def application(scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            answer = await _answer(scope, receive, start, off_loop, limit)
+            if answer is not None:
+                await _respond(send, answer)
+        elif kind == "lifespan":
+            await _lifespan(receive, send)
+        elif kind == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})  # before accept: the server answers 403
+        else:
+            raise ValueError(f"unsupported ASGI scope type {kind!r}")
+
+    return application
+
+
+async def _answer(
+    scope: Scope,
+    receive: Receive,
+    start: Callable[[bytes, Any], Response | Attempt],
+    off_loop: bool,
+    limit: int | None,
+) -> Response | None:
+    """The answer to one HTTP request, ``None`` when the client left before sending its whole body."""
+    if scope.get("method") != "POST":
+        return METHOD_NOT_ALLOWED
+    headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or ())
+    body = await _read_body(receive, headers, limit)
+    if not isinstance(body, bytes):
+        return body
+    started = await _call(off_loop, start, body, headers)
+    if isinstance(started, Response):
+        return started
+    return await _run(started, off_loop)
+
+
+async def _read_body(
+    receive: Receive, headers: list[tuple[bytes, bytes]], limit: int | None
+) -> bytes | Response | None:
+    """The body, or 413 as soon as ``Content-Length`` or the bytes so far pass *limit*; ``None`` on a disconnect."""
+    if limit is not None:
+        for name, value in headers:
+            if name.lower() == b"content-length" and (length := declared_length(value)) is not None and length > limit:
+                return too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect: nobody is left to answer
+            return None
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            return too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _run(attempt: Attempt, off_loop: bool) -> Response:
+    """Call the handler, await what it returns if awaitable, then record the outcome."""
+    try:
+        with attempt.activate():
+            result = attempt.handler(attempt.event)
+            if attempt.must_await(result):
+                await result
+    except BaseException as error:
+        await _call(off_loop, attempt.failed, error)
+        if not isinstance(error, Exception):  # cancelled, interrupted: released, then let it end the task
+            raise
+        return HANDLER_FAILED
+    return await _call(off_loop, attempt.succeeded)
+
+
+async def _call(off_loop: bool, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, in a worker thread when *off_loop* (it may call the store)."""
+    if off_loop:
+        return await asyncio.to_thread(function, *args)
+    return function(*args)
+
+
+async def _respond(send: Send, answer: Response) -> None:
+    body = answer.body
+    headers = [(name.encode(), value.encode()) for name, value in answer.headers]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Acknowledge startup and shutdown (the app holds no resources of its own)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _bounded(idempotency: Idempotency, timeout: float) -> Idempotency:
+    """A copy of *idempotency* whose store calls each give up after *timeout* seconds."""
+    bounded = copy.copy(idempotency)
+    bounded.store = _BoundedStore(idempotency.store, timeout)
+    return bounded
+
+
+class _BoundedStore:
+    """*store*'s three operations, each run in a daemon thread and waited for at most *timeout* seconds.
+
+    A call that does not answer in time raises ``TimeoutError`` (in the
+    receive step: a store that is down).  The thread is left to finish;
+    a claim it then acquires is released, so the key is not held for a
+    whole lease by an attempt that gave up.
+    """
+
+    __slots__ = ("_calls", "_store", "_timeout")
+
+    def __init__(self, store: IdempotencyStore, timeout: float) -> None:
+        self._store = store
+        self._timeout = timeout
+        self._calls = threading.BoundedSemaphore(_MAX_STORE_CALLS)
+
+    def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
+        claim = functools.partial(self._store.claim, key, token, now, expires_at)
+        return self._call(claim, lambda late: self._late(key, token, late))
+
+    def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
+        return self._call(functools.partial(self._store.complete, key, token, now, expires_at))
+
+    def release(self, key: str, token: str) -> bool:
+        return self._call(functools.partial(self._store.release, key, token))
+
+    def _late(self, key: str, token: str, claim: Claim) -> None:
+        if claim.state == "acquired":
+            with contextlib.suppress(Exception):  # else its lease expires: retries answer 409 until then
+                self._store.release(key, token)
+
+    def _call(self, operation: Callable[[], T], late: Callable[[T], None] | None = None) -> T:
+        """``operation()`` in a daemon thread: its answer within the timeout, else ``TimeoutError``.
+
+        An answer that comes after the timeout goes to *late* (in that thread).
+        """
+        deadline = time.monotonic() + self._timeout
+        if not self._calls.acquire(timeout=self._timeout):
+            raise TimeoutError(f"idempotency store busy: {_MAX_STORE_CALLS} calls under way for {self._timeout:g} s")
+        outcome: Future[T] = Future()
+
+        def target() -> None:
+            try:
+                outcome.set_result(operation())
+            except BaseException as error:
+                outcome.set_exception(error)
+            finally:
+                self._calls.release()
+
+        threading.Thread(target=target, name="openai-webhook-events-store", daemon=True).start()
+        try:
+            return outcome.result(max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            if late is not None:  # called at once if the answer came in the meantime
+                outcome.add_done_callback(functools.partial(_answered_late, late))
+            raise TimeoutError(f"idempotency store did not answer within {self._timeout:g} s") from None
+
+
+def _answered_late(late: Callable[[T], None], outcome: Future[T]) -> None:
+    if outcome.exception() is None:
+        late(outcome.result())

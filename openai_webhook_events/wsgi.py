@@ -1,0 +1,126 @@
+"""The WSGI adapter: :func:`app` makes a WSGI application that answers webhook deliveries.
+
+It only translates: the request's body and headers go to the receive step
+(``_receive``), which verifies, parses, deduplicates, dispatches and
+decides the answer; that answer becomes the WSGI response.  It ignores
+the path (``PATH_INFO``, ``SCRIPT_NAME``), so it can be served alone or
+mounted anywhere: Werkzeug's ``DispatcherMiddleware`` under Flask, a
+Django URL, any WSGI server.
+"""
+
+from __future__ import annotations
+
+import functools
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, cast
+
+from ._errors import InvalidPayloadError, WebhookConfigurationError
+from ._http import METHOD_NOT_ALLOWED, declared_length, too_large
+from ._receive import HANDLER_FAILED, Response, begin, reject_request
+from ._router import AsyncRouter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from ._receive import Attempt
+    from ._router import Router
+    from ._verify import Webhook
+    from .idempotency import Idempotency
+
+__all__ = ["app"]
+
+_CHUNK = 64 * 1024  # bytes read from wsgi.input at a time
+
+
+def app(webhook: Webhook, router: Router[Any], *, idempotency: Idempotency | None = None) -> WSGIApplication:
+    """A WSGI application answering every ``POST`` on any path as a webhook delivery for *webhook* and *router*.
+
+    The answers are the receive step's (README, "Duplicate deliveries"):
+    401, 400, 413, 200, 409 and 503, as ``application/json``; any other
+    method gets 405 with ``Allow: POST``.  The body is read bounded by
+    ``webhook.max_body_bytes``: a ``Content-Length`` over it is answered
+    413 without reading, a body without one (chunked; read only when the
+    server marks ``wsgi.input_terminated``, else it counts as empty) is
+    read until one byte past the bound.  A handler that raises is answered
+    500 (the receive step has logged it and released the claim, so a retry
+    reprocesses).  An :class:`~openai_webhook_events.AsyncRouter` is refused
+    with :class:`WebhookConfigurationError` (its handlers need the ASGI app).
+    """
+    if isinstance(cast("object", router), AsyncRouter):
+        raise WebhookConfigurationError("an AsyncRouter needs openai_webhook_events.asgi.app; give wsgi.app a Router")
+    start = functools.partial(begin, webhook, router, idempotency=idempotency)  # options pass straight through
+    limit = webhook.max_body_bytes
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        answer = _answer(environ, start, limit)
+        body = answer.body
+        headers = [*answer.headers, ("content-length", str(len(body)))]
+        start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", headers)
+        return [body]
+
+    return application
+
+
+def _answer(environ: WSGIEnvironment, start: Callable[[bytes, Any], Response | Attempt], limit: int | None) -> Response:
+    if environ.get("REQUEST_METHOD") != "POST":
+        return METHOD_NOT_ALLOWED
+    body = _read_body(environ, limit)
+    if isinstance(body, Response):
+        return body
+    started = start(body, _headers(environ))
+    if isinstance(started, Response):
+        return started
+    try:
+        return started.run()
+    except Exception:  # logged, and the claim released, by the receive step
+        return HANDLER_FAILED
+
+
+def _read_body(environ: WSGIEnvironment, limit: int | None) -> bytes | Response:
+    """The body, read at most one byte past *limit*; or the answer when it is over it or its length is bad."""
+    declared: object = environ.get("CONTENT_LENGTH") or ""
+    if declared:
+        length = declared_length(declared) if isinstance(declared, str) else None
+        if length is None:
+            return reject_request(InvalidPayloadError("Content-Length is not a number of bytes"))
+        if limit is not None and length > limit:
+            return too_large(limit)
+        bound: int | None = length
+    elif environ.get("wsgi.input_terminated"):
+        bound = None if limit is None else limit + 1
+    else:
+        return b""  # no length and a stream the server does not end (PEP 3333): no body
+    stream: Any = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    size = 0
+    while bound is None or size < bound:
+        chunk: bytes = stream.read(_CHUNK if bound is None else min(_CHUNK, bound - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if limit is not None and size > limit:
+        return too_large(limit)
+    return b"".join(chunks)
+
+
+def _headers(environ: WSGIEnvironment) -> list[tuple[str, str | bytes]]:
+    """The request headers out of *environ* (``HTTP_*``, ``CONTENT_TYPE``), values as the bytes received.
+
+    A server joins a repeated header with commas; the one header reader
+    reads those joins.  WSGI gives values as latin-1 text: anything beyond
+    ASCII goes back to its bytes, which the reader decodes as UTF-8.
+    """
+    pairs: list[tuple[str, str | bytes]] = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").lower()
+        elif key == "CONTENT_TYPE":
+            name = "content-type"
+        else:
+            continue
+        if isinstance(value, str):
+            pairs.append((name, value if value.isascii() else value.encode("latin-1", "replace")))
+    return pairs

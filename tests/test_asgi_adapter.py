@@ -1,0 +1,380 @@
+"""``asgi.app`` driven by ASGI messages in process: each branch (tests/test_http_servers.py serves it under uvicorn)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from openai_webhook_events import (
+    AsyncRouter,
+    Router,
+    Webhook,
+    WebhookConfigurationError,
+    WebhookEvent,
+    asgi,
+    aws_lambda,
+    current_delivery,
+    wsgi,
+)
+from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
+from tests.strategies import lambda_event
+from tests.test_receive import BODY, SECRET, RecordingStore
+from tests.test_wsgi_adapter import call, environ
+
+WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
+KEY = "openai-webhook-events#wh_asgi"
+
+
+def signed(body: bytes = BODY, webhook_id: str = "wh_asgi") -> dict[str, str]:
+    return WEBHOOK.sign(body, webhook_id=webhook_id)
+
+
+def scope(
+    headers: dict[str, str] | None = None, method: str = "POST", length: int | None = len(BODY)
+) -> dict[str, Any]:
+    pairs = [(name.encode(), value.encode()) for name, value in (signed() if headers is None else headers).items()]
+    if length is not None:
+        pairs.append((b"content-length", str(length).encode()))
+    return {"type": "http", "method": method, "path": "/anything", "headers": pairs}
+
+
+def request(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Drive one HTTP request: the body in *chunks*; returns status, headers, the decoded body and bodies read."""
+    pending = list(chunks)
+    sent: list[dict[str, Any]] = []
+    read = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        if not pending:
+            return {"type": "http.disconnect"}
+        read += 1
+        chunk = pending.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope() if the_scope is None else the_scope, receive, send))
+    if not sent:
+        return {"status": None, "read": read}
+    start, body = sent
+    assert (start["type"], body["type"]) == ("http.response.start", "http.response.body")
+    headers = {name.decode(): value.decode() for name, value in start["headers"]}
+    assert headers["content-length"] == str(len(body["body"]))
+    return {"status": start["status"], "headers": headers, "message": json.loads(body["body"])["message"], "read": read}
+
+
+class Runs:
+    """An AsyncRouter whose ``async def`` fallback records the webhook-id after an await, failing the first *n*."""
+
+    def __init__(self, failures: int = 0, error: type[BaseException] = RuntimeError) -> None:
+        self.router = AsyncRouter()
+        self.ids: list[str] = []
+        self.failures, self.error = failures, error
+        self.router.fallback(self.handle)
+
+    async def handle(self, event: WebhookEvent) -> None:
+        await asyncio.sleep(0)
+        self.ids.append(current_delivery().webhook_id)
+        if len(self.ids) <= self.failures:
+            raise self.error("downstream down")
+
+
+def test_an_async_handler_is_awaited_and_sees_its_delivery() -> None:
+    runs = Runs()
+    answer = request(asgi.app(WEBHOOK, runs.router))
+    assert (answer["status"], answer["message"], answer["headers"]["content-type"]) == (200, "ok", "application/json")
+    assert runs.ids == ["wh_asgi"]
+
+
+def test_plain_handlers_are_called_on_an_async_router_and_on_a_sync_router() -> None:
+    seen: list[str] = []
+    for router in (AsyncRouter(), Router()):
+        router.fallback(lambda event: seen.append(current_delivery().webhook_id))
+        assert request(asgi.app(WEBHOOK, router))["status"] == 200
+    assert seen == ["wh_asgi", "wh_asgi"]
+
+
+def test_a_body_in_several_messages_is_joined() -> None:
+    runs = Runs()
+    assert request(asgi.app(WEBHOOK, runs.router), [BODY[:7], b"", BODY[7:50], BODY[50:]])["read"] == 4
+    assert runs.ids == ["wh_asgi"]
+
+
+def test_a_content_length_over_the_bound_is_answered_413_before_any_body_is_received() -> None:
+    answer = request(asgi.app(WEBHOOK, Runs().router), the_scope=scope(length=len(BODY) + 11))
+    assert (answer["status"], answer["message"], answer["read"]) == (413, "payload too large", 0)
+
+
+def test_a_body_over_the_bound_is_answered_413_as_soon_as_the_bytes_pass_it() -> None:
+    chunks = [BODY, b" " * 11, b"never read"]
+    answer = request(asgi.app(WEBHOOK, Runs().router), chunks, scope(length=None))
+    assert (answer["status"], answer["read"]) == (413, 2)
+
+
+def test_a_content_length_that_is_not_a_number_is_left_to_the_body_bound() -> None:
+    the_scope = scope(length=None)
+    the_scope["headers"].append((b"content-length", b"lots"))
+    assert request(asgi.app(WEBHOOK, Runs().router), the_scope=the_scope)["status"] == 200
+
+
+def test_without_a_bound_any_body_is_read_whole() -> None:
+    unbounded = Webhook(SECRET, max_body_bytes=None)
+    big = json.dumps({**json.loads(BODY), "padding": "x" * 200_000}).encode()
+    headers = unbounded.sign(big, webhook_id="wh_asgi")
+    runs = Runs()
+    answer = request(asgi.app(unbounded, runs.router), [big[:100_000], big[100_000:]], scope(headers, length=len(big)))
+    assert (answer["status"], runs.ids) == (200, ["wh_asgi"])
+
+
+def test_a_client_that_leaves_before_its_body_ends_gets_no_answer_and_nothing_runs() -> None:
+    runs = Runs()
+    app = asgi.app(WEBHOOK, runs.router)
+    sent: list[Any] = []
+    messages: list[dict[str, Any]] = [{"type": "http.request", "body": BODY[:10], "more_body": True}]
+    messages.append({"type": "http.disconnect"})
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope(), receive, send))
+    assert (sent, runs.ids) == ([], [])
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_every_method_but_post_is_answered_405_with_allow_post(method: str) -> None:
+    answer = request(asgi.app(WEBHOOK, Runs().router), [], scope(method=method))
+    assert (answer["status"], answer["headers"]["allow"], answer["message"]) == (405, "POST", "use POST")
+    assert answer["read"] == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [(signed(b"{}"), b"{}", 400), ({**signed(), "webhook-signature": "v1," + "A" * 44}, BODY, 401)],
+)
+def test_rejections_are_the_receive_steps(headers: dict[str, str], body: bytes, status: int) -> None:
+    assert request(asgi.app(WEBHOOK, Runs().router), [body], scope(headers, length=len(body)))["status"] == status
+
+
+def test_lifespan_startup_and_shutdown_are_acknowledged() -> None:
+    app = asgi.app(WEBHOOK, Runs().router)
+    incoming: list[dict[str, Any]] = [{"type": "lifespan.startup"}, {"type": "lifespan.other"}]
+    incoming.append({"type": "lifespan.shutdown"})
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0)
+
+    async def send(message: Any) -> None:
+        sent.append(message["type"])
+
+    asyncio.run(app({"type": "lifespan"}, receive, send))
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_a_websocket_is_closed_before_it_is_accepted_and_another_scope_type_raises() -> None:
+    app = asgi.app(WEBHOOK, Runs().router)
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(app({"type": "websocket"}, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+    with pytest.raises(ValueError, match="unsupported ASGI scope type 'webtransport'"):
+        asyncio.run(app({"type": "webtransport"}, receive, send))
+
+
+def test_mounted_in_starlette_it_answers_under_its_prefix() -> None:
+    runs = Runs()
+    site = Starlette(routes=[Mount("/webhooks/openai", app=asgi.app(WEBHOOK, runs.router))])
+    with TestClient(site) as client:
+        answer = client.post("/webhooks/openai", content=BODY, headers=signed())
+        assert (answer.status_code, answer.json(), runs.ids) == (200, {"message": "ok"}, ["wh_asgi"])
+        assert client.post("/elsewhere", content=BODY, headers=signed()).status_code == 404
+
+
+# --- Handler failures and idempotency ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_a_handler_that_raises_is_answered_500_logged_once_and_its_retry_processes(
+    idempotent: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    runs, store = Runs(failures=1), RecordingStore()
+    app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store) if idempotent else None)
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        failed, retried = request(app), request(app)
+    assert (failed["status"], failed["message"]) == (500, "handler failed")
+    assert (retried["status"], retried["message"]) == (200, "ok")
+    assert [r.outcome for r in caplog.records] == ["failed"]  # type: ignore[attr-defined]
+    assert runs.ids == ["wh_asgi", "wh_asgi"]
+    assert store.calls == (["claim", "release", "claim", "complete"] if idempotent else [])
+
+
+def test_a_cancelled_handler_releases_its_claim_and_the_cancellation_propagates() -> None:
+    store = MemoryStore()
+    runs = Runs(failures=1, error=asyncio.CancelledError)
+    app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store))
+    with pytest.raises(asyncio.CancelledError):
+        request(app)
+    assert store.claim(KEY, "t", time.time(), time.time() + 1).state == "acquired"  # released: free again
+
+
+def test_a_duplicate_is_acknowledged_without_running_the_handler() -> None:
+    runs = Runs()
+    app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(MemoryStore()))
+    assert [request(app)["message"] for _ in range(2)] == ["ok", "already processed"]
+    assert runs.ids == ["wh_asgi"]
+
+
+def test_the_store_is_called_in_a_worker_thread_never_on_the_event_loop() -> None:
+    threads: list[str] = []
+
+    class Watched(RecordingStore):
+        def _call(self, name: str, *args: Any) -> Any:
+            threads.append(threading.current_thread().name)
+            return super()._call(name, *args)
+
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(Watched()))
+    loop_thread = threading.current_thread().name  # asyncio.run runs the loop in this thread
+    assert request(app)["status"] == 200
+    assert len(threads) == 2
+    assert loop_thread not in threads
+
+
+class Slow(RecordingStore):
+    """A store whose operations in *slow* take *delay* seconds, then answer (or fail, if also in *failing*)."""
+
+    def __init__(self, slow: set[str], delay: float, *failing: str) -> None:
+        super().__init__(*failing)
+        self.slow, self.delay = slow, delay
+        self.finished = threading.Event()
+
+    def _call(self, name: str, *args: Any) -> Any:
+        if name in self.slow:
+            time.sleep(self.delay)
+        try:
+            return super()._call(name, *args)
+        finally:
+            if name in self.slow:
+                self.finished.set()
+
+
+def test_a_claim_that_does_not_answer_in_time_is_answered_503_and_released_when_it_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, runs = Slow({"claim"}, 0.5), Runs()
+    app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store), store_timeout=0.05)
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        answer = request(app)
+    assert not store.finished.is_set()  # answered before the store did
+    assert (answer["status"], answer["headers"]["retry-after"], answer["message"]) == (503, "5", "store unavailable")
+    (record,) = caplog.records
+    assert (record.outcome, record.error) == ("store_unavailable", "TimeoutError")  # type: ignore[attr-defined]
+    assert "did not answer within 0.05 s" in record.getMessage()
+    assert store.finished.wait(2)
+    deadline = time.monotonic() + 2
+    while store.calls != ["claim", "release"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert store.calls == ["claim", "release"]  # the late claim was acquired, then given back
+    assert runs.ids == []
+
+
+@pytest.mark.parametrize("failing", [(), ("claim",)])
+def test_a_late_claim_that_acquired_nothing_is_left_alone(failing: tuple[str, ...]) -> None:
+    inner = MemoryStore()
+    inner.claim(KEY, "other attempt", time.time(), time.time() + 60)  # held by another attempt
+    store = Slow({"claim"}, 0.2, *failing)
+    store.inner = inner
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    assert request(app)["status"] == 503
+    assert store.finished.wait(2)
+    time.sleep(0.05)
+    assert store.calls == ["claim"]
+
+
+def test_a_complete_that_does_not_answer_in_time_still_answers_200_with_an_error_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, runs = Slow({"complete"}, 0.2), Runs()
+    app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store), store_timeout=0.05)
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        assert request(app)["status"] == 200
+    assert [r.outcome for r in caplog.records] == ["complete_failed"]  # type: ignore[attr-defined]
+    assert store.finished.wait(2)
+    assert runs.ids == ["wh_asgi"]
+
+
+def test_when_every_store_call_is_stuck_the_next_one_waits_its_timeout_then_answers_503(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(asgi, "_MAX_STORE_CALLS", 1)
+    stuck = threading.Event()
+
+    class Stuck(MemoryStore):
+        def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
+            stuck.wait(5)
+            return super().claim(key, token, now, expires_at)
+
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(Stuck()), store_timeout=0.05)
+    try:
+        with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+            assert request(app)["status"] == 503  # the one call under way, stuck
+            assert request(app)["status"] == 503  # no call may start
+    finally:
+        stuck.set()
+    first, second = (record.getMessage() for record in caplog.records)
+    assert "did not answer within 0.05 s" in first
+    assert "idempotency store busy: 1 calls under way" in second
+
+
+# --- Every adapter answers the same ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "status"), [("valid", 200), ("forged", 401), ("malformed", 400), ("oversized", 413), ("raises", 500)]
+)
+def test_the_lambda_wsgi_and_asgi_adapters_answer_the_same_delivery_alike(case: str, status: int) -> None:
+    body = {"malformed": b"{}", "oversized": BODY + b" " * 11}.get(case, BODY)
+    headers = signed(body)
+    if case == "forged":
+        headers["webhook-signature"] = "v1," + "A" * 43 + "="
+    router = Router()
+
+    @router.fallback
+    def handle(event: WebhookEvent) -> None:
+        if case == "raises":
+            raise RuntimeError("downstream down")
+
+    try:
+        event = lambda_event("apiGatewayProxyV2Event.json", body, list(headers.items()), base64_body=False)
+        lambda_status = aws_lambda.lambda_handler(WEBHOOK, router)(event, None)["statusCode"]
+    except RuntimeError:
+        lambda_status = 500  # Lambda's own answer to a function that raised
+    wsgi_status = int(call(wsgi.app(WEBHOOK, router), environ(body, headers))[0].split()[0])
+    asgi_status = request(asgi.app(WEBHOOK, router), [body], scope(headers, length=len(body)))["status"]
+    assert (lambda_status, wsgi_status, asgi_status) == (status, status, status)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), True, "2"])
+def test_a_store_timeout_that_is_not_a_number_of_seconds_is_refused(timeout: Any) -> None:
+    with pytest.raises(WebhookConfigurationError, match="store_timeout must be a number of seconds > 0, not"):
+        asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)

@@ -1,0 +1,228 @@
+"""``wsgi.app`` in process: each branch of reading a request and answering it (tests/test_http_servers.py serves it)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from typing import Any
+
+import pytest
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.test import Client
+
+from openai_webhook_events import (
+    AsyncRouter,
+    Router,
+    Webhook,
+    WebhookConfigurationError,
+    WebhookEvent,
+    current_delivery,
+    wsgi,
+)
+from openai_webhook_events.idempotency import Idempotency, MemoryStore
+from tests.test_receive import BODY, SECRET, RecordingStore
+
+WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
+
+
+def signed(body: bytes = BODY, webhook_id: str = "wh_wsgi") -> dict[str, str]:
+    return WEBHOOK.sign(body, webhook_id=webhook_id)
+
+
+class Reads(io.BytesIO):
+    """``wsgi.input`` that records how many bytes were read (and can refuse to be read at all)."""
+
+    def __init__(self, body: bytes, *, readable: bool = True) -> None:
+        super().__init__(body)
+        self.taken = 0
+        self.readable_ = readable
+
+    def read(self, size: int | None = -1) -> bytes:
+        assert self.readable_, "the body was read"
+        chunk = super().read(size)
+        self.taken += len(chunk)
+        return chunk
+
+
+def environ(body: bytes = BODY, headers: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    """A WSGI environ of a POST carrying *body* (Content-Length set) and *headers*; *extra* overrides."""
+    found: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/hooks/openai",
+        "SCRIPT_NAME": "/mounted",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": Reads(body),
+    }
+    for name, value in (signed(body) if headers is None else headers).items():
+        found["HTTP_" + name.upper().replace("-", "_")] = value
+    return {**found, **extra}
+
+
+def call(application: Any, env: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    answered: list[tuple[str, list[tuple[str, str]]]] = []
+    body = b"".join(application(env, lambda status, headers: answered.append((status, headers))))
+    (status, headers), = answered  # fmt: skip
+    named = dict(headers)
+    assert named["content-length"] == str(len(body))
+    return status, named, json.loads(body)
+
+
+class Runs:
+    def __init__(self) -> None:
+        self.router = Router()
+        self.ids: list[str] = []
+        self.router.fallback(self.handle)
+
+    def handle(self, event: WebhookEvent) -> None:
+        self.ids.append(current_delivery().webhook_id)
+
+
+def test_a_signed_delivery_on_any_path_is_processed() -> None:
+    runs = Runs()
+    status, headers, body = call(wsgi.app(WEBHOOK, runs.router), environ())
+    assert (status, headers["content-type"], body) == ("200 OK", "application/json", {"message": "ok"})
+    assert runs.ids == ["wh_wsgi"]
+
+
+def test_mounted_under_a_prefix_by_werkzeugs_dispatcher_it_answers_there() -> None:
+    runs = Runs()
+
+    def site(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("404 Not Found", [("content-type", "text/plain")])
+        return [b"not here"]
+
+    client = Client(DispatcherMiddleware(site, {"/webhooks/openai": wsgi.app(WEBHOOK, runs.router)}))
+    answer = client.post("/webhooks/openai", data=BODY, headers=signed())
+    assert (answer.status_code, answer.get_json(), runs.ids) == (200, {"message": "ok"}, ["wh_wsgi"])
+    assert client.post("/elsewhere", data=BODY, headers=signed()).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "HEAD", None])
+def test_every_method_but_post_is_answered_405_with_allow_post(method: str | None) -> None:
+    env = environ()
+    env["wsgi.input"] = Reads(BODY, readable=False)
+    if method is None:
+        del env["REQUEST_METHOD"]
+    else:
+        env["REQUEST_METHOD"] = method
+    status, headers, body = call(wsgi.app(WEBHOOK, Runs().router), env)
+    assert (status, headers["allow"], body) == ("405 Method Not Allowed", "POST", {"message": "use POST"})
+
+
+def test_a_content_length_over_the_bound_is_answered_413_without_reading(caplog: pytest.LogCaptureFixture) -> None:
+    big = BODY + b" " * 11
+    env = environ(big)
+    env["wsgi.input"] = Reads(big, readable=False)
+    with caplog.at_level(logging.WARNING, "openai_webhook_events"):
+        status, _, body = call(wsgi.app(WEBHOOK, Runs().router), env)
+    assert (status.split()[0], body) == ("413", {"message": "payload too large"})
+    assert [(r.outcome, r.status) for r in caplog.records] == [("too_large", 413)]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("length", ["12x", "-1", " ", "١٢"])
+def test_a_content_length_that_is_not_a_number_is_answered_400(length: str) -> None:
+    status, _, body = call(wsgi.app(WEBHOOK, Runs().router), environ(CONTENT_LENGTH=length))
+    assert (status, body) == ("400 Bad Request", {"message": "invalid payload"})
+
+
+def test_a_content_length_that_is_not_text_is_answered_400() -> None:
+    status, _, _ = call(wsgi.app(WEBHOOK, Runs().router), environ(CONTENT_LENGTH=len(BODY)))
+    assert status == "400 Bad Request"
+
+
+def test_a_body_without_length_is_read_to_its_end_when_the_server_terminates_it() -> None:
+    runs = Runs()
+    env = {**environ(CONTENT_LENGTH=""), "wsgi.input_terminated": True}
+    assert call(wsgi.app(WEBHOOK, runs.router), env)[0] == "200 OK"
+    assert runs.ids == ["wh_wsgi"]
+
+
+def test_a_body_without_length_is_read_only_one_byte_past_the_bound() -> None:
+    big = BODY + b" " * 10_000
+    env = {**environ(big, signed(big), CONTENT_LENGTH=""), "wsgi.input_terminated": True}
+    stream: Reads = env["wsgi.input"]
+    status, _, body = call(wsgi.app(WEBHOOK, Runs().router), env)
+    assert (status.split()[0], body, stream.taken) == ("413", {"message": "payload too large"}, len(BODY) + 11)
+
+
+def test_a_body_without_length_on_an_unterminated_stream_is_not_read_and_not_acknowledged() -> None:
+    runs = Runs()
+    env = environ()
+    del env["CONTENT_LENGTH"]
+    env["wsgi.input"] = Reads(BODY, readable=False)
+    assert call(wsgi.app(WEBHOOK, runs.router), env)[0] == "401 Unauthorized"  # an empty body: its signature fails
+    assert runs.ids == []
+
+
+def test_without_a_bound_any_body_is_read_whole() -> None:
+    runs = Runs()
+    unbounded = Webhook(SECRET, max_body_bytes=None)
+    big = json.dumps({**json.loads(BODY), "padding": "x" * 200_000}).encode()
+    assert call(wsgi.app(unbounded, runs.router), environ(big, signed(big)))[0] == "200 OK"
+    terminated = {**environ(big, signed(big, "wh_2"), CONTENT_LENGTH=""), "wsgi.input_terminated": True}
+    assert call(wsgi.app(unbounded, runs.router), terminated)[0] == "200 OK"
+    assert runs.ids == ["wh_wsgi", "wh_2"]
+
+
+def test_a_stream_shorter_than_its_content_length_is_read_to_its_end_and_rejected() -> None:
+    env = environ(BODY[:-5], signed())  # signed whole, cut short in transit
+    env["CONTENT_LENGTH"] = str(len(BODY))
+    assert call(wsgi.app(WEBHOOK, Runs().router), env)[0] == "401 Unauthorized"
+
+
+def test_header_values_beyond_ascii_are_read_as_the_utf8_bytes_received() -> None:
+    runs = Runs()
+    headers = signed(webhook_id="wh_é")
+    received = {name: value.encode().decode("latin-1") for name, value in headers.items()}  # what WSGI gives
+    assert call(wsgi.app(WEBHOOK, runs.router), environ(headers=received))[0] == "200 OK"
+    assert runs.ids == ["wh_é"]
+
+
+def test_repeated_headers_joined_by_the_server_are_read() -> None:
+    runs = Runs()
+    headers = signed()
+    headers["webhook-signature"] += ",v1," + "A" * 43 + "="  # a second (rotated-out) signature, comma-joined
+    headers["webhook-id"] = "wh_wsgi, wh_wsgi"
+    env = environ(headers=headers, HTTP_X_NUMBER=5)  # a value that is not text is skipped
+    assert call(wsgi.app(WEBHOOK, runs.router), env)[0] == "200 OK"
+
+
+def test_a_handler_that_raises_is_answered_500_logged_once_and_its_retry_processes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    attempts: list[str] = []
+    router = Router()
+
+    @router.fallback
+    def handle(event: WebhookEvent) -> None:
+        attempts.append(event.id)
+        if len(attempts) == 1:
+            raise RuntimeError("downstream down")
+
+    store = RecordingStore()
+    application = wsgi.app(WEBHOOK, router, idempotency=Idempotency(store))
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        status, _, body = call(application, environ())
+    assert (status, body) == ("500 Internal Server Error", {"message": "handler failed"})
+    assert [r.outcome for r in caplog.records] == ["failed"]  # type: ignore[attr-defined]
+    assert store.calls == ["claim", "release"]
+    assert call(application, environ())[0] == "200 OK"
+    assert call(application, environ())[2] == {"message": "already processed"}
+    assert len(attempts) == 2
+
+
+def test_an_interrupt_in_a_handler_is_not_answered_but_releases_the_claim() -> None:
+    router = Router()
+    router.fallback(lambda event: (_ for _ in ()).throw(KeyboardInterrupt))
+    store = MemoryStore()
+    with pytest.raises(KeyboardInterrupt):
+        call(wsgi.app(WEBHOOK, router, idempotency=Idempotency(store)), environ())
+    assert store.claim("openai-webhook-events#wh_wsgi", "t", time.time(), time.time() + 1).state == "acquired"
+
+
+def test_an_async_router_is_refused_when_the_app_is_made() -> None:
+    with pytest.raises(WebhookConfigurationError, match=r"an AsyncRouter needs openai_webhook_events\.asgi\.app"):
+        wsgi.app(WEBHOOK, AsyncRouter())  # type: ignore[arg-type]
