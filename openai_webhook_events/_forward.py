@@ -168,7 +168,7 @@ def reject_queued(error: InvalidPayloadError | WebhookVerificationError, message
 
     *message_id* names the queue message when the record itself is unreadable.
     """
-    what = "handed-off webhook delivery" if message_id is None else f"queue message {clean(message_id)}"
+    what = "handed-off webhook delivery" if message_id is None else f"queue message {clean(message_id) or '(no id)'}"
     answer = (
         Response(401, "webhook verification failed")
         if isinstance(error, WebhookVerificationError)
