@@ -66,7 +66,7 @@ class SQSQueue:
 
     __slots__ = ("_client", "fifo", "queue_url")
 
-    def __init__(self, client: object, queue_url: str, *, fifo: bool | None = None) -> None:
+    def __init__(self, client: Any, queue_url: str, *, fifo: bool | None = None) -> None:
         if not callable(getattr(client, "send_message", None)):
             raise WebhookConfigurationError("client must have a send_message method (boto3.client('sqs'))")
         if not isinstance(cast("object", queue_url), str) or not queue_url:
