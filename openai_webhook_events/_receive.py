@@ -26,7 +26,8 @@ The answers (the README's table):
 final :class:`Response` or an :class:`Attempt`; :meth:`Attempt.run` calls
 the handler and finishes.  An async adapter awaits the handler between
 ``Attempt.activate()`` and :meth:`Attempt.succeeded` / :meth:`Attempt.failed`
-instead.
+instead.  The dead-letter and hand-off answers are built in ``_forward``;
+the queue worker's step for one message is ``_worker.receive_queued``.
 """
 
 from __future__ import annotations
