@@ -7,8 +7,12 @@ into ``(body, headers)`` and the :class:`Response` into its own shape.
 
 The answers (the README's table):
 
-- signature, headers or timestamp rejected: 401, store not touched;
-- signed but not a valid event: 400; a body over ``max_body_bytes``: 413 (adapters: once past it); store not touched;
+- signature, headers or timestamp rejected: 401, store not touched (WARNING);
+- a body over ``max_body_bytes``: 413, before its signature is checked (adapters: once past it);
+- signed but not a valid event: 400 and an ERROR record, store not touched; with a
+  *dead_letter* callable, 200 once it holds the delivery, 503 when it raises;
+- with *hand_off* (fast acknowledgement): the verified, parsed delivery is
+  forwarded instead of handled: 200 once the queue holds it, 503 otherwise;
 - no handler for the event: 200, store not touched;
 - first delivery: claim, handler, complete, 200;
 - duplicate of a completed delivery: 200, handler not run;
@@ -22,93 +26,46 @@ The answers (the README's table):
 final :class:`Response` or an :class:`Attempt`; :meth:`Attempt.run` calls
 the handler and finishes.  An async adapter awaits the handler between
 ``Attempt.activate()`` and :meth:`Attempt.succeeded` / :meth:`Attempt.failed`
-instead.
+instead.  The dead-letter and hand-off answers are built in ``_forward``;
+the queue worker's step for one message is ``_worker.receive_queued``.
 """
 
 from __future__ import annotations
 
-import contextvars
-import json
 import logging
 import math
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from ._delivery import Delivery, activated, current_delivery
 from ._errors import InvalidPayloadError, PayloadTooLargeError, WebhookVerificationError
-from ._headers import read_webhook_headers  # the one header reader
+from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
+from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers  # the one header reader
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
 from ._parse import parse_event
+from ._response import JSON_HEADER, Response, retry_later
 from ._router import must_await
 
 if TYPE_CHECKING:
+    from ._forward import DeadLetter, HandOff
     from ._headers import HeadersLike
     from ._models import WebhookEvent
     from ._router import AsyncRouter, Router
     from ._verify import Webhook
     from .idempotency import Claim, Idempotency
 
-__all__ = ["Attempt", "Delivery", "Response", "begin", "current_delivery", "receive", "reject_request"]
-
-STORE_RETRY_AFTER = 5
-"""``Retry-After`` (seconds) of a 503 answered when the idempotency store is unreachable."""
-_JSON = ("content-type", "application/json")
-
-
-@dataclass(frozen=True)
-class Response:
-    """What to answer: ``status``, ``headers`` (``content-type`` first) and the JSON ``body``.
-
-    ``message`` is the text inside the body, ``{"message": ...}``.
-    """
-
-    status: int
-    message: str
-    headers: tuple[tuple[str, str], ...] = (_JSON,)
-
-    @property
-    def body(self) -> bytes:
-        return json.dumps({"message": self.message}).encode()
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The verified delivery a handler is processing (see :func:`current_delivery`).
-
-    ``webhook_id`` and ``timestamp`` (Unix seconds) are the signed
-    ``webhook-id`` and ``webhook-timestamp`` headers (the same for every
-    retry of a delivery); ``received_at`` is when this attempt arrived
-    (Unix seconds); ``lease_expires_at`` is when this attempt's claim
-    expires (``None`` without idempotency), and ``idempotency_key`` the
-    store key it holds (``None`` without idempotency).
-    """
-
-    webhook_id: str
-    timestamp: int
-    received_at: float
-    lease_expires_at: float | None = None
-    idempotency_key: str | None = None
-
-
-_current: contextvars.ContextVar[Delivery] = contextvars.ContextVar("openai_webhook_events_delivery")
-
-
-Delivery.__module__ = "openai_webhook_events"  # public home (pickle finds it there)
-HANDLER_FAILED = Response(500, "handler failed")  # an HTTP adapter's answer when the handler raised (logged here)
-
-
-def current_delivery() -> Delivery:
-    """The :class:`Delivery` whose handler is running (in this thread or task).
-
-    Raises ``LookupError`` outside a handler called by the receive step.
-    """
-    try:
-        return _current.get()
-    except LookupError:
-        raise LookupError("current_delivery() is only available inside a webhook handler") from None
+__all__ = [
+    "Attempt",
+    "Delivery",
+    "Response",
+    "begin",
+    "current_delivery",
+    "receive",
+    "reject_request",
+]
 
 
 def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhook_id: str | None = None) -> Response:
@@ -125,7 +82,7 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
         outcome = "too_large"
     else:
         response = Response(400, "invalid payload")
-        outcome = "invalid"
+        outcome = "rejected"
     log(
         logging.WARNING,
         f"rejected webhook delivery: {clean(error)}",
@@ -139,34 +96,49 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
 
 def begin(
     webhook: Webhook,
-    router: Router[Any] | AsyncRouter[Any],
+    router: Router[Any] | AsyncRouter[Any] | None,
     body: bytes | str,
     headers: HeadersLike,
     *,
     idempotency: Idempotency | None = None,
     remaining: float | None = None,
     now: float | None = None,
+    dead_letter: DeadLetter | None = None,
+    hand_off: HandOff | None = None,
+    handed_off_at: float | None = None,
 ) -> Response | Attempt:
     """Verify, parse, route and claim one delivery: the final :class:`Response`, or the :class:`Attempt` to run.
 
     *remaining* is how many seconds the caller has left to run (the Lambda
     invocation's remaining time; ``None`` when unknown): it sets the default
     lease.  *now* replaces the clock (Unix seconds) for verification and
-    the store.
+    the store.  *dead_letter* keeps signed deliveries that are not valid
+    events; *hand_off* (with ``router=None``) receives every verified, parsed
+    delivery instead of a handler.  *handed_off_at* (the queue's worker):
+    when the queue took the delivery in, verification's clock (see
+    ``_forward.queued_clock``); a failed verification then logs ERROR.
+
+    Raises :class:`WebhookConfigurationError` for options that do not go
+    together (``_forward.check_options``).
     """
+    if router is None or hand_off is not None or dead_letter is not None:
+        check_options(router, idempotency, dead_letter, hand_off)
     received_at = time.time() if now is None else now
     if isinstance(headers, Iterator):  # one-shot pairs: read twice below
         headers = list(headers)
     try:
-        webhook.verify(body, headers, now=now)
+        webhook.verify(body, headers, now=now if handed_off_at is None else queued_clock(headers, handed_off_at))
     except (InvalidPayloadError, WebhookVerificationError) as error:
-        return reject_request(error)
-    webhook_id, timestamp, _ = read_webhook_headers(headers)
+        return reject_request(error) if handed_off_at is None else reject_queued(error)
+    webhook_id, timestamp, signature = read_webhook_headers(headers)
+    verified = {WEBHOOK_ID: webhook_id, WEBHOOK_TIMESTAMP: timestamp, WEBHOOK_SIGNATURE: signature}
     try:
         event = parse_event(load_payload(body))
     except InvalidPayloadError as error:
-        return reject_request(error, webhook_id)
-    handler = router.handler_for(event)
+        return invalid_delivery(error, body, verified, dead_letter)
+    if hand_off is not None:
+        return hand_over(hand_off, body, verified, event)
+    handler = cast("Router[Any]", router).handler_for(event)  # check_options refused no router without hand_off
     if handler is None:
         log(
             logging.DEBUG,
@@ -195,7 +167,7 @@ def begin(
             event=event,
             error=error,
         )
-        return Response(503, "store unavailable", (_JSON, ("retry-after", str(STORE_RETRY_AFTER))))
+        return retry_later("store unavailable")
     if claim.state == "acquired":
         delivery = Delivery(webhook_id, int(timestamp), received_at, claim.expires_at, key)
         return Attempt(handler, event, delivery, idempotency, key, token, now)
@@ -218,7 +190,7 @@ def begin(
         webhook_id=webhook_id,
         event=event,
     )
-    return Response(409, "in progress", (_JSON, ("retry-after", str(retry_after))))
+    return Response(409, "in progress", (JSON_HEADER, ("retry-after", str(retry_after))))
 
 
 class Attempt:
@@ -252,11 +224,8 @@ class Attempt:
     @contextmanager
     def activate(self) -> Generator[Delivery, None, None]:
         """Make :attr:`delivery` what :func:`current_delivery` returns inside the block."""
-        reset = _current.set(self.delivery)
-        try:
+        with activated(self.delivery):
             yield self.delivery
-        finally:
-            _current.reset(reset)
 
     def run(self) -> Response:
         """Call the handler; answer 200 when it returns, re-raise what it raises (after :meth:`failed`).
@@ -383,18 +352,21 @@ class Attempt:
 
 def receive(
     webhook: Webhook,
-    router: Router[Any],
+    router: Router[Any] | None,
     body: bytes | str,
     headers: HeadersLike,
     *,
     idempotency: Idempotency | None = None,
     remaining: float | None = None,
     now: float | None = None,
+    dead_letter: DeadLetter | None = None,
+    hand_off: HandOff | None = None,
 ) -> Response:
-    """The whole receive step for one delivery (see the module docstring for the answers).
+    """The whole receive step for one delivery (see the module docstring for the answers; :func:`begin`'s options).
 
     Exceptions raised by the handler propagate (after the claim is
     released), so the platform records a failure and OpenAI retries.
     """
-    started = begin(webhook, router, body, headers, idempotency=idempotency, remaining=remaining, now=now)
+    started = begin(webhook, router, body, headers, idempotency=idempotency, remaining=remaining, now=now,
+                    dead_letter=dead_letter, hand_off=hand_off)  # fmt: skip
     return started if isinstance(started, Response) else started.run()

@@ -27,11 +27,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ._errors import WebhookConfigurationError, shorten
+from ._forward import check_options
 from ._http import METHOD_NOT_ALLOWED, declared_length, too_large
-from ._receive import HANDLER_FAILED, Attempt, Response, begin
+from ._receive import Attempt, Response, begin
+from ._response import HANDLER_FAILED
 
 if TYPE_CHECKING:
     from ._claim import Claim
+    from ._forward import DeadLetter, HandOff
     from ._router import AsyncRouter, Router
     from ._verify import Webhook
     from .idempotency import Idempotency, IdempotencyStore
@@ -54,9 +57,11 @@ T = TypeVar("T")
 
 def app(
     webhook: Webhook,
-    router: AsyncRouter[Any] | Router[Any],
+    router: AsyncRouter[Any] | Router[Any] | None,
     *,
     idempotency: Idempotency | None = None,
+    dead_letter: DeadLetter | None = None,
+    hand_off: HandOff | None = None,
     store_timeout: float = DEFAULT_STORE_TIMEOUT,
 ) -> ASGIApp:
     """An ASGI 3 application answering every ``POST`` on any path as a webhook delivery for *webhook* and *router*.
@@ -76,7 +81,11 @@ def app(
     store that does not answer in time counts as down (503 with
     ``Retry-After`` at claim, fail closed; 200 and an ERROR log at
     complete), and a claim that answers after its timeout is released.
-    Give the store's client shorter socket timeouts than that.
+    Give the store's client shorter socket timeouts than that.  *dead_letter*
+    and *hand_off* (with ``router=None``) are the receive step's, as
+    ``aws_lambda.lambda_handler`` takes them; they call your clients, so with
+    them the receive step runs in a worker thread too (bound those clients'
+    timeouts yourself).
 
     ``lifespan`` events are acknowledged; ``websocket`` connections are
     closed; another scope type raises ``ValueError``.  A *store_timeout*
@@ -86,10 +95,14 @@ def app(
     given = cast("object", store_timeout)
     if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
         raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
+    check_options(router, idempotency, dead_letter, hand_off)
     if idempotency is not None:
         idempotency = _bounded(idempotency, store_timeout)
-    start = functools.partial(begin, webhook, router, idempotency=idempotency)  # options pass straight through
-    off_loop = idempotency is not None  # the receive step calls the store: keep it off the event loop
+    start = functools.partial(
+        begin, webhook, router, idempotency=idempotency, dead_letter=dead_letter, hand_off=hand_off
+    )  # options pass straight through
+    # the receive step calls the store, the dead letter or the queue: keep those off the event loop
+    off_loop = idempotency is not None or dead_letter is not None or hand_off is not None
     limit = webhook.max_body_bytes
 
     async def application(scope: Scope, receive: Receive, send: Send) -> None:

@@ -10,6 +10,9 @@ URLs, and Application Load Balancers (with or without multi-value headers).
 - :func:`lambda_handler` makes the whole Lambda function out of a
   :class:`~openai_webhook_events.Webhook` and a
   :class:`~openai_webhook_events.Router`.
+- :func:`sqs_handler` makes the worker of a hand-off queue
+  (``lambda_handler(..., hand_off=queue.SQSQueue(...))``): a Lambda function
+  triggered by the SQS queue.
 """
 
 from __future__ import annotations
@@ -23,16 +26,29 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._errors import InvalidPayloadError, WebhookVerificationError
+from ._forward import check_options, reject_queued
 from ._headers import ascii_lower
 from ._receive import Response, receive, reject_request
+from ._worker import receive_queued
+from .queue import sqs_deliveries
 
 if TYPE_CHECKING:
+    from ._forward import DeadLetter, HandOff
     from ._models import WebhookEvent
     from ._router import Router
     from ._verify import Webhook
     from .idempotency import Idempotency
 
-__all__ = ["Headers", "LambdaRequest", "lambda_handler", "read_request", "response", "response_for_error", "unwrap"]
+__all__ = [
+    "Headers",
+    "LambdaRequest",
+    "lambda_handler",
+    "read_request",
+    "response",
+    "response_for_error",
+    "sqs_handler",
+    "unwrap",
+]
 
 
 Integration = Literal["api-gateway-v1", "api-gateway-v2", "alb"]
@@ -242,9 +258,11 @@ def response_for_error(event: object, error: Exception) -> dict[str, Any]:
 
 def lambda_handler(
     webhook: Webhook,
-    router: Router[Any],
+    router: Router[Any] | None,
     *,
     idempotency: Idempotency | None = None,
+    dead_letter: DeadLetter | None = None,
+    hand_off: HandOff | None = None,
 ) -> Callable[[Any, Any], dict[str, Any]]:
     """Make a Lambda function ``handler(event, context)`` out of *webhook* and *router*.
 
@@ -264,7 +282,16 @@ def lambda_handler(
     exception raised by a handler is logged with the event's type and id
     and re-raised, so Lambda records a failure and OpenAI retries the
     delivery.
+
+    *dead_letter* (``dead_letter(body, headers)``) keeps a signed delivery
+    whose body is not a valid event: 200 once it returns, 503 when it
+    raises (400 without it).  *hand_off* (``queue.SQSQueue``, with
+    ``router=None``): every verified, parsed delivery is sent to the queue
+    and answered 200 (503 when the send raises); :func:`sqs_handler` runs
+    the handlers.  Raises :class:`~openai_webhook_events.WebhookConfigurationError`
+    for options that do not go together.
     """
+    check_options(router, idempotency, dead_letter, hand_off)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
@@ -278,8 +305,53 @@ def lambda_handler(
             request.headers.pairs(),
             idempotency=idempotency,
             remaining=_remaining_seconds(context),
+            dead_letter=dead_letter,
+            hand_off=hand_off,
         )
         return _lambda_response(event, answer)
+
+    return handler
+
+
+def sqs_handler(
+    webhook: Webhook,
+    router: Router[Any],
+    *,
+    idempotency: Idempotency | None = None,
+    dead_letter: DeadLetter | None = None,
+) -> Callable[[Any, Any], dict[str, list[dict[str, str]]]]:
+    """The Lambda function ``handler(event, context)`` of the worker of a hand-off queue (SQS trigger).
+
+    Each record of the SQS event (sent by ``queue.SQSQueue``) is verified
+    again with *webhook*, against the time the queue took it in (its
+    ``SentTimestamp``: the queue's age is not a replay), parsed and
+    dispatched by the receive step, with *idempotency* and *dead_letter* as
+    in :func:`lambda_handler`.  The answer is SQS's partial batch response,
+    ``{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}``: the
+    records not done with (a handler that raised, in progress elsewhere, a
+    store unreachable, a failed verification, a signed but invalid body
+    without a dead letter, a record that is no handed-off delivery; each
+    logged) stay in the queue, to be retried and, after the queue's
+    ``maxReceiveCount``, moved to its dead-letter queue.  The event source
+    mapping needs ``FunctionResponseTypes: [ReportBatchItemFailures]``.
+    Raises :class:`~openai_webhook_events.InvalidPayloadError` for an event
+    that is not an SQS event (Lambda retries the whole batch).
+    """
+    check_options(router, idempotency, dead_letter, None)
+
+    def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
+        failures: list[dict[str, str]] = []
+        for message_id, delivery in sqs_deliveries(event):
+            if isinstance(delivery, InvalidPayloadError):
+                reject_queued(delivery, message_id)
+                done = False
+            else:
+                done = receive_queued(webhook, router, delivery.body, delivery.headers,
+                                      handed_off_at=delivery.sent_at, idempotency=idempotency,
+                                      remaining=_remaining_seconds(context), dead_letter=dead_letter)  # fmt: skip
+            if not done:
+                failures.append({"itemIdentifier": message_id})
+        return {"batchItemFailures": failures}
 
     return handler
 

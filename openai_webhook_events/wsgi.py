@@ -15,8 +15,10 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import InvalidPayloadError, WebhookConfigurationError
+from ._forward import check_options
 from ._http import METHOD_NOT_ALLOWED, declared_length, too_large
-from ._receive import HANDLER_FAILED, Response, begin, reject_request
+from ._receive import Response, begin, reject_request
+from ._response import HANDLER_FAILED
 from ._router import AsyncRouter
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from ._forward import DeadLetter, HandOff
     from ._receive import Attempt
     from ._router import Router
     from ._verify import Webhook
@@ -34,7 +37,14 @@ __all__ = ["app"]
 _CHUNK = 64 * 1024  # bytes read from wsgi.input at a time
 
 
-def app(webhook: Webhook, router: Router[Any], *, idempotency: Idempotency | None = None) -> WSGIApplication:
+def app(
+    webhook: Webhook,
+    router: Router[Any] | None,
+    *,
+    idempotency: Idempotency | None = None,
+    dead_letter: DeadLetter | None = None,
+    hand_off: HandOff | None = None,
+) -> WSGIApplication:
     """A WSGI application answering every ``POST`` on any path as a webhook delivery for *webhook* and *router*.
 
     The answers are the receive step's (README, "Duplicate deliveries"):
@@ -47,10 +57,16 @@ def app(webhook: Webhook, router: Router[Any], *, idempotency: Idempotency | Non
     500 (the receive step has logged it and released the claim, so a retry
     reprocesses).  An :class:`~openai_webhook_events.AsyncRouter` is refused
     with :class:`WebhookConfigurationError` (its handlers need the ASGI app).
+    *dead_letter* and *hand_off* (with ``router=None``) are the receive
+    step's, as ``aws_lambda.lambda_handler`` takes them; options that do not
+    go together raise :class:`WebhookConfigurationError` here.
     """
     if isinstance(cast("object", router), AsyncRouter):
         raise WebhookConfigurationError("an AsyncRouter needs openai_webhook_events.asgi.app; give wsgi.app a Router")
-    start = functools.partial(begin, webhook, router, idempotency=idempotency)  # options pass straight through
+    check_options(router, idempotency, dead_letter, hand_off)
+    start = functools.partial(
+        begin, webhook, router, idempotency=idempotency, dead_letter=dead_letter, hand_off=hand_off
+    )  # options pass straight through
     limit = webhook.max_body_bytes
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:

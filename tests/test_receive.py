@@ -386,7 +386,7 @@ def test_every_record_carries_the_structured_fields(caplog: pytest.LogCaptureFix
         {"webhook_id": "wh_1", **event, "outcome": "processed", "status": 200, "error": None},
         {"webhook_id": "wh_1", **event, "outcome": "duplicate", "status": 200, "error": None},
     ]  # fmt: skip
-    assert [r.levelno for r in records(caplog)] == [logging.WARNING, logging.WARNING] + [logging.DEBUG] * 2 + [
+    assert [r.levelno for r in records(caplog)] == [logging.WARNING, logging.ERROR] + [logging.DEBUG] * 2 + [
         logging.INFO
     ]
 

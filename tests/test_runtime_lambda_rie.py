@@ -3,7 +3,9 @@
 AWS's Runtime Interface Emulator (from the ``aws-sam-cli`` wheel) runs ``awslambdaric`` with the
 example as its handler on each interpreter of ``RUNTIME_PYTHONS`` (default: this one), and every
 real Lambda request shape in ``tests/data/lambda-events/`` is replayed through its invoke API:
-signed → 200, tampered → 401, malformed → 400, unknown type → 200.
+signed → 200, tampered → 401, malformed → 400, unknown type → 200; and with the example's idempotency
+table (``WEBHOOK_IDEMPOTENCY_TABLE``, on dynalite from ``tests/servers.py``, boto3 installed next to
+``awslambdaric`` as Lambda's runtime has it) a duplicate → 200 "already processed", its handler not run again.
 
 Run: ``pytest --no-cov -m runtime tests/test_runtime_lambda_rie.py``.  Another configuration of the
 function (e.g. an idempotency table) is ``LambdaFunction(python, tmp, env={...}, packages=("boto3",))``
@@ -26,6 +28,7 @@ from typing import Any
 import pytest
 
 from tests.runtimes import ROOT, free_port, lambda_rie, matrix_pythons, runtime_packages, unavailable
+from tests.servers import TABLE, create_table, dynalite, dynamodb_client
 from tests.strategies import LAMBDA_TEMPLATES, example_payload, hmac_signature, lambda_event
 
 pytestmark = pytest.mark.runtime
@@ -174,3 +177,47 @@ def test_a_signed_delivery_of_an_unknown_type_is_acknowledged_with_200(function:
     payload = {**example_payload("response.completed"), "type": "response.teleported"}
     status, _ = _answer(function, signed(template, json.dumps(payload).encode()))
     assert status == 200
+
+
+@pytest.fixture(scope="module")
+def idempotent_function(python: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaFunction]:
+    """The example with its idempotency table (``WEBHOOK_IDEMPOTENCY_TABLE``) on dynalite, boto3 in the runtime."""
+    server = dynalite().start()
+    try:
+        create_table(dynamodb_client(server.port), TABLE)
+        served = LambdaFunction(
+            python,
+            tmp_path_factory.mktemp("rie-idempotent"),
+            env={
+                "WEBHOOK_IDEMPOTENCY_TABLE": TABLE,
+                "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{server.port}",  # boto3's endpoint variable
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "test",
+                "AWS_SECRET_ACCESS_KEY": "test",  # dummy: dynalite checks no credentials
+            },
+            packages=("boto3",),
+        )
+        try:
+            yield served
+        finally:
+            served.stop()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_with_idempotency_a_duplicate_is_acknowledged_without_running_the_handler_again(
+    idempotent_function: LambdaFunction, template: str
+) -> None:
+    payload = example_payload("batch.completed")
+    payload["data"]["id"] = f"batch_rie_{template.removesuffix('.json')}"
+    body = json.dumps(payload).encode()
+    timestamp = int(time.time())
+    webhook_id = f"wh_rie_{template.removesuffix('.json')}"
+    signature = hmac_signature(SECRET_BYTES, webhook_id, timestamp, body)
+    headers = [("Webhook-Id", webhook_id), ("Webhook-Timestamp", str(timestamp)), ("Webhook-Signature", signature)]
+    event = lambda_event(template, body, headers, base64_body=False)
+    first = _answer(idempotent_function, event)
+    retry = _answer(idempotent_function, event)
+    assert (first, retry) == ((200, {"message": "ok"}), (200, {"message": "already processed"}))
+    assert idempotent_function.output().count(f"batch {payload['data']['id']} completed") == 1  # ran once

@@ -1,0 +1,55 @@
+"""The verified delivery a handler is processing: :class:`Delivery`, read with :func:`current_delivery`."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Generator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+__all__ = ["Delivery", "activated", "current_delivery"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The verified delivery a handler is processing (see :func:`current_delivery`).
+
+    ``webhook_id`` and ``timestamp`` (Unix seconds) are the signed
+    ``webhook-id`` and ``webhook-timestamp`` headers (the same for every
+    retry of a delivery); ``received_at`` is when this attempt arrived
+    (Unix seconds); ``lease_expires_at`` is when this attempt's claim
+    expires (``None`` without idempotency), and ``idempotency_key`` the
+    store key it holds (``None`` without idempotency).
+    """
+
+    webhook_id: str
+    timestamp: int
+    received_at: float
+    lease_expires_at: float | None = None
+    idempotency_key: str | None = None
+
+
+_current: contextvars.ContextVar[Delivery] = contextvars.ContextVar("openai_webhook_events_delivery")
+
+Delivery.__module__ = "openai_webhook_events"  # public home (pickle finds it there)
+
+
+def current_delivery() -> Delivery:
+    """The :class:`Delivery` whose handler is running (in this thread or task).
+
+    Raises ``LookupError`` outside a handler called by the receive step.
+    """
+    try:
+        return _current.get()
+    except LookupError:
+        raise LookupError("current_delivery() is only available inside a webhook handler") from None
+
+
+@contextmanager
+def activated(delivery: Delivery) -> Generator[None, None, None]:
+    """Make *delivery* what :func:`current_delivery` returns inside the block (this thread or task)."""
+    reset = _current.set(delivery)
+    try:
+        yield
+    finally:
+        _current.reset(reset)

@@ -1,0 +1,42 @@
+"""What the receive step answers: :class:`Response` (status, headers, JSON body).
+
+Its own module so that the receive step (``_receive``) and the hand-off
+and dead-letter paths (``_forward``) build answers without importing each
+other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+__all__ = ["HANDLER_FAILED", "JSON_HEADER", "RETRY_AFTER", "Response", "retry_later"]
+
+RETRY_AFTER = 5
+"""``Retry-After`` (seconds) of a 503 answered when a store, queue or dead letter is unreachable."""
+JSON_HEADER = ("content-type", "application/json")
+
+
+@dataclass(frozen=True)
+class Response:
+    """What to answer: ``status``, ``headers`` (``content-type`` first) and the JSON ``body``.
+
+    ``message`` is the text inside the body, ``{"message": ...}``.
+    """
+
+    status: int
+    message: str
+    headers: tuple[tuple[str, str], ...] = (JSON_HEADER,)
+
+    @property
+    def body(self) -> bytes:
+        return json.dumps({"message": self.message}).encode()
+
+
+HANDLER_FAILED = Response(500, "handler failed")
+"""An HTTP adapter's answer when the handler raised (the receive step has logged it)."""
+
+
+def retry_later(message: str) -> Response:
+    """A 503 with ``Retry-After``: something the delivery needs is unreachable, OpenAI retries."""
+    return Response(503, message, (JSON_HEADER, ("retry-after", str(RETRY_AFTER))))

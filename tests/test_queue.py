@@ -1,0 +1,486 @@
+"""The hand-off queue: ``queue.SQSQueue`` (producer) and ``aws_lambda.sqs_handler`` (worker, partial batch response).
+
+The worker is fed real-shaped SQS events: copies of ``tests/data/lambda-events/sqsEvent.json`` (AWS's
+sample) whose records carry our message attributes.  The producer runs end to end against a real SQS
+endpoint on 127.0.0.1 (moto's ThreadedMotoServer, driven by boto3): producer sends, ``receive_message``
+reads the queue, the Lambda SQS event is built from the received messages, ``sqs_handler`` runs it.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+import pytest
+from moto.server import ThreadedMotoServer
+
+from openai_webhook_events import (
+    InvalidPayloadError,
+    MissingHeaderError,
+    Router,
+    Webhook,
+    WebhookConfigurationError,
+    WebhookEvent,
+    aws_lambda,
+)
+from openai_webhook_events.idempotency import Idempotency, MemoryStore
+from openai_webhook_events.queue import SQSQueue, sqs_deliveries, sqs_id
+from tests.servers import free_port
+from tests.strategies import example_payload, lambda_event
+
+SECRET = "whsec_" + base64.b64encode(b"hand-off queue test secret, 32 b").decode()
+WEBHOOK = Webhook(SECRET)
+SQS_SAMPLE = Path(__file__).parent / "data" / "lambda-events" / "sqsEvent.json"
+PAYLOAD = example_payload("batch.completed")
+BODY = json.dumps(PAYLOAD).encode()
+NOW = float(int(time.time()))  # whole seconds, as webhook-timestamp
+
+
+class Runs:
+    """A router whose fallback records the events it ran, and raises for the ids in *failing*."""
+
+    def __init__(self, *failing: str) -> None:
+        self.router = Router()
+        self.events: list[str] = []
+        self.failing = set(failing)
+        self.router.fallback(self.handle)
+
+    def handle(self, event: WebhookEvent) -> None:
+        self.events.append(event.id)
+        if event.id in self.failing:
+            raise RuntimeError("downstream unavailable")
+
+
+def attribute(value: str) -> dict[str, Any]:
+    """A String message attribute as Lambda's SQS event carries it."""
+    return {"stringValue": value, "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+
+
+def record(
+    message_id: str, body: str, headers: dict[str, str], sent_at: float = NOW, extra: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A record of AWS's sample SQS event, carrying a handed-off delivery."""
+    sample: dict[str, Any] = copy.deepcopy(json.loads(SQS_SAMPLE.read_text())["Records"][0])
+    sample["messageId"] = message_id
+    sample["body"] = body
+    sample["attributes"]["SentTimestamp"] = str(int(sent_at * 1000))
+    sample["messageAttributes"] = {name: attribute(value) for name, value in {**headers, **(extra or {})}.items()}
+    return sample
+
+
+def sqs_event(*records: object) -> dict[str, Any]:
+    return {"Records": list(records)}
+
+
+def delivery(
+    event_type: str = "batch.completed", webhook_id: str = "wh_q1", timestamp: float = NOW
+) -> tuple[str, dict[str, str]]:
+    payload = example_payload(event_type)
+    payload["id"] = f"evt_{webhook_id}"
+    body = json.dumps(payload)
+    return body, WEBHOOK.sign(body, webhook_id=webhook_id, timestamp=int(timestamp))
+
+
+def failures(answer: dict[str, Any]) -> list[str]:
+    return [item["itemIdentifier"] for item in answer["batchItemFailures"]]
+
+
+def records_logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "openai_webhook_events"]
+
+
+# --- The worker on real-shaped SQS events ----------------------------------------------------------
+
+
+def test_the_sample_event_holds_no_handed_off_delivery_and_every_record_is_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runs = Runs()
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router)(json.loads(SQS_SAMPLE.read_text()), None)
+    assert failures(answer) == ["059f36b4-87a3-44ab-83d2-661975830a7d", "2e1424d4-f796-459a-8184-9c92662be6da"]
+    assert runs.events == []
+    logged = records_logged(caplog)
+    assert [(r.levelno, r.outcome) for r in logged] == [(logging.ERROR, "rejected")] * 2  # type: ignore[attr-defined]
+    assert "queue message 059f36b4-87a3-44ab-83d2-661975830a7d refused by the worker" in logged[0].getMessage()
+
+
+def test_a_batch_is_handled_and_only_the_records_that_failed_are_reported() -> None:
+    ok_body, ok_headers = delivery(webhook_id="wh_ok")
+    bad_body, bad_headers = delivery(webhook_id="wh_bad")
+    runs = Runs("evt_wh_bad")
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router)(
+        sqs_event(record("m-ok", ok_body, ok_headers), record("m-bad", bad_body, bad_headers)), None
+    )
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m-bad"}]}
+    assert runs.events == ["evt_wh_ok", "evt_wh_bad"]
+
+
+def test_a_record_sent_long_ago_is_verified_against_when_the_queue_took_it_in() -> None:
+    hours_ago = NOW - 5 * 3600  # in the queue for 5 hours (retries, a backlog): not a replay
+    body, headers = delivery(timestamp=hours_ago)
+    runs = Runs()
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router)(sqs_event(record("m1", body, headers, hours_ago)), None)
+    assert (failures(answer), runs.events) == ([], ["evt_wh_q1"])
+
+
+@pytest.mark.parametrize(
+    ("signed_at", "sent_at", "done"),
+    [
+        (NOW - 300 - 60, NOW, True),  # the producer verified it at the edge, the send took a minute
+        (NOW - 300 - 61, NOW, False),  # stale when the producer could have verified it
+        (NOW + 300, NOW, True),
+        (NOW + 301, NOW, False),  # from the future even for the queue
+    ],
+)
+def test_the_tolerance_counts_from_the_queue_stamp_with_a_minute_for_the_send(
+    signed_at: float, sent_at: float, done: bool
+) -> None:
+    body, headers = delivery(timestamp=signed_at)
+    answer = aws_lambda.sqs_handler(WEBHOOK, Runs().router)(sqs_event(record("m1", body, headers, sent_at)), None)
+    assert failures(answer) == ([] if done else ["m1"])
+
+
+@pytest.mark.parametrize("timestamp", ["soon", "\uff11" * 10, ""])
+def test_a_record_whose_timestamp_is_no_number_is_refused(timestamp: str, caplog: pytest.LogCaptureFixture) -> None:
+    body, headers = delivery()
+    answer = aws_lambda.sqs_handler(WEBHOOK, Runs().router)(
+        sqs_event(record("m1", body, {**headers, "webhook-timestamp": timestamp})), None
+    )
+    assert failures(answer) == ["m1"]
+    assert [r.error for r in records_logged(caplog)] == ["InvalidHeaderError"]  # type: ignore[attr-defined]
+
+
+def test_a_forged_record_is_reported_and_logged_at_error_never_handled(caplog: pytest.LogCaptureFixture) -> None:
+    body, headers = delivery()
+    runs = Runs()
+    forged = {**headers, "webhook-signature": "v1," + "A" * 44}
+    other = Webhook("whsec_" + base64.b64encode(b"another endpoint's secret 32 by.").decode())
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router)(
+        sqs_event(record("m-forged", body, forged), record("m-other", body, other.sign(body))), None
+    )
+    assert (failures(answer), runs.events) == (["m-forged", "m-other"], [])
+    assert [(r.levelno, r.outcome, r.status) for r in records_logged(caplog)] == [  # type: ignore[attr-defined]
+        (logging.ERROR, "rejected", 401)
+    ] * 2
+
+
+def test_a_signed_invalid_record_is_reported_or_kept_by_the_dead_letter(caplog: pytest.LogCaptureFixture) -> None:
+    headers = WEBHOOK.sign("[]", webhook_id="wh_inv")
+    kept: list[tuple[bytes, dict[str, str]]] = []
+    event = sqs_event(record("m-inv", "[]", headers))
+    assert failures(aws_lambda.sqs_handler(WEBHOOK, Runs().router)(event, None)) == ["m-inv"]
+    with_dead_letter = aws_lambda.sqs_handler(WEBHOOK, Runs().router, dead_letter=lambda b, h: kept.append((b, h)))
+    assert failures(with_dead_letter(event, None)) == []
+    assert kept == [(b"[]", headers)]
+    assert [(r.levelno, r.outcome) for r in records_logged(caplog)] == [  # type: ignore[attr-defined]
+        (logging.ERROR, "invalid"),
+        (logging.ERROR, "dead_lettered"),
+    ]
+
+
+def test_with_idempotency_a_redelivered_record_runs_its_handler_once() -> None:
+    body, headers = delivery()
+    runs = Runs()
+    handler = aws_lambda.sqs_handler(WEBHOOK, runs.router, idempotency=Idempotency(MemoryStore()))
+    first = handler(sqs_event(record("m1", body, headers)), None)
+    again = handler(sqs_event(record("m2", body, headers), record("m1", body, headers)), None)
+    assert (failures(first), failures(again), runs.events) == ([], [], ["evt_wh_q1"])
+
+
+def test_a_record_whose_delivery_another_worker_holds_is_retried_later() -> None:
+    body, headers = delivery()
+    store = MemoryStore()
+    store.claim("openai-webhook-events#wh_q1", "another worker", time.time(), time.time() + 60)
+    answer = aws_lambda.sqs_handler(WEBHOOK, Runs().router, idempotency=Idempotency(store))(
+        sqs_event(record("m1", body, headers)), None
+    )
+    assert failures(answer) == ["m1"]
+
+
+class Context:
+    def get_remaining_time_in_millis(self) -> int:
+        return 20_000
+
+
+def test_the_lease_follows_the_invocations_remaining_time() -> None:
+    body, headers = delivery()
+    store = MemoryStore()
+    leases: list[float] = []
+
+    def handle(event: WebhookEvent) -> None:
+        from openai_webhook_events import current_delivery
+
+        found = current_delivery()
+        assert found.lease_expires_at is not None
+        leases.append(found.lease_expires_at - found.received_at)
+
+    router = Router()
+    router.fallback(handle)
+    aws_lambda.sqs_handler(WEBHOOK, router, idempotency=Idempotency(store))(
+        sqs_event(record("m1", body, headers)), Context()
+    )
+    assert leases == [pytest.approx(20 + 5)]
+
+
+def test_a_store_down_at_claim_leaves_the_record_for_a_retry() -> None:
+    class Down(MemoryStore):
+        def claim(self, *args: Any) -> Any:
+            raise ConnectionError("table unreachable")
+
+    body, headers = delivery()
+    runs = Runs()
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router, idempotency=Idempotency(Down()))(
+        sqs_event(record("m1", body, headers)), None
+    )
+    assert (failures(answer), runs.events) == (["m1"], [])
+
+
+def _malformed_records() -> list[tuple[str, Any]]:
+    body, headers = delivery()
+    good = record("m", body, headers)
+    no_sent = copy.deepcopy(good)
+    del no_sent["attributes"]["SentTimestamp"]
+    bad_sent = copy.deepcopy(good)
+    bad_sent["attributes"]["SentTimestamp"] = "soon"
+    no_body = copy.deepcopy(good)
+    no_body["body"] = None
+    not_a_string = copy.deepcopy(good)
+    not_a_string["messageAttributes"]["webhook-id"] = {"binaryValue": "d2g=", "dataType": "Binary"}
+    return [
+        ("no message attributes", {**good, "messageAttributes": {}}),
+        ("attributes null", {**good, "messageAttributes": None}),
+        ("a binary webhook-id", not_a_string),
+        ("no SentTimestamp", no_sent),
+        ("a SentTimestamp that is no number", bad_sent),
+        ("no body", no_body),
+        ("an unknown body encoding", record("m", body, headers, extra={"body-encoding": "gzip"})),
+        ("a body that is not base64", record("m", "!!", headers, extra={"body-encoding": "base64"})),
+        ("a lone surrogate in the body", record("m", "\ud800", headers)),
+    ]
+
+
+@pytest.mark.parametrize(("case", "bad"), _malformed_records(), ids=[case for case, _ in _malformed_records()])
+def test_a_malformed_record_is_reported_without_stopping_the_batch(case: str, bad: dict[str, Any]) -> None:
+    body, headers = delivery(webhook_id="wh_next")
+    runs = Runs()
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router)(sqs_event(bad, record("m-next", body, headers)), None)
+    assert (failures(answer), runs.events) == (["m"], ["evt_wh_next"])
+
+
+def test_a_record_without_a_message_id_is_handled_and_an_unreadable_one_fails_the_whole_batch(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body, headers = delivery()
+    nameless = record("x", body, headers)
+    del nameless["messageId"]
+    runs = Runs()
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router)(sqs_event("not a record", nameless), None)
+    assert failures(answer) == [""]  # an empty itemIdentifier: Lambda retries the whole batch
+    assert "queue message (no id) refused by the worker" in caplog.text
+    assert runs.events == ["evt_wh_q1"]
+
+
+@pytest.mark.parametrize("event", [{}, {"Records": "x"}, [], None, {"httpMethod": "POST"}])
+def test_an_event_that_is_not_an_sqs_event_raises_invalid_payload_error(event: Any) -> None:
+    with pytest.raises(InvalidPayloadError, match="not an SQS event"):
+        aws_lambda.sqs_handler(WEBHOOK, Runs().router)(event, None)
+
+
+def test_the_worker_needs_a_router() -> None:
+    with pytest.raises(WebhookConfigurationError, match="router is None"):
+        aws_lambda.sqs_handler(WEBHOOK, None)  # type: ignore[arg-type]
+
+
+# --- The producer: SQSQueue ------------------------------------------------------------------------
+
+
+class RecordedCalls:
+    """NOT a queue: a client that records the ``send_message`` calls it gets (for the call's exact shape)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def send_message(self, **kwargs: Any) -> dict[str, str]:
+        self.calls.append(kwargs)
+        return {"MessageId": "recorded"}
+
+
+def strings(**values: str) -> dict[str, dict[str, str]]:
+    return {name.replace("_", "-"): {"DataType": "String", "StringValue": value} for name, value in values.items()}
+
+
+def test_a_standard_queue_gets_the_body_as_text_and_the_three_headers_as_attributes() -> None:
+    client = RecordedCalls()
+    headers = WEBHOOK.sign(BODY, webhook_id="wh_1", timestamp=1_800_000_000)
+    SQSQueue(client, "https://sqs.us-east-1.amazonaws.com/123456789012/webhooks").send(BODY, headers)
+    assert client.calls == [{
+        "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/webhooks",
+        "MessageBody": BODY.decode(),
+        "MessageAttributes": strings(webhook_id="wh_1", webhook_timestamp="1800000000",
+                                     webhook_signature=headers["webhook-signature"]),
+    }]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "fifo"), [("https://q/webhooks.fifo", None), ("https://q/webhooks", True)])
+def test_a_fifo_queue_deduplicates_and_groups_by_webhook_id(url: str, fifo: bool | None) -> None:
+    client = RecordedCalls()
+    queue = SQSQueue(client, url, fifo=fifo)
+    queue.send(BODY, WEBHOOK.sign(BODY, webhook_id="wh_1"))
+    [call] = client.calls
+    assert (queue.fifo, call["MessageGroupId"], call["MessageDeduplicationId"]) == (True, "wh_1", "wh_1")
+    assert repr(queue) == f"SQSQueue({url!r}, fifo=True)"
+
+
+def test_a_fifo_name_with_fifo_false_sends_no_fifo_fields() -> None:
+    client = RecordedCalls()
+    SQSQueue(client, "https://q/x.fifo", fifo=False).send(BODY, WEBHOOK.sign(BODY))
+    assert "MessageDeduplicationId" not in client.calls[0]
+
+
+@pytest.mark.parametrize(
+    ("webhook_id", "kept"),
+    [("wh_" + "a" * 125, True), ("msg_2qjW!~{}", True), ("wh_" + "a" * 126, False), ("wh x", False),
+     ("wh_\u00e9", False), ("", False)],
+)  # fmt: skip
+def test_webhook_ids_sqs_cannot_take_as_ids_are_hashed(webhook_id: str, kept: bool) -> None:
+    found = sqs_id(webhook_id)
+    if kept:
+        assert found == webhook_id
+    else:
+        assert found.startswith("sha256-")
+        assert len(found) == 71
+        assert sqs_id(webhook_id) == found != sqs_id(webhook_id + "x")
+
+
+@pytest.mark.parametrize("body", ["\uffff".encode(), b"\xff\xfe not UTF-8", b"\x00"])
+def test_a_body_sqs_cannot_carry_as_text_is_sent_base64_and_read_back_exactly(body: bytes) -> None:
+    client = RecordedCalls()
+    headers = WEBHOOK.sign(body, webhook_id="wh_b64", timestamp=int(NOW))
+    SQSQueue(client, "https://q/webhooks").send(body, headers)
+    [call] = client.calls
+    assert base64.b64decode(call["MessageBody"]) == body
+    assert call["MessageAttributes"]["body-encoding"] == {"DataType": "String", "StringValue": "base64"}
+    event = sqs_event(record("m", call["MessageBody"], headers, extra={"body-encoding": "base64"}))
+    [(message_id, found)] = sqs_deliveries(event)
+    assert not isinstance(found, InvalidPayloadError)
+    assert (message_id, found.body, found.headers) == ("m", body, headers)
+
+
+def test_a_send_without_the_webhook_headers_raises_missing_header_error() -> None:
+    with pytest.raises(MissingHeaderError):
+        SQSQueue(RecordedCalls(), "https://q/x").send(BODY, {"webhook-id": "wh_1"})
+
+
+@pytest.mark.parametrize(
+    ("client", "url", "message"),
+    [
+        (object(), "https://q/x", "send_message"),
+        (RecordedCalls(), "", "queue_url"),
+        (RecordedCalls(), None, "queue_url"),
+    ],
+)
+def test_an_unusable_client_or_url_is_refused(client: Any, url: Any, message: str) -> None:
+    with pytest.raises(WebhookConfigurationError, match=message):
+        SQSQueue(client, url)
+
+
+# --- End to end on a real SQS endpoint (moto's server on 127.0.0.1) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def sqs() -> Iterator[Any]:
+    """boto3's SQS client on a ThreadedMotoServer (single-threaded use only: never for races)."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    finally:
+        server.stop()
+
+
+def lambda_records(sqs: Any, url: str) -> dict[str, Any]:
+    """The Lambda SQS event of the messages on the queue at *url*, as the event source mapping would build it."""
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                   MessageSystemAttributeNames=["All"], WaitTimeSeconds=0)  # fmt: skip
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return sqs_event(*(
+        {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message["Attributes"],
+            "messageAttributes": {
+                name: {"stringValue": value["StringValue"], "stringListValues": [], "binaryListValues": [],
+                       "dataType": value["DataType"]}
+                for name, value in message.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": arn,
+            "awsRegion": "us-east-1",
+        }
+        for message in received.get("Messages", [])
+    ))  # fmt: skip
+
+
+def http_delivery(body: str | bytes, webhook_id: str) -> dict[str, Any]:
+    raw = body.encode() if isinstance(body, str) else body
+    return lambda_event("lambdaFunctionUrlEvent.json", raw, list(WEBHOOK.sign(raw, webhook_id=webhook_id).items()),
+                        base64_body=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("fifo", [False, True])
+def test_end_to_end_the_producer_queues_and_the_worker_handles_each_delivery_once(sqs: Any, fifo: bool) -> None:
+    name = f"webhooks-{time.monotonic_ns()}" + (".fifo" if fifo else "")
+    url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"} if fifo else {})["QueueUrl"]
+    producer = aws_lambda.lambda_handler(WEBHOOK, None, hand_off=SQSQueue(sqs, url))
+    first, _ = delivery(webhook_id="wh_e2e_1")
+    second, _ = delivery("response.completed", webhook_id="wh_e2e_2")
+    sent = [(first, "wh_e2e_1"), (first, "wh_e2e_1"), (second, "wh_e2e_2"), ("[]", "wh_e2e_3")]
+    answers = [producer(http_delivery(body, webhook_id), None) for body, webhook_id in sent]
+    assert [(a["statusCode"], json.loads(a["body"])["message"]) for a in answers] == [
+        (200, "queued"),
+        (200, "queued"),
+        (200, "queued"),
+        (400, "invalid payload"),
+    ]  # the OpenAI retry of wh_e2e_1 is queued again; the signed-but-invalid body never is
+    event = lambda_records(sqs, url)
+    assert len(event["Records"]) == (2 if fifo else 3)  # the FIFO queue dropped the retry (deduplication id)
+    runs = Runs()
+    worker = aws_lambda.sqs_handler(WEBHOOK, runs.router, idempotency=Idempotency(MemoryStore()))
+    assert worker(event, None) == {"batchItemFailures": []}
+    assert sorted(runs.events) == ["evt_wh_e2e_1", "evt_wh_e2e_2"]  # the standard queue's copy: a duplicate
+
+
+def test_end_to_end_a_body_with_a_character_sqs_refuses_survives_the_queue(sqs: Any) -> None:
+    """U+FFFF is outside SQS's documented message character set (moto does not enforce it): sent base64."""
+    url = sqs.create_queue(QueueName=f"webhooks-{time.monotonic_ns()}")["QueueUrl"]
+    payload = example_payload("response.completed")
+    payload["id"] = "evt_\uffff"
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    producer = aws_lambda.lambda_handler(WEBHOOK, None, hand_off=SQSQueue(sqs, url))
+    assert producer(http_delivery(body, "wh_ffff"), None)["statusCode"] == 200
+    runs = Runs()
+    event = lambda_records(sqs, url)
+    assert event["Records"][0]["messageAttributes"]["body-encoding"]["stringValue"] == "base64"
+    assert aws_lambda.sqs_handler(WEBHOOK, runs.router)(event, None) == {"batchItemFailures": []}
+    assert runs.events == ["evt_\uffff"]
+
+
+def test_end_to_end_a_queue_that_does_not_exist_answers_503(sqs: Any, caplog: pytest.LogCaptureFixture) -> None:
+    producer = aws_lambda.lambda_handler(
+        WEBHOOK, None, hand_off=SQSQueue(sqs, sqs.meta.endpoint_url + "/123456789012/nowhere")
+    )
+    body, _ = delivery()
+    answer = producer(http_delivery(body, "wh_q1"), None)
+    assert (answer["statusCode"], answer["headers"]["retry-after"]) == (503, "5")
+    assert [r.outcome for r in records_logged(caplog)] == ["hand_off_failed"]  # type: ignore[attr-defined]
