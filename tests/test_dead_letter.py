@@ -105,9 +105,9 @@ def test_an_oversized_body_is_refused_before_verification_and_never_reaches_the_
     dead_letter = Kept()
     small = Webhook(SECRET, max_body_bytes=4)
     answer = receive(small, Runs().router, b"{not json", signed(b"{not json"), now=NOW, dead_letter=dead_letter)
-    assert answer.status == 400  # branch serve makes this 413 (PayloadTooLargeError): update on merge
+    assert answer.status == 413  # PayloadTooLargeError, before the signature is checked
     [record] = records(caplog)
-    assert (record.levelno, fields(record)["outcome"]) == (logging.WARNING, "rejected")
+    assert (record.levelno, fields(record)["outcome"]) == (logging.WARNING, "too_large")
     assert dead_letter.kept == []
 
 
