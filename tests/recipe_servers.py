@@ -1,10 +1,11 @@
-"""The recipes of examples/ as their real servers load them, each router given the delivery set's failing handler.
+"""The apps and recipes of examples/ as their real servers load them, each router given the failing handler.
 
 The servers import their app from here: ``flask --app tests.recipe_servers:flask_app run``,
-``uvicorn tests.recipe_servers:fastapi_app``, ``functions-framework --source tests/recipe_servers.py
---target gcf_webhook``; ``python -m tests.recipe_servers django|vercel PORT`` runs Django's
-``runserver`` and Vercel's handler on ``http.server``.  Records go to the file ``RECIPE_LOG`` names,
-so a test can count handler runs.  Run with the repository root on ``PYTHONPATH``.
+``uvicorn tests.recipe_servers:fastapi_app`` (and ``:asgi_app``), ``gunicorn
+tests.recipe_servers:wsgi_app``, ``functions-framework --source tests/recipe_servers.py
+--target gcf_webhook``; ``python -m tests.recipe_servers django|vercel|wsgiref PORT`` runs Django's
+``runserver``, Vercel's handler on ``http.server`` and the WSGI app on ``wsgiref``.  Records go
+to the file ``RECIPE_LOG`` names, so a test can count handler runs.  Run with the repository root on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _APPS = {
     "flask_app": ("flask_app", "app"),
     "fastapi_app": ("fastapi_app", "app"),
     "gcf_webhook": ("gcf_main", "openai_webhook"),
+    "wsgi_app": ("wsgi_app", "app"),
+    "asgi_app": ("asgi_app", "app"),
 }
 
 
@@ -49,6 +52,11 @@ def main(which: str, port: int) -> None:
 
         recipe("django_app")
         execute_from_command_line(["django_app", "runserver", "--noreload", f"127.0.0.1:{port}"])
+    elif which == "wsgiref":
+        from wsgiref.simple_server import make_server
+
+        with make_server("127.0.0.1", port, recipe("wsgi_app").app) as server:
+            server.serve_forever()
     else:
         from http.server import ThreadingHTTPServer
 

@@ -1,10 +1,12 @@
-"""The framework and serverless recipes of examples/, each on its real server or runtime objects.
+"""Every adapter and recipe of examples/ answers the one delivery set as the receive step does, on its real server.
 
-Each server runs in its own process on a free 127.0.0.1 port (started once per
-recipe, stopped by PID) and gets tests/deliveries.py's delivery set over HTTP;
-every answer must equal what ``receive()`` itself answers for that delivery.
-Azure Functions is called with the SDK's real ``HttpRequest`` objects (its Core
-Tools host cannot be installed here).
+The WSGI app (under gunicorn and wsgiref), the ASGI app (uvicorn) and the
+Flask, FastAPI, Django, Google Cloud Functions and Vercel recipes each run in
+their own process on a free 127.0.0.1 port (started once, stopped by PID) and
+get tests/deliveries.py's delivery set over HTTP; the Lambda function gets it
+as API Gateway request events; every answer must equal what ``receive()``
+itself answers for that delivery.  Azure Functions is called with the SDK's
+real ``HttpRequest`` objects (its Core Tools host cannot be installed here).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import dataclasses
 import http.client
 import importlib.util
 import json
+import logging
 import os
 import re
 import subprocess
@@ -91,6 +94,13 @@ def _command(recipe: str, port: int) -> tuple[list[str], str]:
         return [sys.executable, "-m", flask.__name__, *app, *bind], "/webhooks/openai"
     if recipe == "fastapi":
         return [sys.executable, "-m", uvicorn.__name__, "tests.recipe_servers:fastapi_app", *bind], "/webhooks/openai"
+    if recipe == "asgi-uvicorn":
+        return [sys.executable, "-m", uvicorn.__name__, "tests.recipe_servers:asgi_app", *bind], "/webhooks/openai"
+    if recipe == "wsgi-gunicorn":
+        gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        return [*gunicorn, "--log-level", "warning", "tests.recipe_servers:wsgi_app"], "/webhooks/openai"
+    if recipe == "wsgi-wsgiref":
+        return [sys.executable, "-m", "tests.recipe_servers", "wsgiref", str(port)], "/webhooks/openai"
     if recipe == "gcf":
         ff = [sys.executable, "-m", functions_framework.__name__, "--source", "tests/recipe_servers.py", "--target"]
         return [*ff, "gcf_webhook", *bind], "/"
@@ -99,12 +109,59 @@ def _command(recipe: str, port: int) -> tuple[list[str], str]:
     )
 
 
-IDEMPOTENT = {"flask", "fastapi", "django"}  # the recipes with WEBHOOK_IDEMPOTENCY_DB (one-host SQLite)
+# the apps and recipes with WEBHOOK_IDEMPOTENCY_DB (one-host SQLite)
+IDEMPOTENT = {"flask", "fastapi", "django", "wsgi-gunicorn", "wsgi-wsgiref", "asgi-uvicorn"}
+SERVED = ["wsgi-gunicorn", "wsgi-wsgiref", "asgi-uvicorn", "flask", "fastapi", "django", "gcf", "vercel"]
 
 
-@pytest.fixture(scope="module", params=["flask", "fastapi", "django", "gcf", "vercel"])
+class LambdaFunction(Running):
+    """examples/lambda_function.py called in this process with API Gateway HTTP API (2.0) request events.
+
+    A handler's exception escapes the function; API Gateway then answers 502, which is what ``post`` returns.
+    """
+
+    def __init__(self, log: Path) -> None:
+        super().__init__(0, "/", log, False)
+        saved = os.environ.get("OPENAI_WEBHOOK_SECRET")
+        os.environ["OPENAI_WEBHOOK_SECRET"] = SECRET
+        try:
+            spec = importlib.util.spec_from_file_location("table_lambda_function", ROOT / "examples/lambda_function.py")
+            assert spec is not None
+            assert spec.loader is not None
+            self.module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(self.module)
+        finally:
+            if saved is None:
+                del os.environ["OPENAI_WEBHOOK_SECRET"]
+            else:  # pragma: no cover - only when the environment sets it
+                os.environ["OPENAI_WEBHOOK_SECRET"] = saved
+        add_failing_handler(self.module.router)
+
+    def post(self, body: bytes, headers: tuple[tuple[str, str], ...]) -> tuple[int, dict[str, str], bytes]:
+        joined: dict[str, str] = {}
+        for name, value in headers:  # HTTP APIs join a repeated header with commas, names lower-cased
+            joined[name.lower()] = f"{joined[name.lower()]},{value}" if name.lower() in joined else value
+        event = {"version": "2.0", "headers": joined, "body": body.decode(), "isBase64Encoded": False}
+        to_file = logging.FileHandler(self.log)  # the function's records only (the oracle logs here too)
+        logging.getLogger().addHandler(to_file)
+        try:
+            answer = self.module.lambda_handler(event, None)
+        except RuntimeError:
+            return 502, {}, b'{"message": "Internal Server Error"}'
+        finally:
+            logging.getLogger().removeHandler(to_file)
+            to_file.close()
+        return answer["statusCode"], answer["headers"], answer["body"].encode()
+
+
+@pytest.fixture(scope="module", params=[*SERVED, "lambda"])
 def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     recipe: str = request.param
+    if recipe == "lambda":
+        log = tmp_path_factory.mktemp(recipe) / "records.log"
+        log.touch()
+        yield LambdaFunction(log)
+        return
     directory = tmp_path_factory.mktemp(recipe)
     port = free_port()
     command, path = _command(recipe, port)
@@ -126,7 +183,10 @@ def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         server.stop()
 
 
-def test_each_recipe_answers_every_delivery_exactly_as_the_receive_step(running: Running) -> None:
+def test_every_adapter_answers_every_delivery_exactly_as_the_receive_step(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # records of the in-process Lambda function reach its log file
     sent = deliveries()
     expected = oracle(sent, Idempotency(MemoryStore()) if running.idempotent else None)
     for delivery, answer in zip(sent, expected, strict=True):
