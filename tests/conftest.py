@@ -1,5 +1,7 @@
-"""Hypothesis profiles: ``ci`` (deterministic, the default under CI=true), ``dev``, ``long``
-and ``mutation`` (deterministic and short: mutmut runs the tests once per mutant).
+"""Hypothesis profiles: ``ci`` (deterministic, the default under CI=true), ``dev``, ``long``,
+``compat`` (deterministic and short: .ci/run's other interpreters, where the point is that the
+code runs there, the search having run in full on the default one) and ``mutation`` (deterministic
+and short: mutmut runs the tests once per mutant).
 
 Select one with ``HYPOTHESIS_PROFILE=long pytest``.  Also the one shared fixture: a process pool.
 """
@@ -29,6 +31,7 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile("long", max_examples=5_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("compat", derandomize=True, max_examples=20, deadline=None, print_blob=True)
 settings.register_profile("mutation", derandomize=True, max_examples=25, deadline=None, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
