@@ -28,6 +28,7 @@ IMPORT_NAMES = {
     "azure-functions": "azure.functions",
     "functions-framework": "functions_framework",
     "pyyaml": "yaml",
+    "cfn-lint": "cfnlint",
 }
 # Without these the suite cannot run at all.
 ESSENTIAL = {"pytest", "hypothesis", "pytest-cov"}
