@@ -14,6 +14,7 @@ import subprocess
 import sys
 import typing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -189,6 +190,35 @@ def test_sqlite_store_is_shared_by_two_connections_to_one_file(tmp_path: Path) -
         second.close()
 
 
+def _pragma(store: SQLiteStore, name: str) -> object:
+    # The store's own connection: synchronous and busy_timeout are settings of a connection, not of the file.
+    return store._connection.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def test_sqlite_store_is_durable_by_default_and_waits_five_seconds_for_another_writer(tmp_path: Path) -> None:
+    durable, fast = SQLiteStore(str(tmp_path / "d.db")), SQLiteStore(str(tmp_path / "d.db"), durable=False)
+    waiting = SQLiteStore(str(tmp_path / "d.db"), timeout=0.25)
+    try:
+        assert [_pragma(durable, "journal_mode"), _pragma(durable, "synchronous")] == ["wal", 2]  # 2: FULL
+        assert _pragma(fast, "synchronous") == 1  # NORMAL
+        assert [_pragma(durable, "busy_timeout"), _pragma(waiting, "busy_timeout")] == [5000, 250]
+        tables = durable._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        assert tables == [("webhook_deliveries",)]
+    finally:
+        for store in (durable, fast, waiting):
+            store.close()
+
+
+def test_sqlite_store_serves_every_thread(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            claims = list(pool.map(lambda key: store.claim(key, "a", NOW, NOW + 30), ["k1", "k2"]))
+        assert [claim.state for claim in claims] == [ACQUIRED, ACQUIRED]
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("table", ["", "x; DROP TABLE y", "naïve"])
 def test_sqlite_store_refuses_a_table_name_that_is_not_a_plain_identifier(tmp_path: Path, table: str) -> None:
     with pytest.raises(WebhookConfigurationError, match="plain SQL identifier"):
@@ -198,6 +228,8 @@ def test_sqlite_store_refuses_a_table_name_that_is_not_a_plain_identifier(tmp_pa
 def test_redis_store_keys_carry_the_prefix_and_expire_after_their_record(tmp_path: Path) -> None:
     with redis_connection(tmp_path) as client:
         _check_prefix_and_expiry(client)
+        RedisStore(client).claim("k", "a", NOW, NOW + 30)
+        assert sorted(client.keys()) == [b"hooks:k", b"webhook:k"]  # the default prefix
 
 
 def _check_prefix_and_expiry(client: Any) -> None:

@@ -258,6 +258,16 @@ def test_a_store_failing_at_release_logs_an_error_and_the_handlers_exception_pro
         (logging.ERROR, "failed"),
         (logging.ERROR, "release_failed"),
     ]
+    released = records(caplog)[1]
+    assert released.getMessage() == (
+        "idempotency store failed to release webhook delivery wh_1 (a retry waits for the lease to expire): "
+        "ConnectionError: release: connection refused\\nsecond line"
+    )
+    assert (released.webhook_id, released.status, released.error) == (  # type: ignore[attr-defined]
+        "wh_1",
+        None,
+        "ConnectionError",
+    )
 
 
 def test_a_handler_returning_a_coroutine_is_answered_500_closed_and_released(caplog: pytest.LogCaptureFixture) -> None:
@@ -280,7 +290,11 @@ def test_a_handler_returning_a_coroutine_is_answered_500_closed_and_released(cap
     assert ran == []
     assert store.calls == ["claim", "release"]
     [record] = records(caplog)
-    assert (record.levelno, record.outcome) == (logging.ERROR, "not_awaited")  # type: ignore[attr-defined]
+    assert (record.levelno, record.outcome, record.status) == (logging.ERROR, "not_awaited", 500)  # type: ignore[attr-defined]
+    assert record.getMessage() == (
+        f"handler for webhook event {PAYLOAD['id']} ({PAYLOAD['type']}) returned an awaitable: "
+        "async handlers need the ASGI adapter; not processed"
+    )
 
 
 def test_a_handler_returning_another_awaitable_is_answered_500() -> None:
