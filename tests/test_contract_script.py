@@ -16,6 +16,8 @@ import pytest
 from openai_webhook_events import EVENT_TYPES, parse_event
 from tests.strategies import CONTRACT
 
+pytestmark = pytest.mark.tools  # the `test` extra's tools: type checkers, build, the contract's SDK
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "contract.py"
 CONTRACT_FILE = ROOT / "tests" / "data" / "openai-webhook-events.json"

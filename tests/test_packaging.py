@@ -18,6 +18,8 @@ import pytest
 
 from openai_webhook_events import EVENT_TYPES
 
+pytestmark = pytest.mark.tools  # the `test` extra's tools: type checkers, build, the contract's SDK
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "openai_webhook_events"
 EXAMPLE = ROOT / "openai_webhook_events" / "payloads" / "response.completed.json"

@@ -1,9 +1,10 @@
 """The hand-off queue: ``queue.SQSQueue`` (producer) and ``aws_lambda.sqs_handler`` (worker, partial batch response).
 
 The worker is fed real-shaped SQS events: copies of ``tests/data/lambda-events/sqsEvent.json`` (AWS's
-sample) whose records carry our message attributes.  The producer runs end to end against a real SQS
-endpoint on 127.0.0.1 (moto's ThreadedMotoServer, driven by boto3): producer sends, ``receive_message``
-reads the queue, the Lambda SQS event is built from the received messages, ``sqs_handler`` runs it.
+sample) whose records carry our message attributes.  The producer runs end to end against moto's SQS
+(``mock_aws``: boto3 serialises every request and parses every answer as with AWS; moto's queues answer
+them in this process): producer sends, ``receive_message`` reads the queue, the Lambda SQS event is
+built from the received messages, ``sqs_handler`` runs it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from moto.server import ThreadedMotoServer
+from moto import mock_aws
 
 from openai_webhook_events import (
     InvalidPayloadError,
@@ -32,7 +33,6 @@ from openai_webhook_events import (
 )
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
 from openai_webhook_events.queue import SQSQueue, sqs_deliveries, sqs_id
-from tests.servers import free_port
 from tests.strategies import example_payload, lambda_event
 
 SECRET = "whsec_" + base64.b64encode(b"hand-off queue test secret, 32 b").decode()
@@ -391,20 +391,14 @@ def test_an_unusable_client_or_url_is_refused(client: Any, url: Any, message: st
         SQSQueue(client, url)
 
 
-# --- End to end on a real SQS endpoint (moto's server on 127.0.0.1) --------------------------------
+# --- End to end on moto's SQS ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sqs() -> Iterator[Any]:
-    """boto3's SQS client on a ThreadedMotoServer (single-threaded use only: never for races)."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                           aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
-    finally:
-        server.stop()
+    """boto3's SQS client on moto's SQS (single-threaded use only: never for races)."""
+    with mock_aws():
+        yield boto3.client("sqs", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
 
 
 def lambda_records(sqs: Any, url: str) -> dict[str, Any]:

@@ -12,8 +12,6 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from cfnlint.api import lint_file  # type: ignore[import-untyped]
-from cfnlint.decode import decode  # type: ignore[import-untyped]
 from moto import mock_aws
 
 from openai_webhook_events import Webhook
@@ -60,7 +58,11 @@ def test_the_receiver_queues_and_the_worker_runs_the_handler_once_for_a_delivery
     assert logged == ["batch batch_2b81f7657480c24f4a2c6511 completed"]  # once: the worker's idempotency
 
 
+@pytest.mark.tools
 def test_the_template_passes_cfn_lint_and_sets_up_the_queue_as_the_readme_says() -> None:
+    from cfnlint.api import lint_file  # type: ignore[import-untyped]  # the `test` extra's tools, not `test-run`
+    from cfnlint.decode import decode  # type: ignore[import-untyped]
+
     template = ROOT / "examples" / "template.yaml"
     assert [str(match) for match in lint_file(template)] == []  # cfn-lint, the SAM transform included
     parsed, problems = decode(str(template))

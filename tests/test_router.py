@@ -425,6 +425,7 @@ def _pyright_strict(tmp_path: Path, source: str) -> tuple[int, set[int], str]:
     return result.returncode, {d["range"]["start"]["line"] + 1 for d in errors}, result.stdout
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("snippet", SNIPPETS)
 @pytest.mark.parametrize("checker", [_mypy_strict, _pyright_strict], ids=["mypy", "pyright"])
 def test_type_checkers_reject_each_mismatched_handler_and_result_and_nothing_else(
@@ -435,6 +436,7 @@ def test_type_checkers_reject_each_mismatched_handler_and_result_and_nothing_els
     assert error_lines == _bad_lines(SNIPPETS[snippet]), output
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("snippet", SNIPPETS)
 @pytest.mark.parametrize("checker", [_mypy_strict, _pyright_strict], ids=["mypy", "pyright"])
 def test_type_checkers_accept_the_snippet_without_the_bad_blocks(tmp_path: Path, checker: Any, snippet: str) -> None:

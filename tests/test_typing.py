@@ -27,6 +27,8 @@ from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent
 ROOT = Path(__file__).resolve().parent.parent
 REMOVED = EVENT_TYPES["batch.failed"].__name__
 
+pytestmark = pytest.mark.tools  # the `test` extra's tools: type checkers, build, the contract's SDK
+
 
 def _snippet(*, omit: str | None = None) -> str:
     classes = [cls.__name__ for cls in EVENT_TYPES.values() if cls.__name__ != omit] + [UnknownWebhookEvent.__name__]

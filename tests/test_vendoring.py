@@ -50,7 +50,7 @@ def interpreters() -> dict[str, str]:
 
 
 SCRIPT = r"""
-import dataclasses, json, pickle, sys, typing
+import dataclasses, json, os, pickle, sys, sysconfig, typing
 
 from openai_webhook_events import ResponseCompletedWebhookEvent, SipHeader, parse_event, sign, unwrap
 
@@ -80,9 +80,12 @@ assert aws_lambda.lambda_handler(Webhook(secret), Router())(request, None)["stat
 
 package = "openai_webhook_events"
 assert sys.modules[package].__file__.startswith(sys.argv[2]), sys.modules[package].__file__
+# The standard library: its names, or (a distributor's own, as Debian's _missing_stdlib_info) a file in its folders.
+stdlib = tuple(sysconfig.get_path(key) + os.sep for key in ("stdlib", "platstdlib"))
 outside = sorted(
-    name for name in sys.modules
+    name for name, module in sys.modules.items()
     if name.partition(".")[0] not in {*sys.stdlib_module_names, package, "__main__"}
+    and not (getattr(module, "__file__", None) or "").startswith(stdlib)
 )
 assert not outside, outside
 assert (sys.flags.ignore_environment, sys.flags.no_user_site, sys.flags.no_site) == (1, 1, 1)

@@ -2,19 +2,24 @@
 # Run the test suite on the CPython releases this Debian release does not package (3.14, 3.15),
 # inside a Debian testing chroot (debootstrap --variant=minbase, the `sid` script).
 #
-#   scripts/runtimes/debian-testing.sh [MINOR ...]      # default: 3.14 3.15; needs root
+#   scripts/runtimes/debian-testing.sh [--prepare] [MINOR ...]   # default: 3.14 3.15; needs root
 #
+# --prepare only builds the chroot, its packages and each interpreter's venv (network and disk
+# mostly: .ci/run starts it in the background while other steps run), then exits.
 # The chroot lives in .ci/cache/debian-testing (git-ignored) and is reused; delete it to rebuild.
 # The mirror is the first Debian URI of this machine's apt sources (override: DEBIAN_MIRROR).
 # The repository is bind-mounted at /repo; each interpreter gets a venv in the chroot
-# (/opt/venv-3.X) with `pip install -e '.[test]'`, then `pytest -q -p no:cacheprovider` and the
-# Lambda RIE test (tests/test_runtime_lambda_rie.py) on that interpreter.
+# (/opt/venv-3.X) with `pip install -e '.[test-run]'`, then `pytest -q -p no:cacheprovider --no-cov
+# -m "not runtime and not tools"` (the `tools` tests need the whole `test` extra: they run on the
+# default interpreter) and the Lambda RIE test (tests/test_runtime_lambda_rie.py) on that interpreter.
 # A test requirement that cannot install on an interpreter (scripts/runtimes/test_requirements.py
 # says which and why) is left out, and only the test files importing it are left out, by name.
 # Exits non-zero on any failure.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 root="$repo/.ci/cache/debian-testing"
+prepare_only=false
+if [[ "${1:-}" == --prepare ]]; then prepare_only=true; shift; fi
 minors=("$@")
 [[ ${#minors[@]} -gt 0 ]] || minors=(3.14 3.15)
 
@@ -96,20 +101,30 @@ fi
 
 for minor in "${minors[@]}"; do
     venv="/opt/venv-$minor"
-    step "test suite on $(in_root "python$minor" --version) (Debian testing chroot)"
-    [[ -x "$root$venv/bin/python" ]] || in_root "python$minor" -m venv "$venv"
-    in_root "$venv/bin/python" -m pip install -q --upgrade pip
-    # Prints the pytest arguments that leave out what cannot install here, with the reasons.
-    leave_out_file=$(mktemp)
-    if ! in_root "$venv/bin/python" /repo/scripts/runtimes/test_requirements.py install /repo >"$leave_out_file"; then
-        echo "FAILED: the package or an essential test requirement does not install on Python $minor"
-        exit 1
+    leave_out_file="$root$venv/leave-out.args"  # written by the install below; its pytest arguments
+    if [[ ! -f "$leave_out_file" || "$repo/pyproject.toml" -nt "$leave_out_file" ]]; then
+        step "venv for $(in_root "python$minor" --version) (Debian testing chroot)"
+        [[ -x "$root$venv/bin/python" ]] || in_root "python$minor" -m venv "$venv"
+        in_root "$venv/bin/python" -m pip install -q --upgrade pip
+        # Prints the pytest arguments that leave out what cannot install here, with the reasons.
+        if ! in_root "$venv/bin/python" /repo/scripts/runtimes/test_requirements.py install /repo test-run \
+            >"$leave_out_file.new"; then
+            echo "FAILED: the package or an essential test requirement does not install on Python $minor"
+            exit 1
+        fi
+        mv "$leave_out_file.new" "$leave_out_file"
     fi
+    if $prepare_only; then continue; fi
     mapfile -t leave_out <"$leave_out_file"
-    rm -f "$leave_out_file"
-    in_root /bin/sh -c "cd /repo && exec $venv/bin/python -m pytest -q -p no:cacheprovider ${leave_out[*]}"
+    step "test suite on $(in_root "python$minor" --version) (Debian testing chroot)"
+    in_root /bin/sh -c "cd /repo && exec $venv/bin/python -m pytest -q -p no:cacheprovider --no-cov \
+        -m 'not runtime and not tools' ${leave_out[*]}"
     step "examples/lambda_function.py behind the Lambda RIE on Python $minor"
     in_root /bin/sh -c "cd /repo && exec $venv/bin/python -m pytest -q -p no:cacheprovider --no-cov -m runtime \
         tests/test_runtime_lambda_rie.py"
 done
+if $prepare_only; then
+    step "Debian testing: ${minors[*]} prepared in $((SECONDS - started))s"
+    exit 0
+fi
 step "Debian testing: ${minors[*]} green in $((SECONDS - started))s"

@@ -1,10 +1,10 @@
 """Install the package with its ``test`` extra into the running interpreter, leaving out only what cannot install.
 
-    python scripts/runtimes/test_requirements.py install REPO
+    python scripts/runtimes/test_requirements.py install REPO [EXTRA]
 
-Tries ``pip install -e REPO[test]`` first.  If that fails (a test requirement with no wheel
-and no buildable sdist for this interpreter), installs the package alone and then each test
-requirement on its own, and for every requirement that still fails prints the pytest
+Tries ``pip install -e REPO[EXTRA]`` first (EXTRA: ``test-run`` unless given).  If that fails
+(a test requirement with no wheel and no buildable sdist for this interpreter), installs the
+package alone and then each test requirement on its own, and for every requirement that still fails prints the pytest
 arguments that leave out exactly the test files importing it (``--ignore=tests/x.py``) on
 stdout, with the requirement, the files and pip's last error line on stderr.  A test file
 that fails for any other reason still runs and fails: nothing about the package is hidden.
@@ -54,14 +54,15 @@ def _files_importing(tests: Path, module: str) -> list[str]:
     )
 
 
-def install(repo: Path) -> int:
-    if _pip("-e", f"{repo}[test]").returncode == 0:
+def install(repo: Path, extra_name: str = "test-run") -> int:
+    if _pip("-e", f"{repo}[{extra_name}]").returncode == 0:
         return 0
     base = _pip("-e", str(repo))
     if base.returncode != 0:
         print(f"FAILED: the package itself does not install:\n{base.stderr}", file=sys.stderr)
         return 1
-    extra = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    extras = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    extra = [r for r in extras[extra_name] if not r.startswith("openai-webhook-events[")]
     status = 0
     version = "{}.{}".format(*sys.version_info[:2])
     for requirement in extra:
@@ -86,6 +87,6 @@ def install(repo: Path) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "install":
+    if len(sys.argv) not in (3, 4) or sys.argv[1] != "install":
         sys.exit(__doc__)
-    sys.exit(install(Path(sys.argv[2])))
+    sys.exit(install(Path(sys.argv[2]), *sys.argv[3:]))
