@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 webhook = Webhook()  # the secret comes from OPENAI_WEBHOOK_SECRET
 router = Router()
-MAX_BODY = 1 << 20  # the verifier's bound: a longer body is not read at all
 
 
 @router.on(ResponseCompletedWebhookEvent)
@@ -42,7 +41,8 @@ class handler(BaseHTTPRequestHandler):  # lower case: the name Vercel looks for
             length = max(0, int(self.headers.get("content-length", "0")))
         except ValueError:
             length = 0  # an unreadable length: an empty body, which no delivery signs
-        body = self.rfile.read(min(length, MAX_BODY + 1))  # the raw bytes the signature covers
+        bound = webhook.max_body_bytes  # one byte past the verifier's bound is enough to refuse a body
+        body = self.rfile.read(length if bound is None else min(length, bound + 1))  # the raw bytes signed
         try:
             answer = receive(webhook, router, body, self.headers)
         except Exception:  # the handler raised (logged, claim released): 500, so OpenAI retries

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError
 from ._headers import WEBHOOK_ID, read_webhook_headers
 from ._log import clean, failure, log
-from ._response import Response, retry_later
+from ._response import Response, refusal, retry_later
+from ._router import AsyncRouter
 
 if TYPE_CHECKING:
     from ._headers import HeadersLike
@@ -65,14 +66,22 @@ class HandOff(Protocol):
     def send(self, body: bytes, headers: Mapping[str, str]) -> None: ...
 
 
-def check_options(router: object, idempotency: object, dead_letter: object, hand_off: object) -> None:
+def check_options(
+    router: object, idempotency: object, dead_letter: object, hand_off: object, *, awaits: bool = False
+) -> None:
     """Raise :class:`WebhookConfigurationError` for options that cannot work together.
 
     Without *hand_off* a router is required; with it the handlers run in the
     queue's worker, so *router* and *idempotency* must be ``None`` (the
     worker, ``aws_lambda.sqs_handler``, takes them); *dead_letter* must be
-    callable and *hand_off* have a ``send`` method.
+    callable and *hand_off* have a ``send`` method.  An
+    :class:`~openai_webhook_events.AsyncRouter` only where the caller awaits
+    handlers (*awaits*: the ASGI app).
     """
+    if not awaits and isinstance(router, AsyncRouter):
+        raise WebhookConfigurationError(
+            "an AsyncRouter's handlers need openai_webhook_events.asgi.app to be awaited: give this adapter a Router"
+        )
     if hand_off is None:
         if router is None:
             raise WebhookConfigurationError("router is None: pass a Router, or hand_off= to forward deliveries")
@@ -169,11 +178,7 @@ def reject_queued(error: InvalidPayloadError | WebhookVerificationError, message
     *message_id* names the queue message when the record itself is unreadable.
     """
     what = "handed-off webhook delivery" if message_id is None else f"queue message {clean(message_id) or '(no id)'}"
-    answer = (
-        Response(401, "webhook verification failed")
-        if isinstance(error, WebhookVerificationError)
-        else Response(400, "invalid payload")
-    )
+    answer = refusal(error)
     log(
         logging.ERROR,
         f"{what} refused by the worker (not from the producer, or the worker's secret or tolerance differs; "

@@ -1,16 +1,17 @@
-"""What the HTTP adapters (:mod:`.wsgi`, :mod:`.asgi`) share: the 405 answer and the body bound.
+"""What the HTTP adapters (:mod:`.wsgi`, :mod:`.asgi`) share: the 405 answer, the body bound, a bad length.
 
 Everything else they answer comes from the receive step.
 """
 
 from __future__ import annotations
 
-from ._errors import PayloadTooLargeError
-from ._receive import Response, reject_request
+from ._errors import InvalidPayloadError, PayloadTooLargeError
+from ._receive import reject_request
+from ._response import JSON_HEADER, Response
 
-__all__ = ["METHOD_NOT_ALLOWED", "declared_length", "too_large"]
+__all__ = ["METHOD_NOT_ALLOWED", "bad_length", "declared_length", "too_large"]
 
-METHOD_NOT_ALLOWED = Response(405, "use POST", (("content-type", "application/json"), ("allow", "POST")))
+METHOD_NOT_ALLOWED = Response(405, "use POST", (JSON_HEADER, ("allow", "POST")))
 """The answer to any method but ``POST`` (not a delivery: nothing is logged)."""
 
 _MAX_DIGITS = 20
@@ -22,6 +23,11 @@ def declared_length(value: str | bytes) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS:
         return int(text)
     return None
+
+
+def bad_length() -> Response:
+    """The receive step's 400 for a ``Content-Length`` that is not a number of bytes (nothing is read)."""
+    return reject_request(InvalidPayloadError("Content-Length is not a number of bytes"))
 
 
 def too_large(limit: int) -> Response:

@@ -8,7 +8,7 @@ into ``(body, headers)`` and the :class:`Response` into its own shape.
 The answers (the README's table):
 
 - signature, headers or timestamp rejected: 401, store not touched (WARNING);
-- a body over ``max_body_bytes``: 413, before its signature is checked (adapters: once past it);
+- a body over ``max_body_bytes``: 413, before its headers and signature are checked (adapters: once past it);
 - signed but not a valid event: 400 and an ERROR record, store not touched; with a
   *dead_letter* callable, 200 once it holds the delivery, 503 when it raises;
 - with *hand_off* (fast acknowledgement): the verified, parsed delivery is
@@ -40,13 +40,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from ._delivery import Delivery, activated, current_delivery
-from ._errors import InvalidPayloadError, PayloadTooLargeError, WebhookVerificationError
+from ._errors import InvalidPayloadError, WebhookVerificationError
 from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers  # the one header reader
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
 from ._parse import parse_event
-from ._response import JSON_HEADER, Response, retry_later
+from ._response import JSON_HEADER, Response, refusal, retry_later
 from ._router import must_await
 
 if TYPE_CHECKING:
@@ -74,15 +74,8 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
     Adapters call it for requests they cannot even read (a Lambda event of
     another shape); the body never repeats the error's message.
     """
-    if isinstance(error, WebhookVerificationError):
-        response = Response(401, "webhook verification failed")
-        outcome = "rejected"
-    elif isinstance(error, PayloadTooLargeError):
-        response = Response(413, "payload too large")
-        outcome = "too_large"
-    else:
-        response = Response(400, "invalid payload")
-        outcome = "rejected"
+    response = refusal(error)
+    outcome = "too_large" if response.status == 413 else "rejected"
     log(
         logging.WARNING,
         f"rejected webhook delivery: {clean(error)}",
@@ -122,7 +115,7 @@ def begin(
     together (``_forward.check_options``).
     """
     if router is None or hand_off is not None or dead_letter is not None:
-        check_options(router, idempotency, dead_letter, hand_off)
+        check_options(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
     received_at = time.time() if now is None else now
     if isinstance(headers, Iterator):  # one-shot pairs: read twice below
         headers = list(headers)

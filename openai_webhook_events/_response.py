@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-__all__ = ["HANDLER_FAILED", "JSON_HEADER", "RETRY_AFTER", "Response", "retry_later"]
+from ._errors import PayloadTooLargeError, WebhookVerificationError
+
+__all__ = ["HANDLER_FAILED", "JSON_HEADER", "RETRY_AFTER", "Response", "refusal", "retry_later"]
 
 RETRY_AFTER = 5
 """``Retry-After`` (seconds) of a 503 answered when a store, queue or dead letter is unreachable."""
@@ -40,3 +42,15 @@ HANDLER_FAILED = Response(500, "handler failed")
 def retry_later(message: str) -> Response:
     """A 503 with ``Retry-After``: something the delivery needs is unreachable, OpenAI retries."""
     return Response(503, message, (JSON_HEADER, ("retry-after", str(RETRY_AFTER))))
+
+
+def refusal(error: Exception) -> Response:
+    """The answer to a delivery refused with *error*: 401 a failed verification, 413 a body over the bound, else 400.
+
+    The body never repeats the error's message (it could tell about the secret or the expected signature).
+    """
+    if isinstance(error, WebhookVerificationError):
+        return Response(401, "webhook verification failed")
+    if isinstance(error, PayloadTooLargeError):
+        return Response(413, "payload too large")
+    return Response(400, "invalid payload")

@@ -191,6 +191,9 @@ class Webhook:
         :class:`SignatureMismatchError`; ``TypeError`` only for a *payload*
         or *headers* of no supported type (a programming error).
         """
+        body: Any = payload  # the size first: an oversized body is a 413 whatever its headers (as adapters see it)
+        if body.__class__ is not bytes or len(body) > self._max_body_bytes:
+            body = _body_bytes(payload, self._max_body_bytes)
         # A plain dict whose three lower-case names hold text without commas (and no other spelling
         # of them): read directly, the general reader's answer (tests/test_verify_headers.py holds
         # them to it). Over the bench/run.py deliveries with 13 headers: 3.5 us a verify, not 5.9.
@@ -220,9 +223,6 @@ class Webhook:
         if not abs(now - seconds) <= self._tolerance:  # written so that a NaN `now` is out of range too
             raise TimestampOutOfRangeError(now > seconds)
 
-        body: Any = payload
-        if body.__class__ is not bytes or len(body) > self._max_body_bytes:
-            body = _body_bytes(payload, self._max_body_bytes)
         try:
             content = f"{webhook_id}.{timestamp}.".encode() + body
         except UnicodeEncodeError:

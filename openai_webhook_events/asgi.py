@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ._errors import WebhookConfigurationError, shorten
 from ._forward import check_options
-from ._http import METHOD_NOT_ALLOWED, declared_length, too_large
+from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
 from ._receive import Attempt, Response, begin
 from ._response import HANDLER_FAILED
 
@@ -95,7 +95,7 @@ def app(
     given = cast("object", store_timeout)
     if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
         raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
-    check_options(router, idempotency, dead_letter, hand_off)
+    check_options(router, idempotency, dead_letter, hand_off, awaits=True)
     if idempotency is not None:
         idempotency = _bounded(idempotency, store_timeout)
     start = functools.partial(
@@ -145,10 +145,14 @@ async def _answer(
 async def _read_body(
     receive: Receive, headers: list[tuple[bytes, bytes]], limit: int | None
 ) -> bytes | Response | None:
-    """The body, or 413 as soon as ``Content-Length`` or the bytes so far pass *limit*; ``None`` on a disconnect."""
-    if limit is not None:
-        for name, value in headers:
-            if name.lower() == b"content-length" and (length := declared_length(value)) is not None and length > limit:
+    """The body, or 413 as soon as ``Content-Length`` or the bytes so far pass *limit* (400 for a length that
+    is not a number of bytes); ``None`` on a disconnect."""
+    for name, value in headers:
+        if name.lower() == b"content-length":
+            length = declared_length(value)
+            if length is None:
+                return bad_length()
+            if limit is not None and length > limit:
                 return too_large(limit)
     chunks: list[bytes] = []
     size = 0

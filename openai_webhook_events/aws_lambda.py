@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from ._errors import InvalidPayloadError, WebhookVerificationError
+from ._errors import InvalidPayloadError
 from ._forward import check_options, reject_queued
 from ._headers import ascii_lower
 from ._receive import Response, receive, reject_request
+from ._response import refusal
 from ._worker import receive_queued
 from .queue import sqs_deliveries
 
@@ -248,12 +249,13 @@ def _phrase(status: int) -> str:
 
 
 def response_for_error(event: object, error: Exception) -> dict[str, Any]:
-    """The response for a delivery rejected with *error*: 401 for a failed verification, else 400.
+    """The response for a delivery rejected with *error*, as the receive step answers it (not logged).
 
-    The body never repeats the error's message, so it reveals nothing about
-    the secret or the expected signature.
+    401 for a failed verification, 413 for a body over ``max_body_bytes``,
+    else 400.  The body never repeats the error's message, so it reveals
+    nothing about the secret or the expected signature.
     """
-    return response(event, 401 if isinstance(error, WebhookVerificationError) else 400)
+    return _lambda_response(event, refusal(error))
 
 
 def lambda_handler(
@@ -268,9 +270,12 @@ def lambda_handler(
 
     The handler reads the delivery out of the request event (400 when it is
     not a request of a supported shape) and hands its body and headers to
-    the receive step, which answers: 401 for a failed verification, 400 for
-    a malformed payload, 200 when handled or when no handler applies (an
-    unknown event type is acknowledged, so OpenAI does not retry it).  With
+    the receive step, which answers as the README's "Receiving deliveries"
+    table says: 401 for a failed verification, 413 for a body over
+    ``max_body_bytes``, 400 for a malformed payload, 200 when handled or
+    when no handler applies (an unknown event type is acknowledged, so
+    OpenAI does not retry it).  An :class:`~openai_webhook_events.AsyncRouter`
+    is refused with :class:`WebhookConfigurationError` (use the ASGI app).  With
     *idempotency* (:class:`~openai_webhook_events.idempotency.Idempotency`)
     each delivery is processed once: 200 for a duplicate of a processed
     one, 409 with ``Retry-After`` while another instance holds it, 503 with

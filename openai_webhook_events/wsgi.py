@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import functools
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from ._errors import InvalidPayloadError, WebhookConfigurationError
 from ._forward import check_options
-from ._http import METHOD_NOT_ALLOWED, declared_length, too_large
-from ._receive import Response, begin, reject_request
+from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
+from ._receive import Response, begin
 from ._response import HANDLER_FAILED
-from ._router import AsyncRouter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,8 +59,6 @@ def app(
     step's, as ``aws_lambda.lambda_handler`` takes them; options that do not
     go together raise :class:`WebhookConfigurationError` here.
     """
-    if isinstance(cast("object", router), AsyncRouter):
-        raise WebhookConfigurationError("an AsyncRouter needs openai_webhook_events.asgi.app; give wsgi.app a Router")
     check_options(router, idempotency, dead_letter, hand_off)
     start = functools.partial(
         begin, webhook, router, idempotency=idempotency, dead_letter=dead_letter, hand_off=hand_off
@@ -100,7 +96,7 @@ def _read_body(environ: WSGIEnvironment, limit: int | None) -> bytes | Response:
     if declared:
         length = declared_length(declared) if isinstance(declared, str) else None
         if length is None:
-            return reject_request(InvalidPayloadError("Content-Length is not a number of bytes"))
+            return bad_length()
         if limit is not None and length > limit:
             return too_large(limit)
         bound: int | None = length

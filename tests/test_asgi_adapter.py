@@ -123,10 +123,11 @@ def test_a_body_over_the_bound_is_answered_413_as_soon_as_the_bytes_pass_it() ->
     assert (answer["status"], answer["read"]) == (413, 2)
 
 
-def test_a_content_length_that_is_not_a_number_is_left_to_the_body_bound() -> None:
+def test_a_content_length_that_is_not_a_number_is_answered_400_as_the_wsgi_app_does() -> None:
     the_scope = scope(length=None)
     the_scope["headers"].append((b"content-length", b"lots"))
-    assert request(asgi.app(WEBHOOK, Runs().router), the_scope=the_scope)["status"] == 200
+    answer = request(asgi.app(WEBHOOK, Runs().router), the_scope=the_scope)
+    assert (answer["status"], answer["read"]) == (400, 0)
 
 
 def test_without_a_bound_any_body_is_read_whole() -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from openai_webhook_events import (
     BatchCompletedWebhookEvent,
+    PayloadTooLargeError,
     Router,
     Webhook,
     WebhookEvent,
@@ -305,6 +306,14 @@ def test_a_handler_returning_another_awaitable_is_answered_500() -> None:
         assert receive(WEBHOOK, router, BODY, signed(), now=NOW).status == 500
     finally:
         loop.close()
+
+
+@pytest.mark.parametrize("headers", [{}, {"webhook-id": "wh_1", "webhook-timestamp": "1", "webhook-signature": "v1,x"}])
+def test_an_oversized_body_is_answered_413_whatever_its_headers(headers: dict[str, str]) -> None:
+    small = Webhook(SECRET, max_body_bytes=len(BODY) - 1)
+    assert receive(small, Counting().router, BODY, headers, now=NOW).status == 413  # as the HTTP adapters see it
+    with pytest.raises(PayloadTooLargeError):
+        small.verify(BODY, headers, now=NOW)
 
 
 def test_without_idempotency_every_delivery_runs_the_handler() -> None:

@@ -18,6 +18,7 @@ from openai_webhook_events import (
     Webhook,
     WebhookConfigurationError,
     WebhookEvent,
+    aws_lambda,
     current_delivery,
     wsgi,
 )
@@ -223,6 +224,11 @@ def test_an_interrupt_in_a_handler_is_not_answered_but_releases_the_claim() -> N
     assert store.claim("openai-webhook-events#wh_wsgi", "t", time.time(), time.time() + 1).state == "acquired"
 
 
-def test_an_async_router_is_refused_when_the_app_is_made() -> None:
-    with pytest.raises(WebhookConfigurationError, match=r"an AsyncRouter needs openai_webhook_events\.asgi\.app"):
-        wsgi.app(WEBHOOK, AsyncRouter())  # type: ignore[arg-type]
+def test_an_async_router_is_refused_by_every_sync_adapter_when_it_is_made() -> None:
+    refused = (
+        r"^an AsyncRouter's handlers need openai_webhook_events\.asgi\.app to be awaited: give this adapter a Router$"
+    )
+    makers: list[Any] = [wsgi.app, aws_lambda.lambda_handler, aws_lambda.sqs_handler]  # type checkers refuse it too
+    for make in makers:
+        with pytest.raises(WebhookConfigurationError, match=refused):
+            make(WEBHOOK, AsyncRouter())
