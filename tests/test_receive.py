@@ -214,7 +214,11 @@ def test_a_zombie_that_finishes_after_the_takeover_neither_completes_nor_release
     assert zombie.succeeded(now=NOW + 32) == Response(200, "ok")
     zombie.failed(RuntimeError("late"))
     [record] = [r for r in records(caplog) if r.outcome == "lease_lost"]  # type: ignore[attr-defined]
-    assert record.levelno == logging.WARNING
+    assert (record.levelno, record.status, record.webhook_id) == (logging.WARNING, 200, "wh_1")  # type: ignore[attr-defined]
+    assert record.getMessage() == (
+        "webhook delivery wh_1 was processed after its lease expired and another attempt took it over: "
+        "not recorded by this attempt"
+    )
     third = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 33), idempotency=idempotency, now=NOW + 33)
     assert third.status == 409  # the owner still holds it
     assert owner.succeeded(now=NOW + 34).status == 200
@@ -245,8 +249,33 @@ def test_a_store_failing_at_complete_still_answers_200_and_logs_an_error(caplog:
     assert counting.runs == [PAYLOAD["id"]]
     [record] = records(caplog)
     assert record.levelno == logging.ERROR
-    assert record.outcome == "complete_failed"  # type: ignore[attr-defined]
-    assert "a retry will run the handler again" in record.getMessage()
+    assert (record.outcome, record.status, record.error) == ("complete_failed", 200, "ConnectionError")  # type: ignore[attr-defined]
+    assert record.getMessage() == (
+        "webhook delivery wh_1 was processed but the idempotency store failed to record it "
+        "(a retry will run the handler again): ConnectionError: complete: connection refused\\nsecond line"
+    )
+    assert answer == Response(200, "ok")
+
+
+def test_a_completion_is_recorded_at_the_time_given_and_remembered_for_the_retention(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    completed: list[tuple[float, float]] = []
+
+    class Completing(RecordingStore):
+        def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
+            completed.append((now, expires_at))
+            return super().complete(key, token, now, expires_at)
+
+    idempotency = Idempotency(Completing(), retention=86_400 * 3)
+    attempt = begin(WEBHOOK, Counting().router, BODY, signed(), idempotency=idempotency, now=NOW)
+    assert not isinstance(attempt, Response)
+    assert attempt.run() == Response(200, "ok")  # at begin's clock, as given
+    assert attempt.succeeded(now=NOW + 7) == Response(200, "ok")  # the claim is completed: not recorded again
+    assert completed == [(NOW, NOW + 86_400 * 3), (NOW + 7, NOW + 7 + 86_400 * 3)]
+    handled = [r.getMessage() for r in records(caplog) if getattr(r, "outcome", None) == "processed"]
+    assert handled[0] == f"handled webhook event {PAYLOAD['id']} ({PAYLOAD['type']})"
 
 
 def test_a_store_failing_at_release_logs_an_error_and_the_handlers_exception_propagates(
