@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import logging
 import time
@@ -30,6 +29,7 @@ from openai_webhook_events import (
     parse_event,
 )
 from openai_webhook_events.aws_lambda import Headers, read_request, response
+from tests.example_modules import load_example
 from tests.strategies import (
     LAMBDA_EVENTS_DIR,
     LAMBDA_TEMPLATES,
@@ -293,12 +293,7 @@ def test_response_for_an_unlisted_status_uses_the_http_phrase() -> None:
 def lambda_function(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """``examples/lambda_function.py`` imported as Lambda would, with the secret in the environment."""
     monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
-    spec = importlib.util.spec_from_file_location("lambda_function", ROOT / "examples" / "lambda_function.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("lambda_function")
 
 
 def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.deliveries import signed_headers
 from tests.servers import ROOT, Server, free_port
-from tests.strategies import example_payload, hmac_signature
+from tests.strategies import example_payload
 
 SECRET_BYTES = b"served app secret of 32 bytes..."
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
@@ -75,13 +76,7 @@ def delivery(
 
 
 def signed(body: bytes, webhook_id: str, *, timestamp: int | None = None, key: bytes = SECRET_BYTES) -> dict[str, str]:
-    stamp = int(time.time()) if timestamp is None else timestamp
-    return {
-        "content-type": "application/json",
-        "webhook-id": webhook_id,
-        "webhook-timestamp": str(stamp),
-        "webhook-signature": hmac_signature(key, webhook_id, stamp, body),
-    }
+    return dict(signed_headers(body, webhook_id, int(time.time()) if timestamp is None else timestamp, key))
 
 
 def post(

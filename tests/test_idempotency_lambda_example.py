@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from openai_webhook_events.testing import lambda_event, make_payload
+from tests.example_modules import load_example
 from tests.servers import create_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,12 +32,7 @@ def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         create_table(boto3.client("dynamodb"), "webhook-deliveries")
-        spec = importlib.util.spec_from_file_location("lambda_function", ROOT / "examples" / "lambda_function.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
+        yield load_example("lambda_function")
 
 
 def test_the_example_with_a_table_runs_the_handler_once_and_acknowledges_the_retry(

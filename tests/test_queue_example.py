@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from openai_webhook_events import Webhook
+from tests.example_modules import load_example
 from tests.servers import TABLE, create_table
 from tests.strategies import example_payload, lambda_event
 from tests.test_queue import lambda_records
@@ -32,12 +32,7 @@ def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, str]]
         create_table(boto3.client("dynamodb"), TABLE)
         url = boto3.client("sqs").create_queue(QueueName="webhooks")["QueueUrl"]
         monkeypatch.setenv("WEBHOOK_QUEUE_URL", url)
-        spec = importlib.util.spec_from_file_location("queue_function", ROOT / "examples" / "queue_function.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module, url
+        yield load_example("queue_function"), url
 
 
 def test_the_receiver_queues_and_the_worker_runs_the_handler_once_for_a_delivery_and_its_retry(

@@ -54,6 +54,7 @@ from tests.deliveries import (
     deliveries,
     oracle,
 )
+from tests.example_modules import load_example
 from tests.servers import Server, free_port
 from tests.servers import _wait_for_port as wait_for_port
 
@@ -125,11 +126,7 @@ class LambdaFunction(Running):
         saved = os.environ.get("OPENAI_WEBHOOK_SECRET")
         os.environ["OPENAI_WEBHOOK_SECRET"] = SECRET
         try:
-            spec = importlib.util.spec_from_file_location("table_lambda_function", ROOT / "examples/lambda_function.py")
-            assert spec is not None
-            assert spec.loader is not None
-            self.module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(self.module)
+            self.module = load_example("lambda_function", "table_lambda_function")
         finally:
             if saved is None:
                 del os.environ["OPENAI_WEBHOOK_SECRET"]

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.deliveries import signed_headers
 from tests.strategies import example_payload, hmac_signature
 
 ROOT = Path(__file__).parent.parent
@@ -76,13 +77,7 @@ def post(url: str, body: bytes, headers: dict[str, str], method: str = "POST") -
 
 
 def signed(body: bytes, webhook_id: str = "wh_http_1", timestamp: int | None = None) -> dict[str, str]:
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    return {
-        "Content-Type": "application/json",
-        "webhook-id": webhook_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": hmac_signature(SECRET_BYTES, webhook_id, timestamp, body),
-    }
+    return dict(signed_headers(body, webhook_id, int(time.time()) if timestamp is None else timestamp, SECRET_BYTES))
 
 
 def test_a_signed_delivery_reaches_its_typed_handler(server_url: str, server_log: Path) -> None:
