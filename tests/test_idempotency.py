@@ -225,6 +225,45 @@ def test_sqlite_store_refuses_a_table_name_that_is_not_a_plain_identifier(tmp_pa
         SQLiteStore(str(tmp_path / "d.db"), table=table)
 
 
+@pytest.mark.parametrize(("version", "accepted"), [((3, 34, 1), False), ((3, 35, 0), True)])
+def test_sqlite_store_needs_sqlite_3_35_for_returning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: tuple[int, int, int], accepted: bool
+) -> None:
+    import sqlite3
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", version)
+    monkeypatch.setattr(sqlite3, "sqlite_version", ".".join(map(str, version)))
+    if accepted:
+        SQLiteStore(str(tmp_path / "d.db")).close()
+    else:
+        with pytest.raises(WebhookConfigurationError) as error:
+            SQLiteStore(str(tmp_path / "d.db"))
+        assert str(error.value) == "SQLiteStore needs SQLite >= 3.35, this is 3.34.1"
+
+
+class ScriptOnlyRedis:
+    """A redis client with ``register_script`` and no ``eval``, counting the scripts it registers."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.scripts = 0
+
+    def register_script(self, text: str) -> Any:
+        self.scripts += 1
+        return self.client.register_script(text)
+
+
+def test_redis_store_runs_its_scripts_through_register_script_when_the_client_has_it(tmp_path: Path) -> None:
+    with redis_connection(tmp_path) as client:
+        script_only = ScriptOnlyRedis(client)
+        store = RedisStore(script_only)
+        assert script_only.scripts == 3  # claim, complete, release: registered once, run by EVALSHA
+        assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+        assert store.complete("k", "a", NOW, NOW + 1000) is True
+        assert store.release("k", "a") is False
+        assert store.claim("k", "b", NOW, NOW + 30) == Claim(COMPLETED, NOW + 1000)
+
+
 def test_redis_store_keys_carry_the_prefix_and_expire_after_their_record(tmp_path: Path) -> None:
     with redis_connection(tmp_path) as client:
         _check_prefix_and_expiry(client)
