@@ -9,6 +9,7 @@ the semantics, never of races (the real servers are in
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import subprocess
 import sys
@@ -453,6 +454,25 @@ def test_a_long_key_is_stored_as_its_sha256_inside_its_namespace() -> None:
     assert key.startswith("openai-webhook-events#sha256:")
     assert len(key) == len("openai-webhook-events#sha256:") + 64
     assert key != idempotency.store_key("w" * 499, event)
+
+
+def test_a_lease_of_a_second_or_less_is_kept_as_given() -> None:
+    assert [Idempotency(MemoryStore(), lease=lease).lease(900) for lease in (0.25, 1)] == [0.25, 1.0]
+
+
+def test_a_key_of_200_characters_is_stored_as_it_is_and_a_longer_one_as_its_sha256() -> None:
+    event = parse_event(example_payload("batch.completed"))
+    idempotency = Idempotency(MemoryStore(), namespace="ns")
+    assert idempotency.store_key("w" * 197, event) == "ns#" + "w" * 197  # 200 characters
+    digest = hashlib.sha256(b"w" * 198).hexdigest()
+    assert idempotency.store_key("w" * 198, event) == f"ns#sha256:{digest}"
+
+
+def test_a_long_event_id_holding_a_lone_surrogate_is_stored_as_the_sha256_of_its_utf_8_bytes() -> None:
+    raw = "evt_\ud800" + "x" * 300  # JSON's "\\ud800" escape: valid JSON, a str no strict codec encodes
+    event = parse_event({**example_payload("batch.completed"), "id": raw})
+    key = Idempotency(MemoryStore(), key="event-id", namespace="ns").store_key("wh_1", event)
+    assert key == "ns#sha256:" + hashlib.sha256(b"evt_\xed\xa0\x80" + b"x" * 300).hexdigest()
 
 
 def test_tokens_are_random_and_distinct() -> None:
