@@ -372,6 +372,16 @@ def test_dynamodb_store_retries_a_claim_whose_holder_vanished_three_times_then_r
     assert client.puts == 3
 
 
+def test_dynamodb_store_takes_a_failed_conditions_record_expiring_exactly_now_for_a_vanished_one() -> None:
+    # expires_at <= now is expired: such a record cannot have failed the condition, so it changed meanwhile
+    client = VanishingRecord(
+        {"pk": {"S": "k"}, "state": {"S": "in_progress"}, "token": {"S": "x"}, "expires_at": {"N": repr(NOW)}}
+    )
+    with pytest.raises(RuntimeError, match="changed under three claims"):
+        DynamoDBStore(client, TABLE).claim("k", "a", NOW, NOW + 30)
+    assert client.puts == 3
+
+
 class Unreachable:
     """A client whose every call fails as botocore fails when the endpoint does not answer."""
 
