@@ -59,14 +59,8 @@ def _read(path: str, limit: int) -> bytes:
     """
     name = "standard input" if path == "-" else _shown(path)
     try:
-        if path == "-":
-            stream: Any = sys.stdin
-            if stream is None:
-                raise _Failure("cannot read standard input: it is closed")
-            data = _read_at_most(stream.buffer, limit + 1)
-        else:
-            with open(path, "rb") as file:
-                data = _read_at_most(file, limit + 1)
+        with _opened(path) as file:
+            data = _read_at_most(file, limit + 1)
     except OSError as exc:
         raise _Failure(f"cannot read {name}: {exc.strerror or exc}") from None
     except ValueError as exc:  # a path holding NUL; a closed stdin object
@@ -74,6 +68,16 @@ def _read(path: str, limit: int) -> bytes:
     if len(data) > limit:
         raise _Failure(f"{name} is larger than {limit} bytes (the largest body accepted)")
     return data
+
+
+def _opened(path: str) -> contextlib.AbstractContextManager[Any]:
+    """The binary stream of the file *path*, or of standard input (``-``: left open after reading)."""
+    if path != "-":
+        return open(path, "rb")
+    stdin: Any = sys.stdin
+    if stdin is None:
+        raise _Failure("cannot read standard input: it is closed")
+    return contextlib.nullcontext(stdin.buffer)
 
 
 def _read_at_most(stream: Any, size: int) -> bytes:
@@ -176,14 +180,14 @@ def _header(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def _webhook(args: argparse.Namespace) -> Webhook:
+def _webhook(args: argparse.Namespace, **options: Any) -> Webhook:
     secret = os.environ.get(args.secret_env)
     if not secret:
         raise _Failure(
             f"environment variable {args.secret_env} is not set (the secret is never taken from the command line)",
             EXIT_USAGE,
         )
-    return Webhook(secret, tolerance=args.tolerance)
+    return Webhook(secret, **options)
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
@@ -192,7 +196,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    webhook = _webhook(args)
+    webhook = _webhook(args, tolerance=args.tolerance)
     event = webhook.unwrap(_read(args.file, DEFAULT_MAX_BODY_BYTES), args.header)
     _print_event(event, args.json, verified=True)
     return EXIT_OK
@@ -238,7 +242,7 @@ def _command(
             default=SECRET_ENV,
             help=f"environment variable holding the signing secret (default {SECRET_ENV})",
         )
-    command.set_defaults(run=run, tolerance=300)
+    command.set_defaults(run=run)
     return command
 
 
@@ -261,7 +265,7 @@ def _parser() -> argparse.ArgumentParser:
         "2 usage or configuration; 130 interrupted.",
         **_NO_COLOR,
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
     event_json = "print the class and the event as JSON"
     _command(
         commands, "parse", "print the typed event of a JSON payload", "Print the typed event of a JSON payload.",
@@ -286,7 +290,7 @@ def _parser() -> argparse.ArgumentParser:
         "webhook-timestamp and webhook-signature headers, or a curl command that posts it.",
         "the payload to sign", "print the headers as a JSON object", _cmd_sign,
     )  # fmt: skip
-    sign.add_argument("--id", metavar="ID", help="webhook-id to use (default: a new random id)")
+    sign.add_argument("--id", help="webhook-id to use (default: a new random id)")
     sign.add_argument("--timestamp", type=int, metavar="SECONDS", help="webhook-timestamp to use (default: now)")
     sign.add_argument("--curl", metavar="URL", help="print a curl command posting the signed payload to URL")
     return parser

@@ -65,7 +65,7 @@ class DynamoDBStore:
                     raise
                 if not old:
                     old = self._client.get_item(TableName=self._table, Key={"pk": {"S": key}}, ConsistentRead=True).get(
-                        "Item", {}
+                        "Item"
                     )
                 if old and float(old["expires_at"]["N"]) > now:
                     return claim_answer(old["state"]["S"], old["token"]["S"], old["expires_at"]["N"], mine=token)

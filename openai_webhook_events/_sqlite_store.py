@@ -47,7 +47,7 @@ class SQLiteStore:
     def __init__(self, path: str, *, durable: bool = True, timeout: float = 5.0, table: str = "webhook_deliveries"):
         import sqlite3  # here: importing it costs ~3 ms of cold start to every other store
 
-        if sqlite3.sqlite_version_info < (3, 35, 0):  # pragma: no cover - every supported CPython build here has 3.40
+        if sqlite3.sqlite_version_info < (3, 35, 0):
             raise WebhookConfigurationError(f"SQLiteStore needs SQLite >= 3.35, this is {sqlite3.sqlite_version}")
         if not table.isidentifier() or not table.isascii():
             raise WebhookConfigurationError(f"table must be a plain SQL identifier, not {table!r}")

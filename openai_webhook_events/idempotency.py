@@ -201,14 +201,14 @@ class MemoryStore:
 
     def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
         with self._lock:
-            if self._records.get(key, ("", "", 0.0))[:2] != (IN_PROGRESS, token):
+            if self._records.get(key, ())[:2] != (IN_PROGRESS, token):
                 return False
             self._records[key] = (COMPLETED, token, expires_at)
             return True
 
     def release(self, key: str, token: str) -> bool:
         with self._lock:
-            if self._records.get(key, ("", "", 0.0))[:2] != (IN_PROGRESS, token):
+            if self._records.get(key, ())[:2] != (IN_PROGRESS, token):
                 return False
             del self._records[key]
             return True

@@ -401,6 +401,26 @@ def test_an_unusable_secret_exits_2(capsys: Any, monkeypatch: Any, secret: str) 
     assert secret not in err.removeprefix("error: ")
 
 
+def test_verify_accepts_a_timestamp_exactly_300_seconds_old_by_default_and_not_301(
+    capsys: Any, monkeypatch: Any
+) -> None:
+    codes: list[int] = []
+    for _ in range(5):  # the CLI reads the clock itself: retry until no second boundary falls inside an attempt
+        start = int(time.time())
+        codes = []
+        for age in (300, 301):
+            _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--timestamp", str(start - age))
+            codes.append(run(capsys, monkeypatch, "verify", str(EXAMPLE), *header_args(signed))[0])
+        if int(time.time()) == start:
+            break
+    assert codes == [0, 1]
+
+
+def test_a_bad_option_value_exits_2_naming_the_problem(capsys: Any, monkeypatch: Any) -> None:
+    code, out, err = run(capsys, monkeypatch, "verify", str(EXAMPLE), "--tolerance", "-1")
+    assert (code, out, err) == (2, "", "error: tolerance must be a number of seconds >= 0, not -1\n")
+
+
 # --- as a real process ------------------------------------------------------------------------------------
 
 
@@ -630,6 +650,86 @@ def test_an_interrupt_is_one_line_and_exit_130(capsys: Any, monkeypatch: Any) ->
     monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=types.SimpleNamespace(read=read)))
     assert main(["parse", "-"]) == 130
     assert capsys.readouterr().err == "error: interrupted\n"
+
+
+class _Pieces(io.RawIOBase):
+    """A stream that returns at most 64 KiB per read, as a pipe does."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(min(size, 1 << 16))
+
+    def tell(self) -> int:
+        return self._data.tell()
+
+
+def test_input_over_the_body_bound_arriving_in_pieces_is_refused_one_byte_past_the_bound(
+    capsys: Any, monkeypatch: Any
+) -> None:
+    stdin = _Pieces(_padded(LIMIT + 1) + b"never read")
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=stdin))
+    assert main(["parse", "-"]) == 1
+    assert stdin.tell() == LIMIT + 1
+    assert "standard input is larger than" in capsys.readouterr().err
+
+
+class _Writer:
+    """A minimal text stream: ``write`` and ``flush`` only, no ``encoding`` and no ``buffer``."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_stdout_without_an_encoding_is_written_as_utf_8(capsys: Any, monkeypatch: Any) -> None:
+    stdout = _Writer()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(NON_ASCII)))
+    assert main(["parse", "-"]) == 0
+    assert stdout.text == str(parse_event(json.loads(NON_ASCII))) + "\n"
+    # a lone surrogate (an undecodable byte of argv) has no UTF-8 form: exact output is refused
+    assert main(["sign", str(EXAMPLE), "--curl", "http://localhost/\udcff"]) == 1
+    assert capsys.readouterr().err == (
+        "error: cannot write standard output: its encoding (utf-8) cannot represent the output; "
+        "set PYTHONIOENCODING=utf-8\n"
+    )
+    assert stdout.text.count("\n") == 1
+
+
+class _ShortWrites(io.BytesIO):
+    """A binary buffer that takes at most 7 bytes per write, as a pipe may when it is nearly full."""
+
+    def write(self, data: Any) -> int:
+        return super().write(bytes(data[:7]))
+
+
+def test_output_written_in_short_pieces_arrives_whole(monkeypatch: Any) -> None:
+    stdout = _Stream(raw=_ShortWrites())
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert main(["sign", str(EXAMPLE), "--id", "wh_1", "--timestamp", "1750000000"]) == 0
+    expected = hmac_signature(SECRET_BYTES, "wh_1", 1750000000, EXAMPLE.read_bytes())
+    assert stdout.written().decode() == (
+        f"webhook-id: wh_1\nwebhook-timestamp: 1750000000\nwebhook-signature: {expected}\n"
+    )
+
+
+def test_a_usage_error_stderr_cannot_encode_is_escaped(monkeypatch: Any) -> None:
+    stderr = _Stream("ascii")
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert main(["frobnicat\u00e9"]) == 2
+    last_line = stderr.written().decode("ascii").splitlines()[-1]
+    assert last_line.startswith("openai-webhook-events: error: argument COMMAND: invalid choice: 'frobnicat\\xe9'")
 
 
 # --- hostile streams, as a real process ------------------------------------------------------------------------

@@ -9,9 +9,11 @@ the semantics, never of races (the real servers are in
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import subprocess
 import sys
+import time
 import typing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -225,6 +227,45 @@ def test_sqlite_store_refuses_a_table_name_that_is_not_a_plain_identifier(tmp_pa
         SQLiteStore(str(tmp_path / "d.db"), table=table)
 
 
+@pytest.mark.parametrize(("version", "accepted"), [((3, 34, 1), False), ((3, 35, 0), True)])
+def test_sqlite_store_needs_sqlite_3_35_for_returning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: tuple[int, int, int], accepted: bool
+) -> None:
+    import sqlite3
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", version)
+    monkeypatch.setattr(sqlite3, "sqlite_version", ".".join(map(str, version)))
+    if accepted:
+        SQLiteStore(str(tmp_path / "d.db")).close()
+    else:
+        with pytest.raises(WebhookConfigurationError) as error:
+            SQLiteStore(str(tmp_path / "d.db"))
+        assert str(error.value) == "SQLiteStore needs SQLite >= 3.35, this is 3.34.1"
+
+
+class ScriptOnlyRedis:
+    """A redis client with ``register_script`` and no ``eval``, counting the scripts it registers."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.scripts = 0
+
+    def register_script(self, text: str) -> Any:
+        self.scripts += 1
+        return self.client.register_script(text)
+
+
+def test_redis_store_runs_its_scripts_through_register_script_when_the_client_has_it(tmp_path: Path) -> None:
+    with redis_connection(tmp_path) as client:
+        script_only = ScriptOnlyRedis(client)
+        store = RedisStore(script_only)
+        assert script_only.scripts == 3  # claim, complete, release: registered once, run by EVALSHA
+        assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+        assert store.complete("k", "a", NOW, NOW + 1000) is True
+        assert store.release("k", "a") is False
+        assert store.claim("k", "b", NOW, NOW + 30) == Claim(COMPLETED, NOW + 1000)
+
+
 def test_redis_store_keys_carry_the_prefix_and_expire_after_their_record(tmp_path: Path) -> None:
     with redis_connection(tmp_path) as client:
         _check_prefix_and_expiry(client)
@@ -239,6 +280,16 @@ def _check_prefix_and_expiry(client: Any) -> None:
     assert 89_000 < client.pttl("hooks:k") <= 90_000  # 30 s lease + 60 s of slack before the server drops it
     store.complete("k", "a", NOW, NOW + 3600)
     assert 3_659_000 < client.pttl("hooks:k") <= 3_660_000
+
+
+def test_redis_store_gives_a_record_already_a_minute_past_its_expiry_a_millisecond_on_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with redis_connection(tmp_path) as client:
+        frozen = time.time()
+        monkeypatch.setattr(time, "time", lambda: frozen)  # fakeredis's clock: its PTTL then reads the TTL as set
+        RedisStore(client).claim("k", "a", NOW, NOW - 60)
+        assert client.pttl("webhook:k") in (-2, 0, 1)  # gone, or at most Redis's shortest time to live
 
 
 class StrippedOldItem:
@@ -316,6 +367,16 @@ class ConditionFailed(Exception):
 )
 def test_dynamodb_store_retries_a_claim_whose_holder_vanished_three_times_then_raises(old: Any) -> None:
     client = VanishingRecord(old)
+    with pytest.raises(RuntimeError, match="changed under three claims"):
+        DynamoDBStore(client, TABLE).claim("k", "a", NOW, NOW + 30)
+    assert client.puts == 3
+
+
+def test_dynamodb_store_takes_a_failed_conditions_record_expiring_exactly_now_for_a_vanished_one() -> None:
+    # expires_at <= now is expired: such a record cannot have failed the condition, so it changed meanwhile
+    client = VanishingRecord(
+        {"pk": {"S": "k"}, "state": {"S": "in_progress"}, "token": {"S": "x"}, "expires_at": {"N": repr(NOW)}}
+    )
     with pytest.raises(RuntimeError, match="changed under three claims"):
         DynamoDBStore(client, TABLE).claim("k", "a", NOW, NOW + 30)
     assert client.puts == 3
@@ -414,6 +475,25 @@ def test_a_long_key_is_stored_as_its_sha256_inside_its_namespace() -> None:
     assert key.startswith("openai-webhook-events#sha256:")
     assert len(key) == len("openai-webhook-events#sha256:") + 64
     assert key != idempotency.store_key("w" * 499, event)
+
+
+def test_a_lease_of_a_second_or_less_is_kept_as_given() -> None:
+    assert [Idempotency(MemoryStore(), lease=lease).lease(900) for lease in (0.25, 1)] == [0.25, 1.0]
+
+
+def test_a_key_of_200_characters_is_stored_as_it_is_and_a_longer_one_as_its_sha256() -> None:
+    event = parse_event(example_payload("batch.completed"))
+    idempotency = Idempotency(MemoryStore(), namespace="ns")
+    assert idempotency.store_key("w" * 197, event) == "ns#" + "w" * 197  # 200 characters
+    digest = hashlib.sha256(b"w" * 198).hexdigest()
+    assert idempotency.store_key("w" * 198, event) == f"ns#sha256:{digest}"
+
+
+def test_a_long_event_id_holding_a_lone_surrogate_is_stored_as_the_sha256_of_its_utf_8_bytes() -> None:
+    raw = "evt_\ud800" + "x" * 300  # JSON's "\\ud800" escape: valid JSON, a str no strict codec encodes
+    event = parse_event({**example_payload("batch.completed"), "id": raw})
+    key = Idempotency(MemoryStore(), key="event-id", namespace="ns").store_key("wh_1", event)
+    assert key == "ns#sha256:" + hashlib.sha256(b"evt_\xed\xa0\x80" + b"x" * 300).hexdigest()
 
 
 def test_tokens_are_random_and_distinct() -> None:
