@@ -379,3 +379,61 @@ def test_the_lambda_wsgi_and_asgi_adapters_answer_the_same_delivery_alike(case: 
 def test_a_store_timeout_that_is_not_a_number_of_seconds_is_refused(timeout: Any) -> None:
     with pytest.raises(WebhookConfigurationError, match="store_timeout must be a number of seconds > 0, not"):
         asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)
+
+
+def test_lifespan_ends_only_at_shutdown_whatever_comes_before() -> None:
+    app = asgi.app(WEBHOOK, Runs().router)
+    incoming = ["lifespan.startup", "lifespan.other", "lifespan.later", "lifespan.shutdown"]
+    seen: list[str] = []
+
+    async def receive() -> dict[str, Any]:
+        seen.append(incoming.pop(0))
+        return {"type": seen[-1]}
+
+    async def send(message: Any) -> None:
+        seen.append(message["type"])
+
+    asyncio.run(app({"type": "lifespan"}, receive, send))
+    assert seen == ["lifespan.startup", "lifespan.startup.complete", "lifespan.other", "lifespan.later",
+                    "lifespan.shutdown", "lifespan.shutdown.complete"]  # fmt: skip
+
+
+BOUND = len(BODY) + 10
+OVER = BODY + b" " * 11
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "length", "status", "message", "logged"),
+    [
+        (BODY, {**signed(), "webhook-signature": "v1," + "A" * 44}, str(len(BODY)), 401,
+         "webhook verification failed", ("rejected", "SignatureMismatchError", "no matching signature")),
+        (BODY, signed(), "12x", 400,
+         "invalid payload", ("rejected", "InvalidPayloadError", "Content-Length is not a number of bytes")),
+        (OVER, signed(OVER), str(len(OVER)), 413,
+         "payload too large", ("too_large", "PayloadTooLargeError", f"body is larger than {BOUND} bytes")),
+        (OVER, signed(OVER), None, 413,  # no length: the bytes pass the bound
+         "payload too large", ("too_large", "PayloadTooLargeError", f"body is larger than {BOUND} bytes")),
+    ],
+    ids=["forged", "bad length", "length over the bound", "bytes over the bound"],
+)  # fmt: skip
+def test_the_wsgi_and_asgi_apps_answer_and_log_each_refusal_alike(
+    body: bytes,
+    headers: dict[str, str],
+    length: str | None,
+    status: int,
+    message: str,
+    logged: tuple[str, str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outcome, error, text = logged
+    env = environ(body, headers, CONTENT_LENGTH=length or "", **{"wsgi.input_terminated": length is None})
+    the_scope = scope(headers, length=None)
+    if length is not None:
+        the_scope["headers"].append((b"content-length", length.encode()))
+    with caplog.at_level(logging.WARNING, "openai_webhook_events"):
+        wsgi_status, _, wsgi_body = call(wsgi.app(WEBHOOK, Router()), env)
+        answer = request(asgi.app(WEBHOOK, Router()), [body], the_scope)
+    assert (int(wsgi_status.split()[0]), wsgi_body) == (status, {"message": message})
+    assert (answer["status"], answer["message"]) == (status, message)
+    expected = (logging.WARNING, outcome, status, error, f"rejected webhook delivery: {text}")
+    assert [(r.levelno, r.outcome, r.status, r.error, r.getMessage()) for r in caplog.records] == [expected] * 2  # type: ignore[attr-defined]
