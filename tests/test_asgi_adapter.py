@@ -437,3 +437,31 @@ def test_the_wsgi_and_asgi_apps_answer_and_log_each_refusal_alike(
     assert (answer["status"], answer["message"]) == (status, message)
     expected = (logging.WARNING, outcome, status, error, f"rejected webhook delivery: {text}")
     assert [(r.levelno, r.outcome, r.status, r.error, r.getMessage()) for r in caplog.records] == [expected] * 2  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("length", [BOUND, None])
+def test_a_body_of_exactly_the_bound_is_accepted_with_or_without_its_content_length(length: int | None) -> None:
+    runs = Runs()
+    body = BODY + b" " * (BOUND - len(BODY))
+    answer = request(asgi.app(WEBHOOK, runs.router), [body[:100], body[100:]], scope(signed(body), length=length))
+    assert (answer["status"], runs.ids) == (200, ["wh_asgi"])
+
+
+def test_a_request_message_without_a_body_key_adds_nothing_to_the_body() -> None:
+    runs = Runs()
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": BODY, "more_body": True},
+        {"type": "http.request", "more_body": True},  # ASGI: "body" defaults to b"", "more_body" to False
+        {"type": "http.request"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(asgi.app(WEBHOOK, runs.router)(scope(), receive, send))
+    assert (sent[0]["status"], messages, runs.ids) == (200, [], ["wh_asgi"])
