@@ -465,3 +465,44 @@ def test_a_request_message_without_a_body_key_adds_nothing_to_the_body() -> None
 
     asyncio.run(asgi.app(WEBHOOK, runs.router)(scope(), receive, send))
     assert (sent[0]["status"], messages, runs.ids) == (200, [], ["wh_asgi"])
+
+
+class Called:
+    """A dead letter, and a queue (``send``), that note the thread each call runs in."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def __call__(self, body: bytes, headers: dict[str, str]) -> None:
+        self.threads.append(threading.current_thread().name)
+
+    def send(self, body: bytes, headers: Any) -> None:
+        self(body, dict(headers))
+
+
+@pytest.mark.parametrize(
+    ("option", "body", "outcome"), [(None, BODY, "processed"), ("dead_letter", b"[]", "dead_lettered"),
+                                    ("hand_off", BODY, "handed_off")]
+)  # fmt: skip
+def test_the_receive_step_leaves_the_event_loop_only_to_call_a_dead_letter_or_a_queue(
+    option: str | None, body: bytes, outcome: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    called = Called()
+    router = None if option == "hand_off" else Runs().router
+    app = asgi.app(WEBHOOK, router, **({} if option is None else {option: called}))
+    with caplog.at_level(logging.DEBUG, "openai_webhook_events"):
+        assert request(app, [body], scope(signed(body), length=len(body)))["status"] == 200
+    [record] = [r for r in caplog.records if r.outcome == outcome]  # type: ignore[attr-defined]
+    loop_thread = threading.current_thread().name  # asyncio.run runs the loop in this thread
+    if option is None:
+        assert record.threadName == loop_thread  # no thread hop when nothing can block
+    else:
+        assert called.threads == [record.threadName]
+        assert record.threadName != loop_thread
+
+
+@pytest.mark.parametrize(("timeout", "shown"), [(-1, "-1"), ("2", "'2'"), (float("nan"), "nan")])
+def test_a_refused_store_timeout_is_named_in_the_error(timeout: Any, shown: str) -> None:
+    with pytest.raises(WebhookConfigurationError) as refused:
+        asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)
+    assert str(refused.value) == f"store_timeout must be a number of seconds > 0, not {shown}"
