@@ -10,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from openai_webhook_events import Router, Webhook, WebhookConfigurationError, WebhookEvent, asgi, aws_lambda, wsgi
+from openai_webhook_events import (
+    InvalidPayloadError,
+    Router,
+    Webhook,
+    WebhookConfigurationError,
+    WebhookEvent,
+    asgi,
+    aws_lambda,
+    wsgi,
+)
 from openai_webhook_events._receive import receive
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
 from tests import test_queue
@@ -272,3 +281,41 @@ def test_a_handed_off_delivery_the_worker_refuses_is_logged_at_error_with_its_er
         "handed-off webhook delivery refused by the worker (not from the producer, or the worker's secret or "
         "tolerance differs; left to the queue's redrive): no matching signature"
     )
+
+
+@pytest.mark.parametrize("path", ["invalid", "dead_lettered", "dead_letter_failed", "handed_off", "hand_off_failed"])
+def test_each_answer_and_record_of_the_dead_letter_and_hand_off_paths_is_pinned_whole(
+    path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    with pytest.raises(InvalidPayloadError) as refused:
+        WEBHOOK.unwrap(b"[]", signed(b"[]"), now=NOW)
+    error = refused.value
+    reason = f"signed webhook delivery wh_dl is not a valid event: {error}"
+    event_id = json.loads(BODY)["id"]
+    failed = "ConnectionError: bucket unreachable"
+    cases: dict[str, tuple[Any, tuple[int, str], dict[str, Any], str]] = {
+        "invalid": ({}, (400, "invalid payload"), {"status": 400, "error": type(error).__name__}, reason),
+        "dead_lettered": ({"dead_letter": Kept()}, (200, "dead-lettered"),
+                          {"status": 200, "error": type(error).__name__}, f"{reason}; kept by the dead letter"),
+        "dead_letter_failed": ({"dead_letter": Kept(fail=True)}, (503, "dead letter unavailable"),
+                               {"status": 503, "error": "ConnectionError"},
+                               f"{reason}; the dead letter failed (answered 503, OpenAI retries): {failed}"),
+        "handed_off": ({"hand_off": Kept()}, (200, "queued"),
+                       {"event_id": event_id, "event_type": "response.completed", "status": 200, "error": None},
+                       f"handed off webhook event {event_id} (response.completed)"),
+        "hand_off_failed": ({"hand_off": Kept(fail=True)}, (503, "queue unavailable"),
+                            {"event_id": event_id, "event_type": "response.completed", "status": 503,
+                             "error": "ConnectionError"},
+                            f"hand-off failed for webhook delivery wh_dl (answered 503, OpenAI retries): {failed}"),
+    }  # fmt: skip
+    options, answered, expected, message = cases[path]
+    body = BODY if "hand_off" in options else b"[]"
+    router = None if "hand_off" in options else Runs().router
+    answer = receive(WEBHOOK, router, body, signed(body), now=NOW, **options)
+    assert (answer.status, answer.message) == answered
+    [record] = records(caplog)
+    base = {"webhook_id": "wh_dl", "event_id": None, "event_type": None, "outcome": path}
+    level = logging.DEBUG if path == "handed_off" else logging.ERROR
+    assert (record.levelno, fields(record)) == (level, {**base, **expected})
+    assert record.getMessage() == message
