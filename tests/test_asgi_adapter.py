@@ -506,3 +506,32 @@ def test_a_refused_store_timeout_is_named_in_the_error(timeout: Any, shown: str)
     with pytest.raises(WebhookConfigurationError) as refused:
         asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)
     assert str(refused.value) == f"store_timeout must be a number of seconds > 0, not {shown}"
+
+
+def test_a_failed_handlers_release_runs_in_a_worker_thread_and_its_record_names_the_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    threads: list[tuple[str, str]] = []
+
+    class Watched(RecordingStore):
+        def _call(self, name: str, *args: Any) -> Any:
+            threads.append((name, threading.current_thread().name))
+            return super()._call(name, *args)
+
+    app = asgi.app(WEBHOOK, Runs(failures=1).router, idempotency=Idempotency(Watched()))
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        assert [request(app)["status"] for _ in range(2)] == [500, 200]
+    assert [name for name, _ in threads] == ["claim", "release", "claim", "complete"]
+    assert threading.current_thread().name not in {thread for _, thread in threads}
+    assert [(r.outcome, r.error) for r in caplog.records] == [("failed", "RuntimeError")]  # type: ignore[attr-defined]
+
+
+def test_a_claim_answered_after_its_timeout_leaves_the_key_free_again() -> None:
+    store = Slow({"claim"}, 0.3)
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    assert request(app)["status"] == 503
+    assert store.finished.wait(2)
+    deadline = time.monotonic() + 2
+    while store.calls != ["claim", "release"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert store.inner.claim(KEY, "probe", time.time(), time.time() + 1).state == "acquired"
