@@ -489,7 +489,8 @@ def test_the_receive_step_leaves_the_event_loop_only_to_call_a_dead_letter_or_a_
 ) -> None:
     called = Called()
     router = None if option == "hand_off" else Runs().router
-    app = asgi.app(WEBHOOK, router, **({} if option is None else {option: called}))
+    options: dict[str, Any] = {} if option is None else {option: called}
+    app = asgi.app(WEBHOOK, router, **options)
     with caplog.at_level(logging.DEBUG, "openai_webhook_events"):
         assert request(app, [body], scope(signed(body), length=len(body)))["status"] == 200
     [record] = [r for r in caplog.records if r.outcome == outcome]  # type: ignore[attr-defined]
