@@ -119,20 +119,18 @@ def _read_body(environ: WSGIEnvironment, limit: int | None) -> bytes | Response:
 
 
 def _headers(environ: WSGIEnvironment) -> list[tuple[str, str | bytes]]:
-    """The request headers out of *environ* (``HTTP_*``, ``CONTENT_TYPE``), values as the bytes received.
+    """The request headers out of *environ* (``HTTP_*``), values as the bytes received.
 
-    A server joins a repeated header with commas; the one header reader
-    reads those joins.  WSGI gives values as latin-1 text: anything beyond
-    ASCII goes back to its bytes, which the reader decodes as UTF-8.
+    Names keep the server's case (``WEBHOOK-ID``): the one header reader
+    folds ASCII case, and only the ``webhook-*`` headers are read (the dead
+    letter and the hand-off get those three, under their lower-case names).
+    A server joins a repeated header with commas; the reader reads those
+    joins.  WSGI gives values as latin-1 text: anything beyond ASCII goes
+    back to its bytes, which the reader decodes as UTF-8.
     """
     pairs: list[tuple[str, str | bytes]] = []
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").lower()
-        elif key == "CONTENT_TYPE":
-            name = "content-type"
-        else:
-            continue
-        if isinstance(value, str):
+        if key.startswith("HTTP_") and isinstance(value, str):
+            name = key[5:].replace("_", "-")
             pairs.append((name, value if value.isascii() else value.encode("latin-1", "replace")))
     return pairs

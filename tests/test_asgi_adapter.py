@@ -379,3 +379,160 @@ def test_the_lambda_wsgi_and_asgi_adapters_answer_the_same_delivery_alike(case: 
 def test_a_store_timeout_that_is_not_a_number_of_seconds_is_refused(timeout: Any) -> None:
     with pytest.raises(WebhookConfigurationError, match="store_timeout must be a number of seconds > 0, not"):
         asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)
+
+
+def test_lifespan_ends_only_at_shutdown_whatever_comes_before() -> None:
+    app = asgi.app(WEBHOOK, Runs().router)
+    incoming = ["lifespan.startup", "lifespan.other", "lifespan.later", "lifespan.shutdown"]
+    seen: list[str] = []
+
+    async def receive() -> dict[str, Any]:
+        seen.append(incoming.pop(0))
+        return {"type": seen[-1]}
+
+    async def send(message: Any) -> None:
+        seen.append(message["type"])
+
+    asyncio.run(app({"type": "lifespan"}, receive, send))
+    assert seen == ["lifespan.startup", "lifespan.startup.complete", "lifespan.other", "lifespan.later",
+                    "lifespan.shutdown", "lifespan.shutdown.complete"]  # fmt: skip
+
+
+BOUND = len(BODY) + 10
+OVER = BODY + b" " * 11
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "length", "status", "message", "logged"),
+    [
+        (BODY, {**signed(), "webhook-signature": "v1," + "A" * 44}, str(len(BODY)), 401,
+         "webhook verification failed", ("rejected", "SignatureMismatchError", "no matching signature")),
+        (BODY, signed(), "12x", 400,
+         "invalid payload", ("rejected", "InvalidPayloadError", "Content-Length is not a number of bytes")),
+        (OVER, signed(OVER), str(len(OVER)), 413,
+         "payload too large", ("too_large", "PayloadTooLargeError", f"body is larger than {BOUND} bytes")),
+        (OVER, signed(OVER), None, 413,  # no length: the bytes pass the bound
+         "payload too large", ("too_large", "PayloadTooLargeError", f"body is larger than {BOUND} bytes")),
+    ],
+    ids=["forged", "bad length", "length over the bound", "bytes over the bound"],
+)  # fmt: skip
+def test_the_wsgi_and_asgi_apps_answer_and_log_each_refusal_alike(
+    body: bytes,
+    headers: dict[str, str],
+    length: str | None,
+    status: int,
+    message: str,
+    logged: tuple[str, str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outcome, error, text = logged
+    env = environ(body, headers, CONTENT_LENGTH=length or "", **{"wsgi.input_terminated": length is None})
+    the_scope = scope(headers, length=None)
+    if length is not None:
+        the_scope["headers"].append((b"content-length", length.encode()))
+    with caplog.at_level(logging.WARNING, "openai_webhook_events"):
+        wsgi_status, _, wsgi_body = call(wsgi.app(WEBHOOK, Router()), env)
+        answer = request(asgi.app(WEBHOOK, Router()), [body], the_scope)
+    assert (int(wsgi_status.split()[0]), wsgi_body) == (status, {"message": message})
+    assert (answer["status"], answer["message"]) == (status, message)
+    expected = (logging.WARNING, outcome, status, error, f"rejected webhook delivery: {text}")
+    assert [(r.levelno, r.outcome, r.status, r.error, r.getMessage()) for r in caplog.records] == [expected] * 2  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("length", [BOUND, None])
+def test_a_body_of_exactly_the_bound_is_accepted_with_or_without_its_content_length(length: int | None) -> None:
+    runs = Runs()
+    body = BODY + b" " * (BOUND - len(BODY))
+    answer = request(asgi.app(WEBHOOK, runs.router), [body[:100], body[100:]], scope(signed(body), length=length))
+    assert (answer["status"], runs.ids) == (200, ["wh_asgi"])
+
+
+def test_a_request_message_without_a_body_key_adds_nothing_to_the_body() -> None:
+    runs = Runs()
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": BODY, "more_body": True},
+        {"type": "http.request", "more_body": True},  # ASGI: "body" defaults to b"", "more_body" to False
+        {"type": "http.request"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(asgi.app(WEBHOOK, runs.router)(scope(), receive, send))
+    assert (sent[0]["status"], messages, runs.ids) == (200, [], ["wh_asgi"])
+
+
+class Called:
+    """A dead letter, and a queue (``send``), that note the thread each call runs in."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def __call__(self, body: bytes, headers: dict[str, str]) -> None:
+        self.threads.append(threading.current_thread().name)
+
+    def send(self, body: bytes, headers: Any) -> None:
+        self(body, dict(headers))
+
+
+@pytest.mark.parametrize(
+    ("option", "body", "outcome"), [(None, BODY, "processed"), ("dead_letter", b"[]", "dead_lettered"),
+                                    ("hand_off", BODY, "handed_off")]
+)  # fmt: skip
+def test_the_receive_step_leaves_the_event_loop_only_to_call_a_dead_letter_or_a_queue(
+    option: str | None, body: bytes, outcome: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    called = Called()
+    router = None if option == "hand_off" else Runs().router
+    options: dict[str, Any] = {} if option is None else {option: called}
+    app = asgi.app(WEBHOOK, router, **options)
+    with caplog.at_level(logging.DEBUG, "openai_webhook_events"):
+        assert request(app, [body], scope(signed(body), length=len(body)))["status"] == 200
+    [record] = [r for r in caplog.records if r.outcome == outcome]  # type: ignore[attr-defined]
+    loop_thread = threading.current_thread().name  # asyncio.run runs the loop in this thread
+    if option is None:
+        assert record.threadName == loop_thread  # no thread hop when nothing can block
+    else:
+        assert called.threads == [record.threadName]
+        assert record.threadName != loop_thread
+
+
+@pytest.mark.parametrize(("timeout", "shown"), [(-1, "-1"), ("2", "'2'"), (float("nan"), "nan")])
+def test_a_refused_store_timeout_is_named_in_the_error(timeout: Any, shown: str) -> None:
+    with pytest.raises(WebhookConfigurationError) as refused:
+        asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)
+    assert str(refused.value) == f"store_timeout must be a number of seconds > 0, not {shown}"
+
+
+def test_a_failed_handlers_release_runs_in_a_worker_thread_and_its_record_names_the_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    threads: list[tuple[str, str]] = []
+
+    class Watched(RecordingStore):
+        def _call(self, name: str, *args: Any) -> Any:
+            threads.append((name, threading.current_thread().name))
+            return super()._call(name, *args)
+
+    app = asgi.app(WEBHOOK, Runs(failures=1).router, idempotency=Idempotency(Watched()))
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        assert [request(app)["status"] for _ in range(2)] == [500, 200]
+    assert [name for name, _ in threads] == ["claim", "release", "claim", "complete"]
+    assert threading.current_thread().name not in {thread for _, thread in threads}
+    assert [(r.outcome, r.error) for r in caplog.records] == [("failed", "RuntimeError")]  # type: ignore[attr-defined]
+
+
+def test_a_claim_answered_after_its_timeout_leaves_the_key_free_again() -> None:
+    store = Slow({"claim"}, 0.3)
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    assert request(app)["status"] == 503
+    assert store.finished.wait(2)
+    deadline = time.monotonic() + 2
+    while store.calls != ["claim", "release"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert store.inner.claim(KEY, "probe", time.time(), time.time() + 1).state == "acquired"

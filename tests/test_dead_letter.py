@@ -10,10 +10,22 @@ from typing import Any
 
 import pytest
 
-from openai_webhook_events import Router, Webhook, WebhookConfigurationError, WebhookEvent, aws_lambda
+from openai_webhook_events import (
+    InvalidPayloadError,
+    Router,
+    Webhook,
+    WebhookConfigurationError,
+    WebhookEvent,
+    asgi,
+    aws_lambda,
+    wsgi,
+)
 from openai_webhook_events._receive import receive
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
+from tests import test_queue
 from tests.strategies import example_payload, lambda_event
+from tests.test_asgi_adapter import request, scope
+from tests.test_wsgi_adapter import call, environ
 
 SECRET = "whsec_" + base64.b64encode(b"dead letter test secret 32 bytes").decode()
 WEBHOOK = Webhook(SECRET)
@@ -204,16 +216,16 @@ class NoSend:
     pass
 
 
-@pytest.mark.parametrize(
-    ("router", "options", "message"),
-    [
-        (None, {}, "router is None"),
-        (None, {"hand_off": NoSend()}, r"send\(body, headers\) method"),
-        (Router(), {"hand_off": Kept()}, "pass router=None"),
-        (None, {"hand_off": Kept(), "idempotency": Idempotency(MemoryStore())}, "pass router=None"),
-        (Router(), {"dead_letter": "s3://bucket"}, "dead_letter must be a callable"),
-    ],
-)
+REFUSED_OPTIONS = [
+    (None, {}, "router is None"),
+    (None, {"hand_off": NoSend()}, r"send\(body, headers\) method"),
+    (Router(), {"hand_off": Kept()}, "pass router=None"),
+    (None, {"hand_off": Kept(), "idempotency": Idempotency(MemoryStore())}, "pass router=None"),
+    (Router(), {"dead_letter": "s3://bucket"}, "dead_letter must be a callable"),
+]
+
+
+@pytest.mark.parametrize(("router", "options", "message"), REFUSED_OPTIONS)
 def test_options_that_cannot_work_together_are_refused_when_the_handler_is_made(
     router: Router | None, options: dict[str, Any], message: str
 ) -> None:
@@ -221,3 +233,89 @@ def test_options_that_cannot_work_together_are_refused_when_the_handler_is_made(
         aws_lambda.lambda_handler(WEBHOOK, router, **options)
     with pytest.raises(WebhookConfigurationError, match=message):
         receive(WEBHOOK, router, BODY, signed(BODY), now=NOW, **options)
+
+
+@pytest.mark.parametrize(("router", "options", "message"), REFUSED_OPTIONS)
+def test_the_wsgi_and_asgi_apps_refuse_options_that_cannot_work_together_when_they_are_made(
+    router: Router | None, options: dict[str, Any], message: str
+) -> None:
+    makers: list[Any] = [wsgi.app, asgi.app]
+    for make in makers:
+        with pytest.raises(WebhookConfigurationError, match=message):
+            make(WEBHOOK, router, **options)
+
+
+def served(adapter: str, application: Any, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    """Status and message of *application* (a WSGI or an ASGI app) for one POST of *body*."""
+    if adapter == "wsgi":
+        status, _, answer = call(application, environ(body, headers))
+        return int(status.split()[0]), answer["message"]
+    answered = request(application, [body], scope(headers, length=len(body)))
+    return answered["status"], answered["message"]
+
+
+@pytest.mark.parametrize("adapter", ["wsgi", "asgi"])
+def test_the_wsgi_and_asgi_apps_pass_the_dead_letter_and_the_hand_off_through(adapter: str) -> None:
+    make: Any = {"wsgi": wsgi.app, "asgi": asgi.app}[adapter]
+    dead_letter, queue = Kept(), Kept()
+    invalid = WEBHOOK.sign(b"[]", webhook_id="wh_dl")  # signed now: the apps verify at the clock
+    handed = WEBHOOK.sign(BODY, webhook_id="wh_ho")
+    keeping, forwarding = make(WEBHOOK, Runs().router, dead_letter=dead_letter), make(WEBHOOK, None, hand_off=queue)
+    assert served(adapter, keeping, b"[]", invalid) == (200, "dead-lettered")
+    assert served(adapter, forwarding, BODY, {**handed, "Cookie": "session=secret"}) == (200, "queued")
+    assert dead_letter.kept == [(b"[]", invalid)]  # the three webhook-* headers, under their lower-case names
+    assert queue.kept == [(BODY, handed)]
+
+
+def test_a_handed_off_delivery_the_worker_refuses_is_logged_at_error_with_its_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body, headers = test_queue.delivery()
+    forged = {**headers, "webhook-signature": "v1," + "A" * 44}
+    worker = aws_lambda.sqs_handler(test_queue.WEBHOOK, Runs().router)
+    answer = worker(test_queue.sqs_event(test_queue.record("m-forged", body, forged)), None)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m-forged"}]}
+    [record] = records(caplog)
+    assert (record.levelno, fields(record)["outcome"], fields(record)["status"]) == (logging.ERROR, "rejected", 401)
+    assert record.getMessage() == (
+        "handed-off webhook delivery refused by the worker (not from the producer, or the worker's secret or "
+        "tolerance differs; left to the queue's redrive): no matching signature"
+    )
+
+
+@pytest.mark.parametrize("path", ["invalid", "dead_lettered", "dead_letter_failed", "handed_off", "hand_off_failed"])
+def test_each_answer_and_record_of_the_dead_letter_and_hand_off_paths_is_pinned_whole(
+    path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    with pytest.raises(InvalidPayloadError) as refused:
+        WEBHOOK.unwrap(b"[]", signed(b"[]"), now=NOW)
+    error = refused.value
+    reason = f"signed webhook delivery wh_dl is not a valid event: {error}"
+    event_id = json.loads(BODY)["id"]
+    failed = "ConnectionError: bucket unreachable"
+    cases: dict[str, tuple[Any, tuple[int, str], dict[str, Any], str]] = {
+        "invalid": ({}, (400, "invalid payload"), {"status": 400, "error": type(error).__name__}, reason),
+        "dead_lettered": ({"dead_letter": Kept()}, (200, "dead-lettered"),
+                          {"status": 200, "error": type(error).__name__}, f"{reason}; kept by the dead letter"),
+        "dead_letter_failed": ({"dead_letter": Kept(fail=True)}, (503, "dead letter unavailable"),
+                               {"status": 503, "error": "ConnectionError"},
+                               f"{reason}; the dead letter failed (answered 503, OpenAI retries): {failed}"),
+        "handed_off": ({"hand_off": Kept()}, (200, "queued"),
+                       {"event_id": event_id, "event_type": "response.completed", "status": 200, "error": None},
+                       f"handed off webhook event {event_id} (response.completed)"),
+        "hand_off_failed": ({"hand_off": Kept(fail=True)}, (503, "queue unavailable"),
+                            {"event_id": event_id, "event_type": "response.completed", "status": 503,
+                             "error": "ConnectionError"},
+                            f"hand-off failed for webhook delivery wh_dl (answered 503, OpenAI retries): {failed}"),
+    }  # fmt: skip
+    options, answered, expected, message = cases[path]
+    body = BODY if "hand_off" in options else b"[]"
+    router = None if "hand_off" in options else Runs().router
+    answer = receive(WEBHOOK, router, body, signed(body), now=NOW, **options)
+    assert (answer.status, answer.message) == answered
+    [record] = records(caplog)
+    base = {"webhook_id": "wh_dl", "event_id": None, "event_type": None, "outcome": path}
+    level = logging.DEBUG if path == "handed_off" else logging.ERROR
+    assert (record.levelno, fields(record)) == (level, {**base, **expected})
+    assert record.getMessage() == message

@@ -232,3 +232,61 @@ def test_an_async_router_is_refused_by_every_sync_adapter_when_it_is_made() -> N
     for make in makers:
         with pytest.raises(WebhookConfigurationError, match=refused):
             make(WEBHOOK, AsyncRouter())
+
+
+def padded(size: int) -> bytes:
+    """A valid delivery body of exactly *size* bytes (the event, then spaces)."""
+    return BODY + b" " * (size - len(BODY))
+
+
+def without_length(env: dict[str, Any]) -> dict[str, Any]:
+    """*env* with no ``Content-Length`` and a stream the server ends (chunked)."""
+    return {**env, "CONTENT_LENGTH": "", "wsgi.input_terminated": True}
+
+
+@pytest.mark.parametrize("bound", [len(BODY) + 10, 3 * 64 * 1024 + 7])  # one read, and several
+@pytest.mark.parametrize("length", [True, False])
+def test_a_body_of_exactly_the_bound_is_accepted_with_or_without_a_content_length(bound: int, length: bool) -> None:
+    runs = Runs()
+    body = padded(bound)
+    env = environ(body, signed(body))
+    env = env if length else without_length(env)
+    assert call(wsgi.app(Webhook(SECRET, max_body_bytes=bound), runs.router), env)[0] == "200 OK"
+    assert (runs.ids, env["wsgi.input"].taken) == (["wh_wsgi"], bound)
+
+
+NEXT_REQUEST = b"POST /next HTTP/1.1\r\n"  # what may follow a body on the connection
+
+
+@pytest.mark.parametrize(
+    ("max_body_bytes", "size", "length", "status", "taken"),
+    [
+        (None, 150_000, True, "200 OK", 150_000),  # to its Content-Length, in three reads
+        (200_000, 150_000, True, "200 OK", 150_000),
+        (100_000, 300_000, False, "413 Request Entity Too Large", 100_001),  # no length: one byte past the bound
+    ],
+)
+def test_a_body_of_several_reads_is_read_to_its_length_or_one_byte_past_the_bound_and_no_further(
+    max_body_bytes: int | None, size: int, length: bool, status: str, taken: int
+) -> None:
+    body = padded(size)
+    env = environ(body, signed(body), **{"wsgi.input": Reads(body + NEXT_REQUEST)})
+    env = env if length else without_length(env)
+    answered = call(wsgi.app(Webhook(SECRET, max_body_bytes=max_body_bytes), Runs().router), env)[0]
+    assert (answered, env["wsgi.input"].taken) == (status, taken)
+
+
+def test_a_body_without_length_on_an_unterminated_stream_counts_as_empty() -> None:
+    env = environ(b"", signed(b""))  # signed as the empty body it counts as
+    del env["CONTENT_LENGTH"]
+    env["wsgi.input"] = Reads(BODY, readable=False)
+    status, _, body = call(wsgi.app(WEBHOOK, Runs().router), env)
+    assert (status, body) == ("400 Bad Request", {"message": "invalid payload"})  # verified, and no event
+
+
+def test_a_header_value_beyond_latin_1_from_a_server_outside_wsgi_is_read_not_raised() -> None:
+    runs = Runs()
+    application = wsgi.app(WEBHOOK, runs.router)
+    assert call(application, environ(HTTP_X_NOTE="price in €"))[0] == "200 OK"  # PEP 3333 values are latin-1
+    assert call(application, environ(HTTP_WEBHOOK_ID="wh_€"))[0] == "401 Unauthorized"
+    assert runs.ids == ["wh_wsgi"]
