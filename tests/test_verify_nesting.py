@@ -175,6 +175,20 @@ def test_the_prescan_answers_any_text_and_agrees_with_the_decoder_where_it_decod
     assert answer is (depth_of(value) > limit)
 
 
+@pytest.mark.parametrize("depth", [MAX_NESTING, MAX_NESTING + 1])
+def test_text_holding_a_lone_surrogate_is_measured_like_any_other_text(depth: int) -> None:
+    # A str body may hold a lone surrogate (the decoder accepts one); the pre-scan must not trip on it.
+    text = nested(depth - 2, '["\\ud800 [", "\ud800", ' + ", ".join(["[]"] * 300) + "]")  # two levels in
+    if depth > MAX_NESTING:
+        with pytest.raises(InvalidPayloadError) as info:
+            load_payload(text)
+        assert str(info.value) == TOO_DEEP
+    else:
+        assert depth_of(load_payload(text)) == MAX_NESTING
+    assert nesting_exceeds(text, depth) is False
+    assert nesting_exceeds(text, depth - 1) is True
+
+
 def test_a_scanner_out_of_recursion_is_an_invalid_payload(monkeypatch: pytest.MonkeyPatch) -> None:
     def exhausted(text: str, start: int) -> Any:
         raise RecursionError("maximum recursion depth exceeded")
