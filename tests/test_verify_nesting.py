@@ -76,6 +76,12 @@ def test_brackets_inside_strings_and_siblings_do_not_count(text: str) -> None:
     assert load_payload('{"a": ' + text.replace("[]" * 1000, "[" + ",".join(["[]"] * 1000) + "]") + "}")
 
 
+@pytest.mark.parametrize("escapes", ["\\\\", "\\\\\\\\", '\\"\\\\', '\\\\\\"'])
+def test_a_string_ending_in_escapes_closes_before_a_string_full_of_brackets(escapes: str) -> None:
+    body = '{"a": "x' + escapes + '", "b": "' + "[" * 500 + '"}'
+    assert load_payload(body) == json.loads(body)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
