@@ -99,6 +99,13 @@ def test_malformed_bodies_with_many_brackets_get_a_one_line_reason(body: str, me
     assert str(info.value) == message
 
 
+def test_an_unclosed_body_as_deep_as_the_limit_is_bad_json_however_many_empty_containers_it_holds() -> None:
+    body = '{"a": [' + "[], {}, " * 500 + "[" * (MAX_NESTING - 2)  # never closed: the decoder runs out first
+    with pytest.raises(InvalidPayloadError) as info:
+        load_payload(body)
+    assert str(info.value) == f"body is not valid JSON (expecting value at char {len(body)})"
+
+
 def _deep(depth: int) -> str:
     return "[" * depth + "]" * depth
 
