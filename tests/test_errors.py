@@ -255,6 +255,25 @@ def test_keys_that_are_not_identifiers_are_quoted_in_the_path(data: Any, path: s
     assert str(error) == f"{path}: expected a JSON value, got set"
 
 
+@pytest.mark.parametrize(
+    ("key", "spelled"),
+    [
+        ("\b\f\r\t", "\\b\\f\\r\\t"),
+        ("\x00\x1f\x7f", "\\u0000\\u001f\\u007f"),
+        ("\ud800", "\\ud800"),  # a lone surrogate, as JSON spells it
+        ("\uffff", "\\uffff"),  # the last code point spelled by one escape
+        ("\U000e0000", "\\udb40\\udc00"),  # beyond the BMP: a surrogate pair (unassigned: not printable)
+        ("\U0001ffff", "\\ud83f\\udfff"),
+        ("\U000e0001", "\\udb40\\udc01"),  # a language tag (a format character)
+        ("\U0010ffff", "\\udbff\\udfff"),  # the last code point
+    ],
+)
+def test_unprintable_characters_of_a_key_are_spelled_as_json_escapes_in_the_path(key: str, spelled: str) -> None:
+    error = _rejected(_unknown_event({key: {1}}))
+    assert error.path == f'data["{spelled}"]'
+    assert json.loads(error.path[5:-1]) == key
+
+
 def test_an_unknown_event_type_is_shown_on_one_line() -> None:
     with pytest.raises(UnknownEventTypeError) as info:
         parse_event(_unknown_event({}) | {"type": "brand.new\nCRITICAL forged"}, unknown="raise")

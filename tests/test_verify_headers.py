@@ -224,3 +224,13 @@ def test_a_version_joined_to_its_value_counts_as_one_of_the_first_64_entries(pai
 def test_a_run_of_comma_separated_entries_is_read_in_order_from_its_start() -> None:
     WEBHOOK.verify(BODY, delivery(signature=[",".join([GOOD, *["x"] * 200])]), now=NOW)
     WEBHOOK.verify(BODY, delivery(signature=[",".join(["x", "y", "z", GOOD])]), now=NOW)
+
+
+@pytest.mark.parametrize("as_bytes", ["webhook-id", "webhook-timestamp", "webhook-signature"])
+def test_a_plain_dict_with_one_bytes_value_verifies_as_with_text(as_bytes: str) -> None:
+    headers: dict[str, Any] = {"webhook-id": "wh_1", "webhook-timestamp": str(NOW), "webhook-signature": GOOD}
+    headers[as_bytes] = headers[as_bytes].encode()
+    WEBHOOK.verify(BODY, headers, now=NOW)
+    headers["webhook-signature"] = OTHER.encode() if as_bytes == "webhook-signature" else OTHER
+    with pytest.raises(WebhookError, match="no matching signature"):
+        WEBHOOK.verify(BODY, headers, now=NOW)

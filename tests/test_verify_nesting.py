@@ -76,6 +76,12 @@ def test_brackets_inside_strings_and_siblings_do_not_count(text: str) -> None:
     assert load_payload('{"a": ' + text.replace("[]" * 1000, "[" + ",".join(["[]"] * 1000) + "]") + "}")
 
 
+@pytest.mark.parametrize("escapes", ["\\\\", "\\\\\\\\", '\\"\\\\', '\\\\\\"'])
+def test_a_string_ending_in_escapes_closes_before_a_string_full_of_brackets(escapes: str) -> None:
+    body = '{"a": "x' + escapes + '", "b": "' + "[" * 500 + '"}'
+    assert load_payload(body) == json.loads(body)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -91,6 +97,13 @@ def test_malformed_bodies_with_many_brackets_get_a_one_line_reason(body: str, me
     with pytest.raises(InvalidPayloadError) as info:
         load_payload(body)
     assert str(info.value) == message
+
+
+def test_an_unclosed_body_as_deep_as_the_limit_is_bad_json_however_many_empty_containers_it_holds() -> None:
+    body = '{"a": [' + "[], {}, " * 500 + "[" * (MAX_NESTING - 2)  # never closed: the decoder runs out first
+    with pytest.raises(InvalidPayloadError) as info:
+        load_payload(body)
+    assert str(info.value) == f"body is not valid JSON (expecting value at char {len(body)})"
 
 
 def _deep(depth: int) -> str:
@@ -173,6 +186,20 @@ def test_the_prescan_answers_any_text_and_agrees_with_the_decoder_where_it_decod
     except ValueError:
         return
     assert answer is (depth_of(value) > limit)
+
+
+@pytest.mark.parametrize("depth", [MAX_NESTING, MAX_NESTING + 1])
+def test_text_holding_a_lone_surrogate_is_measured_like_any_other_text(depth: int) -> None:
+    # A str body may hold a lone surrogate (the decoder accepts one); the pre-scan must not trip on it.
+    text = nested(depth - 2, '["\\ud800 [", "\ud800", ' + ", ".join(["[]"] * 300) + "]")  # two levels in
+    if depth > MAX_NESTING:
+        with pytest.raises(InvalidPayloadError) as info:
+            load_payload(text)
+        assert str(info.value) == TOO_DEEP
+    else:
+        assert depth_of(load_payload(text)) == MAX_NESTING
+    assert nesting_exceeds(text, depth) is False
+    assert nesting_exceeds(text, depth - 1) is True
 
 
 def test_a_scanner_out_of_recursion_is_an_invalid_payload(monkeypatch: pytest.MonkeyPatch) -> None:
