@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import logging
 import time
@@ -357,6 +358,12 @@ def test_webhook_ids_sqs_cannot_take_as_ids_are_hashed(webhook_id: str, kept: bo
         assert found.startswith("sha256-")
         assert len(found) == 71
         assert sqs_id(webhook_id) == found != sqs_id(webhook_id + "x")
+
+
+def test_every_str_id_sqs_cannot_take_is_hashed_from_its_utf8_bytes_even_a_lone_surrogate() -> None:
+    # The receive step never hands off such an id (verification refuses it), but sqs_id takes any str.
+    for webhook_id, raw in [("wh x", b"wh x"), ("wh_\u00e9", b"wh_\xc3\xa9"), ("wh_\ud800", b"wh_\xed\xa0\x80")]:
+        assert sqs_id(webhook_id) == "sha256-" + hashlib.sha256(raw).hexdigest()
 
 
 @pytest.mark.parametrize("body", ["\uffff".encode(), b"\xff\xfe not UTF-8", b"\x00"])

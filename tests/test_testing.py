@@ -136,6 +136,13 @@ def test_make_event_takes_the_type_from_its_first_argument_only() -> None:
         make_event("response.completed", type="batch.failed")
 
 
+def test_make_event_refuses_type_with_a_message_that_names_it_and_says_where_the_type_goes() -> None:
+    for event_type in ("response.completed", ResponseCompletedWebhookEvent):
+        with pytest.raises(WebhookConfigurationError) as caught:
+            make_event(event_type, type="response.completed")  # even the same type
+        assert str(caught.value) == "make_event takes the event type as its first argument, not type="
+
+
 def test_an_unknown_event_type_string_raises_unknown_event_type_error() -> None:
     for helper in (make_payload, make_event):
         with pytest.raises(UnknownEventTypeError) as caught:
@@ -258,6 +265,24 @@ def test_each_shape_has_the_top_level_keys_of_the_real_sample(shape: LambdaShape
     assert set(event) == set(sample) | {"body"}  # the function URL sample is a GET without a body
     assert set(event["requestContext"]) <= set(sample["requestContext"])
     assert json.loads(json.dumps(event)) == event  # JSON values only, as Lambda delivers them
+
+
+@pytest.mark.parametrize("shape", LAMBDA_SHAPES)
+def test_each_shape_is_a_post_of_its_samples_version_with_the_host_header_api_gateway_adds(shape: LambdaShape) -> None:
+    event = lambda_event(make_payload("batch.failed"), SECRET, shape=shape)
+    sample, context = _sample(shape), event["requestContext"]
+    assert event.get("version") == sample.get("version")  # "1.0", "2.0", or none for an ALB
+    methods = [context["http"]["method"]] if "http" in context else [event["httpMethod"]]
+    if shape == "api-gateway-v1":
+        methods.append(context["httpMethod"])
+        assert event["multiValueHeaders"]["host"] == [context["domainName"]]
+        # API Gateway's extended request id (its x-amz-apigw-id header): base64 text ending in "="
+        assert re.fullmatch(r"[A-Za-z0-9+/]+=", context["extendedRequestId"])
+    assert methods == ["POST"] * len(methods)
+    if shape.startswith(("api-gateway", "function-url")):
+        assert event["headers"]["host"] == context["domainName"]
+    else:  # an ALB's request has no domain in its context, and the helper adds no Host header
+        assert "host" not in event.get("headers", event.get("multiValueHeaders"))
 
 
 @pytest.mark.parametrize(("shape", "encoded"), SHAPES_AND_ENCODINGS)
