@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import ipaddress
 import json
 import os
 import pickle
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +285,43 @@ def test_each_shape_is_a_post_of_its_samples_version_with_the_host_header_api_ga
         assert event["headers"]["host"] == context["domainName"]
     else:  # an ALB's request has no domain in its context, and the helper adds no Host header
         assert "host" not in event.get("headers", event.get("multiValueHeaders"))
+
+
+def _leaves(value: object, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], object]]:
+    """Each ``(path, value)`` of a JSON object's leaves (an empty object is a leaf)."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    else:
+        yield path, value
+
+
+CONSTANT_FIELDS = {("version",), ("routeKey",), ("requestContext", "routeKey"), ("requestContext", "protocol")}
+"""What is the same in every request event of an integration (the default route, over HTTP/1.1)."""
+
+
+@pytest.mark.parametrize("shape", LAMBDA_SHAPES)
+def test_each_shapes_fields_are_the_samples_fields_with_values_of_their_kind(shape: LambdaShape) -> None:
+    event = lambda_event(make_payload("batch.failed"), SECRET, shape=shape)
+    sample = _sample(shape)
+    for name in ("headers", "multiValueHeaders", "body", "isBase64Encoded"):
+        event.pop(name, None)
+    for path, value in _leaves(event):
+        expected: Any = sample
+        for key in path:
+            assert key in expected, (shape, path)  # a field of the real event, spelled as AWS does
+            expected = expected[key]
+        if value is not None and expected is not None:
+            assert type(value) is type(expected), (shape, path)
+        if path in CONSTANT_FIELDS or path[-1] == "protocol":
+            assert value == expected, (shape, path)
+    context = event["requestContext"]
+    if shape == "api-gateway-v1":  # the path as the client sent it: the stage, then the resource's path
+        assert context["path"] == f"/{context['stage']}{context['resourcePath']}"
+        assert context["resourcePath"] == event["resource"] == event["path"]
+        assert re.fullmatch(r"[a-z0-9]{6,10}", context["resourceId"])  # API Gateway's resource ids
+    if "elb" not in context:
+        ipaddress.ip_address(context["http"]["sourceIp"] if "http" in context else context["identity"]["sourceIp"])
 
 
 @pytest.mark.parametrize(("shape", "encoded"), SHAPES_AND_ENCODINGS)
