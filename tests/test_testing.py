@@ -284,7 +284,7 @@ def test_each_shape_is_a_post_of_its_samples_version_with_the_host_header_api_ga
     if shape.startswith(("api-gateway", "function-url")):
         assert event["headers"]["host"] == context["domainName"]
     else:  # an ALB's request has no domain in its context, and the helper adds no Host header
-        assert "host" not in event.get("headers", event.get("multiValueHeaders"))
+        assert "host" not in event.get("headers", event.get("multiValueHeaders", {}))
 
 
 def _leaves(value: object, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], object]]:
