@@ -304,8 +304,13 @@ CONSTANT_FIELDS = {("version",), ("routeKey",), ("requestContext", "routeKey"), 
 def test_each_shapes_fields_are_the_samples_fields_with_values_of_their_kind(shape: LambdaShape) -> None:
     event = lambda_event(make_payload("batch.failed"), SECRET, shape=shape)
     sample = _sample(shape)
-    for name in ("headers", "multiValueHeaders", "body", "isBase64Encoded"):
-        event.pop(name, None)
+    multi = {name: values[0] for name, values in event.pop("multiValueHeaders", {}).items()}
+    headers = event.pop("headers", multi)
+    for name in ("body", "isBase64Encoded"):
+        del event[name]
+    constants = {*CONSTANT_FIELDS, ("requestContext", "http", "protocol")}
+    if event.get("version") == "2.0":  # an HTTP API's $default stage; a function URL has no other
+        constants.add(("requestContext", "stage"))
     for path, value in _leaves(event):
         expected: Any = sample
         for key in path:
@@ -313,15 +318,24 @@ def test_each_shapes_fields_are_the_samples_fields_with_values_of_their_kind(sha
             expected = expected[key]
         if value is not None and expected is not None:
             assert type(value) is type(expected), (shape, path)
-        if path in CONSTANT_FIELDS or path[-1] == "protocol":
+        if path in constants:
             assert value == expected, (shape, path)
-    context = event["requestContext"]
+    assert event.get("rawQueryString", "") == ""  # a POST without a query string
+    context, sample_context = event["requestContext"], sample["requestContext"]
+    if "elb" in context:
+        return
+    client = context["http"] if "http" in context else context["identity"]
+    ipaddress.ip_address(client["sourceIp"])
+    assert client["userAgent"] == headers.get("user-agent", "" if "http" in context else None)  # none sent
+    # the API's (or the function URL's) id in the domain of the sample's kind
+    domain = sample_context["domainName"].removeprefix(sample_context["domainPrefix"])
+    assert context["domainName"] == context["domainPrefix"] + domain == context["apiId"] + domain
+    # a function URL without authentication says "anonymous"; API Gateway, the API owner's account
+    assert re.fullmatch(r"anonymous" if shape == "function-url" else r"[0-9]{12}", context["accountId"])
     if shape == "api-gateway-v1":  # the path as the client sent it: the stage, then the resource's path
         assert context["path"] == f"/{context['stage']}{context['resourcePath']}"
         assert context["resourcePath"] == event["resource"] == event["path"]
         assert re.fullmatch(r"[a-z0-9]{6,10}", context["resourceId"])  # API Gateway's resource ids
-    if "elb" not in context:
-        ipaddress.ip_address(context["http"]["sourceIp"] if "http" in context else context["identity"]["sourceIp"])
 
 
 @pytest.mark.parametrize(("shape", "encoded"), SHAPES_AND_ENCODINGS)
