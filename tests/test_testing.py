@@ -316,7 +316,9 @@ def test_each_shapes_fields_are_the_samples_fields_with_values_of_their_kind(sha
         for key in path:
             assert key in expected, (shape, path)  # a field of the real event, spelled as AWS does
             expected = expected[key]
-        if value is not None and expected is not None:
+        if value is None:  # payload 1.0 gives null for what the request has not; the others, an empty value
+            assert event.get("version") == "1.0", (shape, path)
+        elif expected is not None:
             assert type(value) is type(expected), (shape, path)
         if path in constants:
             assert value == expected, (shape, path)
@@ -325,6 +327,7 @@ def test_each_shapes_fields_are_the_samples_fields_with_values_of_their_kind(sha
     if "elb" in context:
         return
     client = context["http"] if "http" in context else context["identity"]
+    assert context.get("timeEpoch", context.get("requestTimeEpoch")) == int(headers["webhook-timestamp"]) * 1000
     ipaddress.ip_address(client["sourceIp"])
     assert client["userAgent"] == headers.get("user-agent", "" if "http" in context else None)  # none sent
     # the API's (or the function URL's) id in the domain of the sample's kind
@@ -394,6 +397,25 @@ def test_a_body_that_is_not_utf8_needs_base64_and_is_then_answered_400() -> None
 def test_lambda_event_rejects_unknown_shapes_and_options(options: dict[str, Any], reason: str) -> None:
     with pytest.raises(WebhookConfigurationError, match=reason):
         lambda_event(b"{}", SECRET, **options)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: signed_request("{\ud800}", SECRET), "payload is not encodable as UTF-8 (a lone surrogate)"),
+        (
+            lambda: lambda_event(b"{}", SECRET, shape="rest"),  # type: ignore[arg-type]
+            "shape must be one of api-gateway-v1, api-gateway-v2, function-url, alb, alb-multi-value, not 'rest'",
+        ),
+        (lambda: lambda_event(b"{}", SECRET, base64=1), "base64 must be a bool, not 1"),  # type: ignore[arg-type]
+        (lambda: lambda_event(b"\xff", SECRET), "the body is not UTF-8 text: pass base64=True to send it"),
+    ],
+    ids=["lone surrogate", "shape", "base64", "not utf-8"],
+)
+def test_the_helpers_configuration_errors_say_what_was_given_and_what_to_do(call: Any, message: str) -> None:
+    with pytest.raises(WebhookConfigurationError) as caught:
+        call()
+    assert str(caught.value) == message
 
 
 # --- What the helpers return, and how they load -------------------------------------------------
