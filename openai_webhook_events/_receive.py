@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 
-def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhook_id: str | None = None) -> Response:
+def reject_request(error: InvalidPayloadError | WebhookVerificationError) -> Response:
     """The answer to *error*, logged at WARNING: 401 failed verification, 413 body over the bound, else 400.
 
     Adapters call it for requests they cannot even read (a Lambda event of
@@ -81,7 +81,6 @@ def reject_request(error: InvalidPayloadError | WebhookVerificationError, webhoo
         f"rejected webhook delivery: {clean(error)}",
         outcome=outcome,
         status=response.status,
-        webhook_id=webhook_id,
         error=error,
     )
     return response

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import logging
 import time
@@ -32,7 +33,7 @@ from openai_webhook_events import (
     aws_lambda,
 )
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
-from openai_webhook_events.queue import SQSQueue, sqs_deliveries, sqs_id
+from openai_webhook_events.queue import QueuedDelivery, SQSQueue, sqs_deliveries, sqs_id
 from tests.strategies import example_payload, lambda_event
 
 SECRET = "whsec_" + base64.b64encode(b"hand-off queue test secret, 32 b").decode()
@@ -274,6 +275,51 @@ def test_a_malformed_record_is_reported_without_stopping_the_batch(case: str, ba
     assert (failures(answer), runs.events) == (["m"], ["evt_wh_next"])
 
 
+NO_HEADERS = "SQS record has no string message attribute webhook-id: not a handed-off delivery"
+NO_SENT = "SQS record has no SentTimestamp attribute (milliseconds)"
+MALFORMED_MESSAGES = {
+    "no message attributes": NO_HEADERS,
+    "attributes null": NO_HEADERS,
+    "a binary webhook-id": NO_HEADERS,
+    "no SentTimestamp": NO_SENT,
+    "a SentTimestamp that is no number": NO_SENT,
+    "no body": "SQS record has no body string",
+    "an unknown body encoding": "SQS record has an unknown body-encoding",
+    "a body that is not base64": "SQS record body is not valid base64",
+    "a lone surrogate in the body": "SQS record body is not valid Unicode text",
+}
+
+
+def test_each_malformed_record_gives_an_error_that_says_what_it_lacks() -> None:
+    cases = _malformed_records()
+    assert [case for case, _ in cases] == list(MALFORMED_MESSAGES)
+    found = sqs_deliveries(sqs_event(*(bad for _, bad in cases)))
+    assert [(message_id, str(error)) for message_id, error in found] == [("m", m) for m in MALFORMED_MESSAGES.values()]
+    with pytest.raises(InvalidPayloadError) as caught:
+        sqs_deliveries({"Records": None})
+    assert str(caught.value) == "Lambda event is not an SQS event (no Records list)"
+
+
+def test_a_sent_timestamp_of_up_to_20_digits_is_read_and_a_longer_one_refused() -> None:
+    body, headers = delivery()
+    longest, too_long = record("m20", body, headers), record("m21", body, headers)
+    longest["attributes"]["SentTimestamp"] = "9" * 20
+    too_long["attributes"]["SentTimestamp"] = "1" + "0" * 20
+    [(_, read), (_, refused)] = sqs_deliveries(sqs_event(longest, too_long))
+    assert isinstance(read, QueuedDelivery)
+    assert read.sent_at == int("9" * 20) / 1000
+    assert str(refused) == NO_SENT
+
+
+def test_base64_with_characters_outside_its_alphabet_is_refused_not_skipped() -> None:
+    body, headers = delivery()
+    encoded = base64.b64encode(body.encode()).decode()
+    [(_, refused)] = sqs_deliveries(
+        sqs_event(record("m", encoded[:4] + "*" + encoded[4:], headers, extra={"body-encoding": "base64"}))
+    )
+    assert str(refused) == "SQS record body is not valid base64"
+
+
 def test_a_record_without_a_message_id_is_handled_and_an_unreadable_one_fails_the_whole_batch(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -359,6 +405,12 @@ def test_webhook_ids_sqs_cannot_take_as_ids_are_hashed(webhook_id: str, kept: bo
         assert sqs_id(webhook_id) == found != sqs_id(webhook_id + "x")
 
 
+def test_every_str_id_sqs_cannot_take_is_hashed_from_its_utf8_bytes_even_a_lone_surrogate() -> None:
+    # The receive step never hands off such an id (verification refuses it), but sqs_id takes any str.
+    for webhook_id, raw in [("wh x", b"wh x"), ("wh_\u00e9", b"wh_\xc3\xa9"), ("wh_\ud800", b"wh_\xed\xa0\x80")]:
+        assert sqs_id(webhook_id) == "sha256-" + hashlib.sha256(raw).hexdigest()
+
+
 @pytest.mark.parametrize("body", ["\uffff".encode(), b"\xff\xfe not UTF-8", b"\x00"])
 def test_a_body_sqs_cannot_carry_as_text_is_sent_base64_and_read_back_exactly(body: bytes) -> None:
     client = RecordedCalls()
@@ -389,6 +441,19 @@ def test_a_send_without_the_webhook_headers_raises_missing_header_error() -> Non
 def test_an_unusable_client_or_url_is_refused(client: Any, url: Any, message: str) -> None:
     with pytest.raises(WebhookConfigurationError, match=message):
         SQSQueue(client, url)
+
+
+@pytest.mark.parametrize(
+    ("client", "url", "message"),
+    [
+        (object(), "https://q/x", "client must have a send_message method (boto3.client('sqs'))"),
+        (RecordedCalls(), "", "queue_url must be the queue's URL, a non-empty str"),
+    ],
+)
+def test_an_unusable_client_or_url_is_refused_with_what_sqs_queue_needs(client: Any, url: Any, message: str) -> None:
+    with pytest.raises(WebhookConfigurationError) as caught:
+        SQSQueue(client, url)
+    assert str(caught.value) == message
 
 
 # --- End to end on moto's SQS ----------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import gc
+import inspect
 import json
 import logging
 import time
 import warnings
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -325,6 +327,41 @@ def test_a_handler_returning_a_coroutine_is_answered_500_closed_and_released(cap
         f"handler for webhook event {PAYLOAD['id']} ({PAYLOAD['type']}) returned an awaitable: "
         "async handlers need the ASGI adapter; not processed"
     )
+
+
+def test_the_coroutine_or_closable_awaitable_a_handler_returns_is_closed_unrun() -> None:
+    class Closable:
+        def __init__(self) -> None:
+            self.closed = 0
+
+        def __await__(self) -> Generator[None, None, None]:
+            yield  # pragma: no cover  (never awaited)
+
+        def close(self) -> None:
+            self.closed += 1
+
+    async def work() -> None:  # pragma: no cover  (never run)
+        pass
+
+    coroutine, closable = work(), Closable()
+    for returned in (coroutine, closable):
+        router: Router[object] = Router()
+        router.fallback(lambda event, returned=returned: returned)  # type: ignore[misc]
+        assert receive(WEBHOOK, router, BODY, signed(), now=NOW) == Response(500, "handler returned an awaitable")
+    assert inspect.getcoroutinestate(coroutine) == inspect.CORO_CLOSED
+    assert closable.closed == 1
+
+
+def test_only_a_handler_failure_is_logged_with_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    receive(WEBHOOK, Counting().router, BODY, signed(), idempotency=Idempotency(RecordingStore("complete")), now=NOW)
+    receive(WEBHOOK, Counting().router, BODY, signed(webhook_id="wh_2"), now=NOW)
+    with pytest.raises(RuntimeError):
+        receive(
+            WEBHOOK, Counting(1).router, BODY, signed(), idempotency=Idempotency(RecordingStore("release")), now=NOW
+        )
+    logged = [(r.outcome, bool(r.exc_info)) for r in records(caplog)]  # type: ignore[attr-defined]
+    assert logged == [("complete_failed", False), ("processed", False), ("failed", True), ("release_failed", False)]
 
 
 def test_a_handler_returning_another_awaitable_is_answered_500() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import ipaddress
 import json
 import os
 import pickle
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +136,13 @@ def test_make_payload_sets_any_top_level_key_type_included() -> None:
 def test_make_event_takes_the_type_from_its_first_argument_only() -> None:
     with pytest.raises(WebhookConfigurationError, match="first argument"):
         make_event("response.completed", type="batch.failed")
+
+
+def test_make_event_refuses_type_with_a_message_that_names_it_and_says_where_the_type_goes() -> None:
+    for event_type in ("response.completed", ResponseCompletedWebhookEvent):
+        with pytest.raises(WebhookConfigurationError) as caught:
+            make_event(event_type, type="response.completed")  # even the same type
+        assert str(caught.value) == "make_event takes the event type as its first argument, not type="
 
 
 def test_an_unknown_event_type_string_raises_unknown_event_type_error() -> None:
@@ -260,6 +269,78 @@ def test_each_shape_has_the_top_level_keys_of_the_real_sample(shape: LambdaShape
     assert json.loads(json.dumps(event)) == event  # JSON values only, as Lambda delivers them
 
 
+@pytest.mark.parametrize("shape", LAMBDA_SHAPES)
+def test_each_shape_is_a_post_of_its_samples_version_with_the_host_header_api_gateway_adds(shape: LambdaShape) -> None:
+    event = lambda_event(make_payload("batch.failed"), SECRET, shape=shape)
+    sample, context = _sample(shape), event["requestContext"]
+    assert event.get("version") == sample.get("version")  # "1.0", "2.0", or none for an ALB
+    methods = [context["http"]["method"]] if "http" in context else [event["httpMethod"]]
+    if shape == "api-gateway-v1":
+        methods.append(context["httpMethod"])
+        assert event["multiValueHeaders"]["host"] == [context["domainName"]]
+        # API Gateway's extended request id (its x-amz-apigw-id header): base64 text ending in "="
+        assert re.fullmatch(r"[A-Za-z0-9+/]+=", context["extendedRequestId"])
+    assert methods == ["POST"] * len(methods)
+    if shape.startswith(("api-gateway", "function-url")):
+        assert event["headers"]["host"] == context["domainName"]
+    else:  # an ALB's request has no domain in its context, and the helper adds no Host header
+        assert "host" not in event.get("headers", event.get("multiValueHeaders", {}))
+
+
+def _leaves(value: object, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], object]]:
+    """Each ``(path, value)`` of a JSON object's leaves (an empty object is a leaf)."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    else:
+        yield path, value
+
+
+CONSTANT_FIELDS = {("version",), ("routeKey",), ("requestContext", "routeKey"), ("requestContext", "protocol")}
+"""What is the same in every request event of an integration (the default route, over HTTP/1.1)."""
+
+
+@pytest.mark.parametrize("shape", LAMBDA_SHAPES)
+def test_each_shapes_fields_are_the_samples_fields_with_values_of_their_kind(shape: LambdaShape) -> None:
+    event = lambda_event(make_payload("batch.failed"), SECRET, shape=shape)
+    sample = _sample(shape)
+    multi = {name: values[0] for name, values in event.pop("multiValueHeaders", {}).items()}
+    headers = event.pop("headers", multi)
+    for name in ("body", "isBase64Encoded"):
+        del event[name]
+    constants = {*CONSTANT_FIELDS, ("requestContext", "http", "protocol")}
+    if event.get("version") == "2.0":  # an HTTP API's $default stage; a function URL has no other
+        constants.add(("requestContext", "stage"))
+    for path, value in _leaves(event):
+        expected: Any = sample
+        for key in path:
+            assert key in expected, (shape, path)  # a field of the real event, spelled as AWS does
+            expected = expected[key]
+        if value is None:  # payload 1.0 gives null for what the request has not; the others, an empty value
+            assert event.get("version") == "1.0", (shape, path)
+        elif expected is not None:
+            assert type(value) is type(expected), (shape, path)
+        if path in constants:
+            assert value == expected, (shape, path)
+    assert event.get("rawQueryString", "") == ""  # a POST without a query string
+    context, sample_context = event["requestContext"], sample["requestContext"]
+    if "elb" in context:
+        return
+    client = context["http"] if "http" in context else context["identity"]
+    assert context.get("timeEpoch", context.get("requestTimeEpoch")) == int(headers["webhook-timestamp"]) * 1000
+    ipaddress.ip_address(client["sourceIp"])
+    assert client["userAgent"] == headers.get("user-agent", "" if "http" in context else None)  # none sent
+    # the API's (or the function URL's) id in the domain of the sample's kind
+    domain = sample_context["domainName"].removeprefix(sample_context["domainPrefix"])
+    assert context["domainName"] == context["domainPrefix"] + domain == context["apiId"] + domain
+    # a function URL without authentication says "anonymous"; API Gateway, the API owner's account
+    assert re.fullmatch(r"anonymous" if shape == "function-url" else r"[0-9]{12}", context["accountId"])
+    if shape == "api-gateway-v1":  # the path as the client sent it: the stage, then the resource's path
+        assert context["path"] == f"/{context['stage']}{context['resourcePath']}"
+        assert context["resourcePath"] == event["resource"] == event["path"]
+        assert re.fullmatch(r"[a-z0-9]{6,10}", context["resourceId"])  # API Gateway's resource ids
+
+
 @pytest.mark.parametrize(("shape", "encoded"), SHAPES_AND_ENCODINGS)
 def test_read_request_reads_the_signed_body_and_headers_of_each_shape(shape: LambdaShape, encoded: bool) -> None:
     payload = make_payload("response.completed")
@@ -316,6 +397,25 @@ def test_a_body_that_is_not_utf8_needs_base64_and_is_then_answered_400() -> None
 def test_lambda_event_rejects_unknown_shapes_and_options(options: dict[str, Any], reason: str) -> None:
     with pytest.raises(WebhookConfigurationError, match=reason):
         lambda_event(b"{}", SECRET, **options)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: signed_request("{\ud800}", SECRET), "payload is not encodable as UTF-8 (a lone surrogate)"),
+        (
+            lambda: lambda_event(b"{}", SECRET, shape="rest"),  # type: ignore[arg-type]
+            "shape must be one of api-gateway-v1, api-gateway-v2, function-url, alb, alb-multi-value, not 'rest'",
+        ),
+        (lambda: lambda_event(b"{}", SECRET, base64=1), "base64 must be a bool, not 1"),  # type: ignore[arg-type]
+        (lambda: lambda_event(b"\xff", SECRET), "the body is not UTF-8 text: pass base64=True to send it"),
+    ],
+    ids=["lone surrogate", "shape", "base64", "not utf-8"],
+)
+def test_the_helpers_configuration_errors_say_what_was_given_and_what_to_do(call: Any, message: str) -> None:
+    with pytest.raises(WebhookConfigurationError) as caught:
+        call()
+    assert str(caught.value) == message
 
 
 # --- What the helpers return, and how they load -------------------------------------------------
