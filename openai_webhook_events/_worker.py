@@ -30,7 +30,6 @@ def receive_queued(
     handed_off_at: float,
     idempotency: Idempotency | None = None,
     remaining: float | None = None,
-    now: float | None = None,
     dead_letter: DeadLetter | None = None,
 ) -> bool:
     """The receive step for a delivery taken off the hand-off queue: whether it is done with.
@@ -46,7 +45,7 @@ def receive_queued(
     re-raised, so the batch's other deliveries go on) or returned an
     awaitable.
     """
-    started = begin(webhook, router, body, headers, idempotency=idempotency, remaining=remaining, now=now,
+    started = begin(webhook, router, body, headers, idempotency=idempotency, remaining=remaining,
                     dead_letter=dead_letter, handed_off_at=handed_off_at)  # fmt: skip
     if isinstance(started, Attempt):
         try:

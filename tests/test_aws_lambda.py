@@ -514,3 +514,11 @@ def test_response_defaults_to_200_ok() -> None:
         "200 OK",
         {"message": "ok"},
     )
+
+
+@pytest.mark.parametrize("name", ["albEvent.json", "albMultiValueHeadersEvent.json"])
+def test_an_alb_request_that_cannot_be_read_is_answered_400_in_the_albs_shape(name: str) -> None:
+    event = {**_template(name), "body": "ab$c", "isBase64Encoded": True}
+    answer = aws_lambda.lambda_handler(Webhook(SECRET), Router())(event, None)
+    assert answer == response(event, 400)
+    assert answer["statusDescription"] == "400 Bad Request"

@@ -543,3 +543,29 @@ def test_end_to_end_a_queue_that_does_not_exist_answers_503(sqs: Any, caplog: py
     answer = producer(http_delivery(body, "wh_q1"), None)
     assert (answer["statusCode"], answer["headers"]["retry-after"]) == (503, "5")
     assert [r.outcome for r in records_logged(caplog)] == ["hand_off_failed"]  # type: ignore[attr-defined]
+
+
+def test_a_dead_letter_that_is_not_callable_is_refused_when_the_worker_is_made() -> None:
+    refused = r"^dead_letter must be a callable dead_letter\(body, headers\)$"
+    with pytest.raises(WebhookConfigurationError, match=refused):
+        aws_lambda.sqs_handler(WEBHOOK, Runs().router, dead_letter=5)  # type: ignore[arg-type]
+
+
+def test_a_record_that_is_no_delivery_is_logged_at_error_naming_its_message_and_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body, headers = delivery()
+    bad = {**record("m-bad", body, headers), "messageAttributes": {}}
+    answer = aws_lambda.sqs_handler(WEBHOOK, Runs().router)(sqs_event(bad), None)
+    assert failures(answer) == ["m-bad"]
+    [logged] = records_logged(caplog)
+    assert (logged.levelno, logged.outcome, logged.status, logged.error) == (  # type: ignore[attr-defined]
+        logging.ERROR,
+        "rejected",
+        400,
+        "InvalidPayloadError",
+    )
+    assert logged.getMessage() == (
+        "queue message m-bad refused by the worker (not from the producer, or the worker's secret or tolerance "
+        f"differs; left to the queue's redrive): {NO_HEADERS}"
+    )
