@@ -536,3 +536,23 @@ def test_a_claim_answered_after_its_timeout_leaves_the_key_free_again() -> None:
     while store.calls != ["claim", "release"] and time.monotonic() < deadline:
         time.sleep(0.01)
     assert store.inner.claim(KEY, "probe", time.time(), time.time() + 1).state == "acquired"
+
+
+def test_the_store_gets_each_calls_key_token_and_times_unchanged_through_the_worker_thread() -> None:
+    calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    class Arguments(RecordingStore):
+        def _call(self, name: str, *args: Any) -> Any:
+            calls.append((name, args))
+            return super()._call(name, *args)
+
+    retention = 7 * 24 * 3600
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(Arguments(), retention=retention, lease=30))
+    before = time.time()
+    assert request(app)["status"] == 200
+    after = time.time()
+    assert [name for name, _ in calls] == ["claim", "complete"]
+    (key, token, claimed_at, lease_ends), (done_key, done_token, done_at, kept_until) = (args for _, args in calls)
+    assert key == "openai-webhook-events#wh_asgi"
+    assert before <= claimed_at <= done_at <= after
+    assert (lease_ends, done_key, done_token, kept_until) == (claimed_at + 30, key, token, done_at + retention)
