@@ -466,3 +466,12 @@ def test_the_readmes_test_of_the_lambda_example_passes_as_written_and_can_fail(t
     other = code.replace(line, 'os.environ["OPENAI_WEBHOOK_SECRET"] = "whsec_YSB0aGlyZCBzZWNyZXQ="')
     # The function's secret differs: the 200 test fails, the forgery is still refused.
     assert "1 failed, 1 passed" in _run_readme_test(tmp_path / "other-secret", other)
+
+
+def test_a_mapping_or_an_event_is_sent_as_compact_json() -> None:
+    payload = make_payload("batch.completed")
+    compact = json.dumps(payload, separators=(",", ":")).encode()
+    assert signed_request(payload, SECRET)[0] == compact
+    from_event = signed_request(make_event("batch.completed"), SECRET)[0]
+    assert json.loads(from_event) == payload
+    assert from_event == json.dumps(json.loads(from_event), separators=(",", ":")).encode()
