@@ -556,3 +556,50 @@ def test_the_store_gets_each_calls_key_token_and_times_unchanged_through_the_wor
     assert key == "openai-webhook-events#wh_asgi"
     assert before <= claimed_at <= done_at <= after
     assert (lease_ends, done_key, done_token, kept_until) == (claimed_at + 30, key, token, done_at + retention)
+
+
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_a_slow_store_call_after_a_handler_does_not_hold_up_another_request(outcome: str) -> None:
+    """The completion (or, after a failure, the release) runs off the event loop: another request goes on meanwhile."""
+    slow_started, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    class SlowAfterHandler(RecordingStore):
+        def _call(self, name: str, *args: Any) -> Any:
+            if name in ("complete", "release") and args[0].endswith("wh_slow"):
+                slow_started.set()
+                release.wait(5)
+            return super()._call(name, *args)
+
+    router = AsyncRouter()
+
+    @router.fallback
+    async def handle(event: WebhookEvent) -> None:
+        if current_delivery().webhook_id == "wh_slow":
+            if outcome == "failed":
+                raise RuntimeError("downstream down")
+            return
+        for _ in range(1000):  # until the other request is in its slow store call (at most 5 s)
+            if slow_started.is_set():
+                break
+            await asyncio.sleep(0.005)
+
+    app = asgi.app(WEBHOOK, router, idempotency=Idempotency(SlowAfterHandler()), store_timeout=10)
+
+    async def deliver(webhook_id: str) -> None:
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": BODY, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            pass
+
+        await app(scope(signed(webhook_id=webhook_id)), receive, send)
+        finished.append(webhook_id)
+        if webhook_id == "wh_fast":
+            release.set()
+
+    async def both() -> None:
+        await asyncio.gather(deliver("wh_slow"), deliver("wh_fast"))
+
+    asyncio.run(both())
+    assert finished == ["wh_fast", "wh_slow"]
