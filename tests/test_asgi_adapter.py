@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import pytest
@@ -590,7 +590,7 @@ def test_a_slow_store_call_after_a_handler_does_not_hold_up_another_request(outc
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": BODY, "more_body": False}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             pass
 
         await app(scope(signed(webhook_id=webhook_id)), receive, send)
