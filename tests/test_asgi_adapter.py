@@ -603,3 +603,32 @@ def test_a_slow_store_call_after_a_handler_does_not_hold_up_another_request(outc
 
     asyncio.run(both())
     assert finished == ["wh_fast", "wh_slow"]
+
+
+def test_the_store_is_called_in_named_daemon_threads_and_its_answers_and_errors_come_back() -> None:
+    """A hung store call never keeps the process alive; a slower answer within the timeout is waited for."""
+    seen: list[tuple[str, bool]] = []
+
+    class Late(Slow):
+        def _call(self, name: str, *args: Any) -> Any:
+            seen.append((threading.current_thread().name, threading.current_thread().daemon))
+            return super()._call(name, *args)
+
+    answer = request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(Late({"claim"}, 0.05)), store_timeout=2))
+    assert answer["status"] == 200
+    assert seen == [("openai-webhook-events-store", True)] * 2
+    down = request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(RecordingStore("claim")), store_timeout=2))
+    assert (down["status"], down["message"]) == (503, "store unavailable")
+
+
+def test_a_late_claim_whose_release_fails_is_left_to_its_lease_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    store = Slow({"claim"}, 0.3, "release")
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    with caplog.at_level(logging.WARNING):
+        assert request(app)["status"] == 503
+        deadline = time.monotonic() + 2
+        while store.calls != ["claim", "release"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)  # the release has raised in the store's thread by now
+    assert store.calls == ["claim", "release"]
+    assert [r.name for r in caplog.records if r.name != "openai_webhook_events"] == []  # concurrent.futures logs none

@@ -290,3 +290,17 @@ def test_a_header_value_beyond_latin_1_from_a_server_outside_wsgi_is_read_not_ra
     assert call(application, environ(HTTP_X_NOTE="price in €"))[0] == "200 OK"  # PEP 3333 values are latin-1
     assert call(application, environ(HTTP_WEBHOOK_ID="wh_€"))[0] == "401 Unauthorized"
     assert runs.ids == ["wh_wsgi"]
+
+
+@pytest.mark.parametrize("length", ["5\x0b", "\x0c5", "5\n", "\r5", "X5", "5\xa0"])
+def test_a_content_length_padded_with_anything_but_spaces_and_tabs_is_answered_400(length: str) -> None:
+    status, _, _ = call(wsgi.app(WEBHOOK, Runs().router), environ(CONTENT_LENGTH=length))
+    assert status == "400 Bad Request"
+
+
+def test_a_content_length_of_up_to_20_digits_is_read_and_a_longer_one_refused() -> None:
+    twenty = str(len(BODY)).rjust(20, "0")
+    status, _, _ = call(wsgi.app(WEBHOOK, Runs().router), environ(CONTENT_LENGTH=" \t" + twenty + "\t "))
+    assert status == "200 OK"
+    status, _, _ = call(wsgi.app(WEBHOOK, Runs().router), environ(CONTENT_LENGTH="0" + twenty))
+    assert status == "400 Bad Request"
