@@ -297,3 +297,15 @@ def test_text_is_measured_in_utf8_bytes_and_a_memoryview_in_bytes() -> None:
     with pytest.raises(InvalidPayloadError):
         webhook.verify(wide, sign(bytes(12), SECRET, timestamp=NOW), now=NOW)  # type: ignore[arg-type]
     Webhook(SECRET).verify(wide, sign(bytes(12), SECRET, timestamp=NOW), now=NOW)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_a_spine_holding_an_empty_array_at_every_level_is_measured_to_its_deepest_array(extra: int) -> None:
+    levels = MAX_NESTING - 2 + extra  # the object, the spine, and the empty array at its bottom: MAX_NESTING + extra
+    body = '{"a":' + "[[]," * levels + "1" + "]" * levels + "}"
+    assert nesting_exceeds(body, MAX_NESTING) is (extra == 1)
+    if not extra:
+        assert load_payload(body) == json.loads(body)
+    else:
+        with pytest.raises(InvalidPayloadError, match=f"^{TOO_DEEP}$"):
+            load_payload(body)
