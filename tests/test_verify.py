@@ -926,3 +926,10 @@ def test_messages_built_from_request_data_or_options_are_one_line_and_short() ->
         message = str(info.value)
         assert message.isprintable(), message
         assert len(message) <= 160, message
+
+
+@pytest.mark.parametrize(("max_body_bytes", "shown"), [(-1, "-1"), (1.5, "1.5"), (True, "True"), ("1", "'1'")])
+def test_an_unusable_body_limit_is_named_in_the_error(max_body_bytes: Any, shown: str) -> None:
+    with pytest.raises(WebhookConfigurationError) as caught:
+        Webhook(SECRET, max_body_bytes=max_body_bytes)
+    assert str(caught.value) == f"max_body_bytes must be an int >= 0 or None, not {shown}"
