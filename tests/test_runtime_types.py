@@ -389,3 +389,10 @@ def test_pydantic_names_a_bad_value_in_unknown_data_by_its_place_under_the_field
     [error] = info.value.errors(include_url=False)
     assert error["loc"] == ("data",)
     assert error["msg"] == "Value error, .a[1].b: expected a JSON value, got set"
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPE_NAMES)
+def test_pydantic_refuses_every_known_type_as_an_unknown_event_naming_its_class(event_type: str) -> None:
+    known_class = type(parse_event(example_payload(event_type))).__name__
+    with pytest.raises(pydantic.ValidationError, match=f"is a known event type: its payload must match {known_class}"):
+        pydantic.TypeAdapter(UnknownWebhookEvent).validate_python(UNKNOWN_PAYLOAD | {"type": event_type})
