@@ -475,3 +475,13 @@ def test_a_mapping_or_an_event_is_sent_as_compact_json() -> None:
     from_event = signed_request(make_event("batch.completed"), SECRET)[0]
     assert json.loads(from_event) == payload
     assert from_event == json.dumps(json.loads(from_event), separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(
+    ("event_type", "shown"), [([], "[]"), ({"a": 1}, "{'a': 1}"), (5, "5"), (dict, "<class 'dict'>")]
+)
+def test_an_unusable_event_type_is_refused_naming_what_was_given_even_unhashable(event_type: Any, shown: str) -> None:
+    for helper in (make_payload, make_event):
+        with pytest.raises(WebhookConfigurationError) as caught:
+            helper(event_type)
+        assert str(caught.value) == f"event_type must be a known event type or its event class, not {shown}"
