@@ -51,16 +51,26 @@ DESELECTED.update(
 NEEDS_AN_OS = ("subprocess", "sys.executable", "threading", "multiprocessing", "socket", "Executor(", "Popen")
 
 
-def _missing_import(tree: ast.Module) -> str | None:
+def _missing_import(tree: ast.Module, seen: set[str] | None = None) -> str | None:
+    """What *tree* imports at its top level that cannot be imported here, through the tests' own modules too."""
+    seen = set() if seen is None else seen
     for node in tree.body:
         names = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names = [node.module]
+            if node.module == "tests":  # from tests import test_queue
+                names = [f"tests.{alias.name}" for alias in node.names]
         for name in names:
             top = name.split(".")[0]
             if top == "tests":
+                local = Path(*name.split(".")).with_suffix(".py")
+                if name not in seen and local.is_file():
+                    seen.add(name)
+                    missing = _missing_import(ast.parse(local.read_text()), seen)
+                    if missing:
+                        return missing
                 continue
             if importlib.util.find_spec(top) is None:
                 return top
