@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -50,6 +50,11 @@ def scope(
 
 def request(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, Any] | None = None) -> dict[str, Any]:
     """Drive one HTTP request: the body in *chunks*; returns status, headers, the decoded body and bodies read."""
+    return asyncio.run(drive(app, chunks, the_scope))
+
+
+async def drive(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`request` on the running event loop (several at once with ``asyncio.gather``)."""
     pending = list(chunks)
     sent: list[dict[str, Any]] = []
     read = 0
@@ -65,7 +70,7 @@ def request(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, An
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope() if the_scope is None else the_scope, receive, send))
+    await app(scope() if the_scope is None else the_scope, receive, send)
     if not sent:
         return {"status": None, "read": read}
     start, body = sent
@@ -247,18 +252,19 @@ def test_a_duplicate_is_acknowledged_without_running_the_handler() -> None:
 
 
 def test_the_store_is_called_in_a_worker_thread_never_on_the_event_loop() -> None:
-    threads: list[str] = []
-
-    class Watched(RecordingStore):
-        def _call(self, name: str, *args: Any) -> Any:
-            threads.append(threading.current_thread().name)
-            return super()._call(name, *args)
-
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(Watched()))
-    loop_thread = threading.current_thread().name  # asyncio.run runs the loop in this thread
+    store = RecordingStore()
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store))
+    loop_thread = threading.current_thread()  # asyncio.run runs the loop in this thread
     assert request(app)["status"] == 200
-    assert len(threads) == 2
-    assert loop_thread not in threads
+    assert len(store.threads) == 2
+    assert loop_thread not in store.threads
+
+
+def wait_for_calls(store: RecordingStore, calls: list[str]) -> None:
+    """Until *store* has had exactly *calls* (at most 2 s): the late ones run in the store's own threads."""
+    deadline = time.monotonic() + 2
+    while store.calls != calls and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 class Slow(RecordingStore):
@@ -292,9 +298,7 @@ def test_a_claim_that_does_not_answer_in_time_is_answered_503_and_released_when_
     assert (record.outcome, record.error) == ("store_unavailable", "TimeoutError")  # type: ignore[attr-defined]
     assert "did not answer within 0.05 s" in record.getMessage()
     assert store.finished.wait(2)
-    deadline = time.monotonic() + 2
-    while store.calls != ["claim", "release"] and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_calls(store, ["claim", "release"])
     assert store.calls == ["claim", "release"]  # the late claim was acquired, then given back
     assert runs.ids == []
 
@@ -512,18 +516,12 @@ def test_a_refused_store_timeout_is_named_in_the_error(timeout: Any, shown: str)
 def test_a_failed_handlers_release_runs_in_a_worker_thread_and_its_record_names_the_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    threads: list[tuple[str, str]] = []
-
-    class Watched(RecordingStore):
-        def _call(self, name: str, *args: Any) -> Any:
-            threads.append((name, threading.current_thread().name))
-            return super()._call(name, *args)
-
-    app = asgi.app(WEBHOOK, Runs(failures=1).router, idempotency=Idempotency(Watched()))
+    store = RecordingStore()
+    app = asgi.app(WEBHOOK, Runs(failures=1).router, idempotency=Idempotency(store))
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         assert [request(app)["status"] for _ in range(2)] == [500, 200]
-    assert [name for name, _ in threads] == ["claim", "release", "claim", "complete"]
-    assert threading.current_thread().name not in {thread for _, thread in threads}
+    assert store.calls == ["claim", "release", "claim", "complete"]
+    assert threading.current_thread() not in store.threads
     assert [(r.outcome, r.error) for r in caplog.records] == [("failed", "RuntimeError")]  # type: ignore[attr-defined]
 
 
@@ -532,27 +530,18 @@ def test_a_claim_answered_after_its_timeout_leaves_the_key_free_again() -> None:
     app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
     assert request(app)["status"] == 503
     assert store.finished.wait(2)
-    deadline = time.monotonic() + 2
-    while store.calls != ["claim", "release"] and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_calls(store, ["claim", "release"])
     assert store.inner.claim(KEY, "probe", time.time(), time.time() + 1).state == "acquired"
 
 
 def test_the_store_gets_each_calls_key_token_and_times_unchanged_through_the_worker_thread() -> None:
-    calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    class Arguments(RecordingStore):
-        def _call(self, name: str, *args: Any) -> Any:
-            calls.append((name, args))
-            return super()._call(name, *args)
-
-    retention = 7 * 24 * 3600
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(Arguments(), retention=retention, lease=30))
+    store, retention = RecordingStore(), 7 * 24 * 3600
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store, retention=retention, lease=30))
     before = time.time()
     assert request(app)["status"] == 200
     after = time.time()
-    assert [name for name, _ in calls] == ["claim", "complete"]
-    (key, token, claimed_at, lease_ends), (done_key, done_token, done_at, kept_until) = (args for _, args in calls)
+    assert store.calls == ["claim", "complete"]
+    (key, token, claimed_at, lease_ends), (done_key, done_token, done_at, kept_until) = store.arguments
     assert key == "openai-webhook-events#wh_asgi"
     assert before <= claimed_at <= done_at <= after
     assert (lease_ends, done_key, done_token, kept_until) == (claimed_at + 30, key, token, done_at + retention)
@@ -587,13 +576,7 @@ def test_a_slow_store_call_after_a_handler_does_not_hold_up_another_request(outc
     app = asgi.app(WEBHOOK, router, idempotency=Idempotency(SlowAfterHandler()), store_timeout=10)
 
     async def deliver(webhook_id: str) -> None:
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": BODY, "more_body": False}
-
-        async def send(message: MutableMapping[str, Any]) -> None:
-            pass
-
-        await app(scope(signed(webhook_id=webhook_id)), receive, send)
+        await drive(app, the_scope=scope(signed(webhook_id=webhook_id)))
         finished.append(webhook_id)
         if webhook_id == "wh_fast":
             release.set()
@@ -607,16 +590,10 @@ def test_a_slow_store_call_after_a_handler_does_not_hold_up_another_request(outc
 
 def test_the_store_is_called_in_named_daemon_threads_and_its_answers_and_errors_come_back() -> None:
     """A hung store call never keeps the process alive; a slower answer within the timeout is waited for."""
-    seen: list[tuple[str, bool]] = []
-
-    class Late(Slow):
-        def _call(self, name: str, *args: Any) -> Any:
-            seen.append((threading.current_thread().name, threading.current_thread().daemon))
-            return super()._call(name, *args)
-
-    answer = request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(Late({"claim"}, 0.05)), store_timeout=2))
+    store = Slow({"claim"}, 0.05)
+    answer = request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=2))
     assert answer["status"] == 200
-    assert seen == [("openai-webhook-events-store", True)] * 2
+    assert [(thread.name, thread.daemon) for thread in store.threads] == [("openai-webhook-events-store", True)] * 2
     down = request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(RecordingStore("claim")), store_timeout=2))
     assert (down["status"], down["message"]) == (503, "store unavailable")
 
@@ -626,9 +603,7 @@ def test_a_late_claim_whose_release_fails_is_left_to_its_lease_quietly(caplog: p
     app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
     with caplog.at_level(logging.WARNING):
         assert request(app)["status"] == 503
-        deadline = time.monotonic() + 2
-        while store.calls != ["claim", "release"] and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for_calls(store, ["claim", "release"])
         time.sleep(0.05)  # the release has raised in the store's thread by now
     assert store.calls == ["claim", "release"]
     assert [r.name for r in caplog.records if r.name != "openai_webhook_events"] == []  # concurrent.futures logs none

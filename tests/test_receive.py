@@ -8,6 +8,7 @@ import gc
 import inspect
 import json
 import logging
+import threading
 import time
 import warnings
 from collections.abc import Generator
@@ -41,15 +42,19 @@ def signed(body: bytes = BODY, webhook_id: str = "wh_1", timestamp: int = NOW) -
 
 
 class RecordingStore:
-    """A :class:`MemoryStore` that records each call, and fails the operations named in *failing*."""
+    """A :class:`MemoryStore` recording each call (name, arguments, thread), failing the operations in *failing*."""
 
     def __init__(self, *failing: str) -> None:
         self.inner = MemoryStore()
         self.calls: list[str] = []
+        self.arguments: list[tuple[Any, ...]] = []  # of each call, in order
+        self.threads: list[threading.Thread] = []  # each call ran in
         self.failing = set(failing)
 
     def _call(self, name: str, *args: Any) -> Any:
         self.calls.append(name)
+        self.arguments.append(args)
+        self.threads.append(threading.current_thread())
         if name in self.failing:
             raise ConnectionError(f"{name}: connection refused\nsecond line")
         return getattr(self.inner, name)(*args)
