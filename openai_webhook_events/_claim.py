@@ -1,4 +1,5 @@
-"""What every idempotency store shares: the record states and the :class:`Claim` a claim answers.
+"""What every idempotency store shares: the record states, the :class:`Claim` a claim answers, and the checks
+of a store's answers (:func:`checked_claim`, :func:`checked_done`).
 
 ``Claim`` is public as ``openai_webhook_events.idempotency.Claim``; it
 lives here so that the stores talking to a server (``_sqlite_store``,
@@ -8,8 +9,11 @@ re-exports them, import it without a cycle.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final, Literal
+
+from ._errors import shorten
 
 ClaimState = Literal["acquired", "completed", "in_progress"]
 ACQUIRED: Final = "acquired"
@@ -41,3 +45,30 @@ def claim_answer(state: object, token: object, expires_at: object, mine: str) ->
     if text == IN_PROGRESS and holder == mine:
         return Claim(ACQUIRED, expiry)
     return Claim(COMPLETED if text == COMPLETED else IN_PROGRESS, expiry)
+
+
+class StoreAnswerError(Exception):
+    """A store answered outside its protocol: the receive step counts it as a store error (a store that is down)."""
+
+
+def checked_claim(answer: object, store: object) -> Claim:
+    """*answer* of ``store.claim`` when it is a valid :class:`Claim` (a subclass too): one of the three states
+    and an expiry that is a finite number; else :class:`StoreAnswerError` naming *store*'s class."""
+    if not isinstance(answer, Claim):
+        problem = f"{shorten(answer)}, not a Claim"
+    elif answer.state not in (ACQUIRED, COMPLETED, IN_PROGRESS):
+        problem = f"a Claim in the unknown state {shorten(answer.state)}"
+    else:
+        expiry: object = answer.expires_at
+        if isinstance(expiry, (int, float)) and not isinstance(expiry, bool) and math.isfinite(expiry):
+            return answer
+        problem = f"a Claim expiring at {shorten(expiry)}, not a finite number of seconds"
+    raise StoreAnswerError(f"{type(store).__name__}.claim answered {problem}")
+
+
+def checked_done(answer: object, store: object, operation: str) -> bool:
+    """*answer* of ``store.complete``/``store.release`` (*operation*) when it is a ``bool``; else
+    :class:`StoreAnswerError` naming *store*'s class (``None`` from a forgotten ``return`` is not "no")."""
+    if isinstance(answer, bool):
+        return answer
+    raise StoreAnswerError(f"{type(store).__name__}.{operation} answered {shorten(answer)}, not a bool")

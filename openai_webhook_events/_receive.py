@@ -18,9 +18,18 @@ The answers (the README's table):
 - duplicate of a completed delivery: 200, handler not run;
 - duplicate while another attempt holds a live lease: 409 with ``Retry-After`` (its time left);
 - handler raised: the claim is released, the exception propagates (HTTP adapters answer :data:`HANDLER_FAILED`);
-- store unreachable at claim: 503 with ``Retry-After``, handler not run;
+- store unreachable at claim, or answering something that is not a valid ``Claim``: 503 with
+  ``Retry-After``, handler not run;
 - store failed at complete: 200 and an ERROR log;
-- handler returned an awaitable (an ``async def`` on a sync router): 500, claim released, ERROR log.
+
+A store call that raises ``KeyboardInterrupt`` or ``SystemExit`` ends the
+receive step; anything else it raises (``gevent.Timeout``, a
+``BaseException`` subclass, included) or an answer outside the store
+protocol (a ``complete``/``release`` answer that is not a ``bool``) is a
+store error: at claim 503, at complete 200 and an ERROR log (the work is
+done), at release an ERROR log.
+- handler returned an awaitable (an ``async def`` on a sync router) or a generator (its body never
+  ran): 500, claim released, ERROR log.
 
 :func:`begin` does everything up to the handler call and returns either the
 final :class:`Response` or an :class:`Attempt`; :meth:`Attempt.run` calls
@@ -33,12 +42,12 @@ the queue worker's step for one message is ``_worker.receive_queued``.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
+from ._claim import checked_claim, checked_done
 from ._delivery import Delivery, activated, current_delivery
 from ._errors import InvalidPayloadError, WebhookVerificationError
 from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
@@ -46,8 +55,8 @@ from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_web
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
 from ._parse import parse_event
-from ._response import JSON_HEADER, Response, refusal, retry_later
-from ._router import must_await
+from ._response import Response, in_progress, refusal, retry_after, retry_later
+from ._router import close_unrun, must_await, never_ran
 
 if TYPE_CHECKING:
     from ._forward import DeadLetter, HandOff
@@ -55,7 +64,7 @@ if TYPE_CHECKING:
     from ._models import WebhookEvent
     from ._router import AsyncRouter, Router
     from ._verify import Webhook
-    from .idempotency import Claim, Idempotency
+    from .idempotency import Idempotency
 
 __all__ = [
     "Attempt",
@@ -66,6 +75,10 @@ __all__ = [
     "receive",
     "reject_request",
 ]
+
+_STOPS = (KeyboardInterrupt, SystemExit)
+"""What a store call may raise that ends the receive step: any other exception, ``BaseException`` subclasses
+such as ``gevent.Timeout`` included, counts as a store error."""
 
 
 def reject_request(error: InvalidPayloadError | WebhookVerificationError) -> Response:
@@ -147,9 +160,12 @@ def begin(
     key = idempotency.store_key(webhook_id, event)
     token = idempotency.new_token()
     lease_expires_at = received_at + idempotency.lease(remaining)
+    store = idempotency.store
     try:
-        claim: Claim = idempotency.store.claim(key, token, received_at, lease_expires_at)
-    except Exception as error:
+        claim = checked_claim(store.claim(key, token, received_at, lease_expires_at), store)
+    except _STOPS:
+        raise
+    except BaseException as error:  # a gevent.Timeout too: the store is down
         log(
             logging.ERROR,
             f"idempotency store failed at claim for webhook delivery {clean(webhook_id)}: {failure(error)}",
@@ -173,16 +189,16 @@ def begin(
             event=event,
         )
         return Response(200, "already processed")
-    retry_after = max(1, math.ceil(claim.expires_at - received_at))
+    wait = retry_after(claim.expires_at - received_at)
     log(
         logging.INFO,
-        f"webhook delivery {clean(webhook_id)} is being processed by another attempt: retry after {retry_after} s",
+        f"webhook delivery {clean(webhook_id)} is being processed by another attempt: retry after {wait} s",
         outcome="in_progress",
         status=409,
         webhook_id=webhook_id,
         event=event,
     )
-    return Response(409, "in progress", (JSON_HEADER, ("retry-after", str(retry_after))))
+    return in_progress(wait)
 
 
 class Attempt:
@@ -222,8 +238,8 @@ class Attempt:
     def run(self) -> Response:
         """Call the handler; answer 200 when it returns, re-raise what it raises (after :meth:`failed`).
 
-        A handler that returns an awaitable was not run to completion: the
-        awaitable is closed and the answer is 500 (nothing unprocessed is
+        A handler that returns an awaitable or a generator was not run to
+        completion: :meth:`unrun` answers 500 (nothing unprocessed is
         acknowledged).
         """
         try:
@@ -232,14 +248,12 @@ class Attempt:
         except BaseException as error:
             self.failed(error)
             raise
-        if self.must_await(result):
-            close: Any = getattr(cast("object", result), "close", None)
-            if callable(close):
-                close()
-            return self.not_awaited()
+        if must_await(result) or never_ran(result):
+            return self.unrun(result)
         return self.succeeded()
 
     must_await = staticmethod(must_await)  # whether a handler's result is an awaitable (not run to completion)
+    never_ran = staticmethod(never_ran)  # whether a handler's result is a generator (none of its body ran)
 
     def succeeded(self, now: float | None = None) -> Response:
         """The handler returned: record the completion (if idempotent) and answer 200.
@@ -249,11 +263,16 @@ class Attempt:
         idempotency = self._idempotency
         if idempotency is not None:
             finished = now if now is not None else self._clock if self._clock is not None else time.time()
+            store = idempotency.store
             try:
-                recorded = idempotency.store.complete(
-                    self._key, self._token, finished, finished + idempotency.retention
+                recorded = checked_done(
+                    store.complete(self._key, self._token, finished, finished + idempotency.retention),
+                    store,
+                    "complete",
                 )
-            except Exception as error:
+            except _STOPS:
+                raise
+            except BaseException as error:  # the work is done: answered 200 whatever the store did
                 self._log(
                     logging.ERROR,
                     f"webhook delivery {clean(self.delivery.webhook_id)} was processed but the idempotency "
@@ -266,8 +285,8 @@ class Attempt:
             if not recorded:
                 self._log(
                     logging.WARNING,
-                    f"webhook delivery {clean(self.delivery.webhook_id)} was processed after its lease expired "
-                    "and another attempt took it over: not recorded by this attempt",
+                    f"webhook delivery {clean(self.delivery.webhook_id)} was processed but not recorded by this "
+                    "attempt: its record was taken over by another attempt or is gone from the store",
                     "lease_lost",
                     200,
                 )
@@ -292,25 +311,34 @@ class Attempt:
         )
         self._release()
 
-    def not_awaited(self) -> Response:
-        """The handler returned an awaitable it was not allowed to: release the claim, log ERROR, answer 500."""
+    def unrun(self, result: object) -> Response:
+        """The handler returned an awaitable or a generator it was not allowed to: close it, release the claim,
+        log ERROR, answer 500."""
+        close_unrun(result)
+        if never_ran(result):
+            what, reason, outcome = "a generator", "none of its body ran (make it return, not yield)", "not_run"
+        else:
+            what, reason, outcome = "an awaitable", "async handlers need the ASGI adapter", "not_awaited"
         self._log(
             logging.ERROR,
-            f"handler for webhook event {clean(self.event.id)} ({clean(self.event.type)}) returned an awaitable: "
-            "async handlers need the ASGI adapter; not processed",
-            "not_awaited",
+            f"handler for webhook event {clean(self.event.id)} ({clean(self.event.type)}) returned {what}: "
+            f"{reason}; not processed",
+            outcome,
             500,
         )
         self._release()
-        return Response(500, "handler returned an awaitable")
+        return Response(500, f"handler returned {what}")
 
     def _release(self) -> None:
         idempotency = self._idempotency
         if idempotency is None:
             return
+        store = idempotency.store
         try:
-            idempotency.store.release(self._key, self._token)
-        except Exception as error:
+            checked_done(store.release(self._key, self._token), store, "release")
+        except _STOPS:
+            raise
+        except BaseException as error:
             self._log(
                 logging.ERROR,
                 f"idempotency store failed to release webhook delivery {clean(self.delivery.webhook_id)} "

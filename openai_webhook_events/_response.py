@@ -8,14 +8,27 @@ other.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from ._errors import PayloadTooLargeError, WebhookVerificationError
 
-__all__ = ["HANDLER_FAILED", "JSON_HEADER", "RETRY_AFTER", "Response", "refusal", "retry_later"]
+__all__ = [
+    "HANDLER_FAILED",
+    "JSON_HEADER",
+    "MAX_RETRY_AFTER",
+    "RETRY_AFTER",
+    "Response",
+    "in_progress",
+    "refusal",
+    "retry_after",
+    "retry_later",
+]
 
 RETRY_AFTER = 5
 """``Retry-After`` (seconds) of a 503 answered when a store, queue or dead letter is unreachable."""
+MAX_RETRY_AFTER = 3600
+"""The longest ``Retry-After`` (seconds) of a 409: a lease longer than an hour is not waited out in one retry."""
 JSON_HEADER = ("content-type", "application/json")
 
 
@@ -42,6 +55,17 @@ HANDLER_FAILED = Response(500, "handler failed")
 def retry_later(message: str) -> Response:
     """A 503 with ``Retry-After``: something the delivery needs is unreachable, OpenAI retries."""
     return Response(503, message, (JSON_HEADER, ("retry-after", str(RETRY_AFTER))))
+
+
+def retry_after(seconds_left: float) -> int:
+    """A 409's ``Retry-After`` when another attempt holds the delivery for *seconds_left* (a finite number):
+    rounded up, within 1 and :data:`MAX_RETRY_AFTER`."""
+    return min(max(1, math.ceil(seconds_left)), MAX_RETRY_AFTER)
+
+
+def in_progress(retry_after: int) -> Response:
+    """A 409 with ``Retry-After``: another attempt holds the delivery."""
+    return Response(409, "in progress", (JSON_HEADER, ("retry-after", str(retry_after))))
 
 
 def refusal(error: Exception) -> Response:

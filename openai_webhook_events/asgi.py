@@ -26,6 +26,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from ._claim import checked_claim, checked_done
 from ._errors import WebhookConfigurationError, shorten
 from ._forward import check_options
 from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
@@ -71,7 +72,7 @@ def app(
     handler's awaitable is awaited; a plain handler is called on the event
     loop (keep it short, or make it ``async``).  The answers are the receive
     step's: 401, 400, 413, 200, 409, 503, as ``application/json``; 500 when
-    the handler raised (logged, claim released); 405 with ``Allow: POST``
+    the handler raised or returned a generator (logged, claim released); 405 with ``Allow: POST``
     for another method.  The body is read bounded by
     ``webhook.max_body_bytes``: 413 as soon as ``Content-Length`` or the
     bytes received so far pass it.
@@ -170,17 +171,24 @@ async def _read_body(
 
 
 async def _run(attempt: Attempt, off_loop: bool) -> Response:
-    """Call the handler, await what it returns if awaitable, then record the outcome."""
+    """Call the handler, await what it returns if awaitable, then record the outcome.
+
+    A handler that returns a generator or an async generator ran none of
+    its body: 500, as ``Attempt.unrun`` answers it.
+    """
     try:
         with attempt.activate():
             result = attempt.handler(attempt.event)
             if attempt.must_await(result):
                 await result
+                result = None  # it ran: what it returns is not looked at
     except BaseException as error:
         await _call(off_loop, attempt.failed, error)
         if not isinstance(error, Exception):  # cancelled, interrupted: released, then let it end the task
             raise
         return HANDLER_FAILED
+    if attempt.never_ran(result):
+        return await _call(off_loop, attempt.unrun, result)
     return await _call(off_loop, attempt.succeeded)
 
 
@@ -220,6 +228,10 @@ def _bounded(idempotency: Idempotency, timeout: float) -> Idempotency:
 class _BoundedStore:
     """*store*'s three operations, each run in a daemon thread and waited for at most *timeout* seconds.
 
+    Their answers are checked there (``_claim.checked_claim``,
+    ``checked_done``), so an answer outside the protocol names *store*'s
+    class, not this wrapper's.
+
     A call that does not answer in time raises ``TimeoutError`` (in the
     receive step: a store that is down).  The thread is left to finish;
     a claim it then acquires is released, so the key is not held for a
@@ -234,14 +246,19 @@ class _BoundedStore:
         self._calls = threading.BoundedSemaphore(_MAX_STORE_CALLS)
 
     def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
-        claim = functools.partial(self._store.claim, key, token, now, expires_at)
-        return self._call(claim, lambda late: self._late(key, token, late))
+        store = self._store
+        return self._call(
+            lambda: checked_claim(store.claim(key, token, now, expires_at), store),
+            lambda late: self._late(key, token, late),
+        )
 
     def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
-        return self._call(functools.partial(self._store.complete, key, token, now, expires_at))
+        store = self._store
+        return self._call(lambda: checked_done(store.complete(key, token, now, expires_at), store, "complete"))
 
     def release(self, key: str, token: str) -> bool:
-        return self._call(functools.partial(self._store.release, key, token))
+        store = self._store
+        return self._call(lambda: checked_done(store.release(key, token), store, "release"))
 
     def _late(self, key: str, token: str, claim: Claim) -> None:
         if claim.state == "acquired":

@@ -25,6 +25,18 @@ three operations, each one atomic step on the store:
 late attempt whose lease was taken over (a "zombie") cannot touch the new
 owner's record.  Store errors propagate as the client raises them.
 
+The receive step treats a store that misbehaves as a store that is down.
+A store error is anything a call raises (``gevent.Timeout`` and other
+``BaseException`` subclasses included; only ``KeyboardInterrupt`` and
+``SystemExit`` propagate), a ``claim`` answer that is not a :class:`Claim`
+in one of the three states with a finite ``expires_at`` (a subclass is
+a ``Claim``), and a ``complete``/``release`` answer that is not a
+``bool``.  At ``claim`` it answers 503 with ``Retry-After: 5`` (the
+handler does not run); at ``complete`` 200 (the work is done; a retry
+may run it again); at ``release`` nothing changes (the lease runs out).
+Each is logged at ERROR, naming the store's class when it answered
+outside the protocol.
+
 Standard library only: each store drives a client object the caller
 passes in (boto3, redis-py, ``sqlite3`` from the standard library).
 The stores that talk to a server live in private modules

@@ -103,14 +103,22 @@ def _string(value: str) -> dict[str, str]:
     return {"DataType": "String", "StringValue": value}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class QueuedDelivery:
     """A delivery read out of a queue message: the raw ``body``, the three ``webhook-*`` ``headers``, and
-    ``sent_at``, when the queue took it in (Unix seconds, from the message's ``SentTimestamp``)."""
+    ``sent_at``, when the queue took it in (Unix seconds, from the message's ``SentTimestamp``).
+
+    Its ``repr`` shows the body's length and the header names, no value (a signature is a credential's work).
+    """
 
     body: bytes
     headers: dict[str, str]
     sent_at: float
+
+    def __repr__(self) -> str:
+        return (
+            f"QueuedDelivery(body=<{len(self.body)} bytes>, headers={sorted(self.headers)!r}, sent_at={self.sent_at!r})"
+        )
 
 
 def sqs_deliveries(event: object) -> list[tuple[str, QueuedDelivery | InvalidPayloadError]]:

@@ -222,15 +222,30 @@ def test_a_zombie_that_finishes_after_the_takeover_neither_completes_nor_release
     zombie.failed(RuntimeError("late"))
     [record] = [r for r in records(caplog) if r.outcome == "lease_lost"]  # type: ignore[attr-defined]
     assert (record.levelno, record.status, record.webhook_id) == (logging.WARNING, 200, "wh_1")  # type: ignore[attr-defined]
-    assert record.getMessage() == (
-        "webhook delivery wh_1 was processed after its lease expired and another attempt took it over: "
-        "not recorded by this attempt"
-    )
+    assert record.getMessage() == LEASE_LOST
     third = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 33), idempotency=idempotency, now=NOW + 33)
     assert third.status == 409  # the owner still holds it
     assert owner.succeeded(now=NOW + 34).status == 200
     again = receive(WEBHOOK, counting.router, BODY, signed(timestamp=NOW + 35), idempotency=idempotency, now=NOW + 35)
     assert again.message == "already processed"
+
+
+LEASE_LOST = (
+    "webhook delivery wh_1 was processed but not recorded by this attempt: its record was taken over by "
+    "another attempt or is gone from the store"
+)
+
+
+def test_a_record_gone_from_the_store_mid_handler_is_not_reported_as_taken_over(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = MemoryStore()
+    router = Router()
+    router.fallback(lambda event: store._records.clear())  # the store restarts without persistence, within the lease
+    answer = receive(WEBHOOK, router, BODY, signed(), idempotency=Idempotency(store, lease=30), now=NOW)
+    assert answer == Response(200, "ok")
+    [record] = records(caplog)
+    assert (record.levelno, record.outcome, record.getMessage()) == (logging.WARNING, "lease_lost", LEASE_LOST)  # type: ignore[attr-defined]
 
 
 def test_an_unreachable_store_at_claim_answers_503_with_retry_after_and_runs_nothing(
