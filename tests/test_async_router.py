@@ -107,3 +107,20 @@ def test_the_sync_router_still_refuses_async_handlers() -> None:
 
     with pytest.raises(WebhookConfigurationError, match="is async; a Router calls handlers synchronously"):
         Router().fallback(handler)  # type: ignore[arg-type]
+
+
+def test_a_handler_returning_a_generator_or_an_async_generator_fails_dispatch_closed() -> None:
+    async def agen(event: WebhookEvent) -> Any:
+        yield event  # pragma: no cover  (never iterated)
+
+    def gen(event: WebhookEvent) -> Any:
+        yield event  # pragma: no cover  (never iterated)
+
+    for make in (gen, agen):
+        returned: list[Any] = []
+        router: AsyncRouter[Any] = AsyncRouter()
+        router.fallback(lambda event, make=make: returned.append(make(event)) or returned[-1])  # type: ignore[misc]
+        with pytest.raises(WebhookConfigurationError, match=r"^handler .* returned a generator; none of its body ran"):
+            asyncio.run(router.dispatch(BATCH))
+        [generator] = returned
+        assert getattr(generator, "gi_frame", None) is getattr(generator, "ag_frame", None) is None  # closed

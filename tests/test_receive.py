@@ -42,22 +42,28 @@ def signed(body: bytes = BODY, webhook_id: str = "wh_1", timestamp: int = NOW) -
 
 
 class RecordingStore:
-    """A :class:`MemoryStore` recording each call (name, arguments, thread), failing the operations in *failing*."""
+    """A :class:`MemoryStore` recording each call (name, arguments, thread), failing the operations in *failing*
+    (with *error*, by default a ``ConnectionError``), and answering *answers[name]* for the operations in it."""
 
-    def __init__(self, *failing: str) -> None:
+    def __init__(
+        self, *failing: str, error: BaseException | None = None, answers: dict[str, Any] | None = None
+    ) -> None:
         self.inner = MemoryStore()
         self.calls: list[str] = []
         self.arguments: list[tuple[Any, ...]] = []  # of each call, in order
         self.threads: list[threading.Thread] = []  # each call ran in
         self.failing = set(failing)
+        self.error = error
+        self.answers = answers or {}
 
     def _call(self, name: str, *args: Any) -> Any:
         self.calls.append(name)
         self.arguments.append(args)
         self.threads.append(threading.current_thread())
         if name in self.failing:
-            raise ConnectionError(f"{name}: connection refused\nsecond line")
-        return getattr(self.inner, name)(*args)
+            raise self.error or ConnectionError(f"{name}: connection refused\nsecond line")
+        answer = getattr(self.inner, name)(*args)
+        return self.answers.get(name, answer)
 
     def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
         result: Claim = self._call("claim", key, token, now, expires_at)
@@ -618,3 +624,192 @@ def test_headers_given_as_a_one_shot_iterator_of_pairs_are_read_once_and_kept() 
     answer = receive(WEBHOOK, counting.router, BODY, iter(signed().items()), now=NOW)
     assert answer.status == 200
     assert counting.runs == [PAYLOAD["id"]]
+
+
+# --- Handlers that never ran -------------------------------------------------------------------------
+
+
+def _generator(event: WebhookEvent) -> Generator[None, None, None]:
+    yield  # pragma: no cover  (never iterated)
+
+
+async def _async_generator(event: WebhookEvent) -> Any:
+    yield  # pragma: no cover  (never iterated)
+
+
+@pytest.mark.parametrize("make", [_generator, _async_generator], ids=["generator", "async generator"])
+def test_a_handler_returning_a_generator_is_answered_500_closed_and_released(
+    make: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RecordingStore()
+    returned: list[Any] = []
+    router: Router[Any] = Router()
+    router.fallback(lambda event: returned.append(make(event)) or returned[-1])  # a plain function: registered
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        answer = receive(WEBHOOK, router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+        gc.collect()
+    assert answer == Response(500, "handler returned a generator")
+    assert store.calls == ["claim", "release"]
+    [generator] = returned
+    assert (generator.gi_frame if inspect.isgenerator(generator) else generator.ag_frame) is None  # closed
+    [record] = records(caplog)
+    assert (record.levelno, record.outcome, record.status) == (logging.ERROR, "not_run", 500)  # type: ignore[attr-defined]
+    assert record.getMessage() == (
+        f"handler for webhook event {PAYLOAD['id']} ({PAYLOAD['type']}) returned a generator: none of its body "
+        "ran (make it return, not yield); not processed"
+    )
+    retry = receive(WEBHOOK, Counting().router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert retry == Response(200, "ok")  # released: a retry (with a fixed handler) runs
+
+
+def test_an_async_generator_that_awaits_in_its_finally_is_closed_without_a_loop() -> None:
+    steps: list[str] = []
+
+    async def started(event: WebhookEvent) -> Any:
+        try:
+            steps.append("started")
+            yield
+        finally:
+            steps.append("closing")
+            await asyncio.sleep(0)
+            steps.append("closed")  # pragma: no cover  (abandoned: no loop to finish it)
+
+    def handle(event: WebhookEvent) -> Any:
+        generator = started(event)
+        with pytest.raises(StopIteration):
+            generator.asend(None).send(None)  # run to its yield
+        return generator
+
+    router: Router[Any] = Router()
+    router.fallback(handle)
+    assert receive(WEBHOOK, router, BODY, signed(), now=NOW) == Response(500, "handler returned a generator")
+    assert steps == ["started", "closing"]
+
+
+# --- A store that misbehaves is a store that is down -------------------------------------------------
+
+NOT_CLAIMS = {
+    "None": (None, "None, not a Claim"),
+    "tuple": (("acquired", NOW + 60), "('acquired', 1800000060), not a Claim"),
+    "str": ("acquired", "'acquired', not a Claim"),
+    "unknown state": (Claim("held", NOW + 60), "a Claim in the unknown state 'held'"),  # type: ignore[arg-type]
+    "nan": (Claim("acquired", float("nan")), "a Claim expiring at nan, not a finite number of seconds"),
+    "inf": (Claim("in_progress", float("inf")), "a Claim expiring at inf, not a finite number of seconds"),
+    "-inf": (Claim("completed", -float("inf")), "a Claim expiring at -inf, not a finite number of seconds"),
+    "bool": (Claim("in_progress", True), "a Claim expiring at True, not a finite number of seconds"),
+    "text": (Claim("in_progress", "soon"), "a Claim expiring at 'soon', not a finite number of seconds"),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("case", NOT_CLAIMS)
+def test_a_claim_answer_that_is_not_a_valid_claim_is_answered_503_naming_the_store(
+    case: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer, problem = NOT_CLAIMS[case]
+    store, counting = RecordingStore(answers={"claim": answer}), Counting()
+    response = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert response == Response(503, "store unavailable", (("content-type", "application/json"), ("retry-after", "5")))
+    assert counting.runs == []
+    [record] = records(caplog)
+    assert (record.levelno, record.outcome, record.status, record.error) == (  # type: ignore[attr-defined]
+        logging.ERROR,
+        "store_unavailable",
+        503,
+        "StoreAnswerError",
+    )
+    assert record.getMessage() == (
+        f"idempotency store failed at claim for webhook delivery wh_1: StoreAnswerError: RecordingStore.claim "
+        f"answered {problem}"
+    )
+
+
+def test_a_claim_of_a_claim_subclass_with_valid_fields_is_a_claim() -> None:
+    class Found(Claim):
+        pass
+
+    store, counting = RecordingStore(answers={"claim": Found("acquired", NOW + 60)}), Counting()
+    assert receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW).status == 200
+    assert counting.runs == [PAYLOAD["id"]]
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "retry_after"),
+    [(NOW + 3599.2, "3600"), (NOW + 3600, "3600"), (NOW + 3600.5, "3600"), (NOW + 86_400, "3600"), (1e300, "3600"),
+     (NOW - 10, "1"), (-1e300, "1")],
+)  # fmt: skip
+def test_retry_after_on_a_409_is_at_most_an_hour_and_at_least_a_second(expires_at: float, retry_after: str) -> None:
+    store = RecordingStore(answers={"claim": Claim("in_progress", expires_at)})
+    answer = receive(WEBHOOK, Counting().router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert (answer.status, dict(answer.headers)["retry-after"]) == (409, retry_after)
+
+
+class GreenletTimeout(BaseException):
+    """Like ``gevent.Timeout``: a ``BaseException`` raised in the middle of a store call."""
+
+
+def test_a_base_exception_from_the_store_at_claim_is_a_store_error(caplog: pytest.LogCaptureFixture) -> None:
+    store, counting = RecordingStore("claim", error=GreenletTimeout("2 seconds")), Counting()
+    answer = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert (answer.status, dict(answer.headers)["retry-after"], counting.runs) == (503, "5", [])
+    [record] = records(caplog)
+    assert record.getMessage() == (
+        "idempotency store failed at claim for webhook delivery wh_1: GreenletTimeout: 2 seconds"
+    )
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), SystemExit(3)], ids=["KeyboardInterrupt", "SystemExit"])
+@pytest.mark.parametrize("operation", ["claim", "complete", "release"])
+def test_an_interrupt_or_exit_from_a_store_call_propagates(operation: str, error: BaseException) -> None:
+    store = RecordingStore(operation, error=error)
+    failing = 1 if operation == "release" else 0  # release is called after a handler that raised
+    with pytest.raises(type(error)):
+        receive(WEBHOOK, Counting(failing).router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert store.calls[-1] == operation
+
+
+@pytest.mark.parametrize(
+    ("store", "problem"),
+    [
+        (RecordingStore("complete", error=GreenletTimeout("2 seconds")), "GreenletTimeout: 2 seconds"),
+        (RecordingStore(answers={"complete": None}), "StoreAnswerError: RecordingStore.complete answered None, not a bool"),
+        (RecordingStore(answers={"complete": 1}), "StoreAnswerError: RecordingStore.complete answered 1, not a bool"),
+        (RecordingStore(answers={"complete": "yes"}), "StoreAnswerError: RecordingStore.complete answered 'yes', not a bool"),
+    ],
+    ids=["BaseException", "None", "1", "str"],
+)  # fmt: skip
+def test_a_store_failing_at_complete_in_any_way_still_answers_200_and_logs_an_error(
+    store: RecordingStore, problem: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    counting = Counting()
+    answer = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert (answer, counting.runs) == (Response(200, "ok"), [PAYLOAD["id"]])
+    [record] = records(caplog)
+    assert (record.levelno, record.outcome, record.status) == (logging.ERROR, "complete_failed", 200)  # type: ignore[attr-defined]
+    assert record.getMessage().endswith(f"(a retry will run the handler again): {problem}")
+
+
+@pytest.mark.parametrize(
+    ("store", "problem"),
+    [
+        (RecordingStore("release", error=GreenletTimeout("2 seconds")), "GreenletTimeout: 2 seconds"),
+        (RecordingStore(answers={"release": None}), "StoreAnswerError: RecordingStore.release answered None, not a bool"),
+    ],
+    ids=["BaseException", "None"],
+)  # fmt: skip
+def test_a_store_failing_at_release_in_any_way_is_logged_and_the_handlers_error_propagates(
+    store: RecordingStore, problem: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(RuntimeError, match="downstream unavailable"):
+        receive(WEBHOOK, Counting(1).router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    failed, released = records(caplog)
+    assert (failed.outcome, released.outcome) == ("failed", "release_failed")  # type: ignore[attr-defined]
+    assert released.getMessage().endswith(f"(a retry waits for the lease to expire): {problem}")
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_a_bool_from_release_is_not_logged(answer: bool, caplog: pytest.LogCaptureFixture) -> None:
+    store = RecordingStore(answers={"release": answer})
+    with pytest.raises(RuntimeError):
+        receive(WEBHOOK, Counting(1).router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert [r.outcome for r in records(caplog)] == ["failed"]  # type: ignore[attr-defined]

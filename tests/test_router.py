@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from openai_webhook_events import (
     EVENT_TYPES,
+    AsyncRouter,
     BatchCompletedWebhookEvent,
     ResponseCompletedWebhookEvent,
     Router,
@@ -199,6 +200,84 @@ def test_an_async_handler_is_refused_at_registration_naming_it(handler: Any, nam
         assert router.dispatch(parse_event(example_payload("batch.completed"))) == "sync"
 
 
+def _generator(event: WebhookEvent) -> Any:
+    yield event  # pragma: no cover  (never iterated)
+
+
+class _GeneratorCallable:
+    def __call__(self, event: WebhookEvent) -> Any:
+        yield event  # pragma: no cover  (never iterated)
+
+    def method(self, event: WebhookEvent) -> Any:
+        yield event  # pragma: no cover  (never iterated)
+
+
+class _AsyncGeneratorCallable:
+    async def __call__(self, event: WebhookEvent) -> Any:
+        yield event  # pragma: no cover  (never iterated)
+
+
+GENERATOR_FUNCTIONS = [
+    (_generator, "_generator"),
+    (functools.partial(_generator), "functools.partial(_generator)"),
+    (_GeneratorCallable(), "_GeneratorCallable object"),
+    (functools.partial(_GeneratorCallable()), "functools.partial(_GeneratorCallable object)"),
+    (_GeneratorCallable().method, "_GeneratorCallable.method"),
+]
+ASYNC_GENERATOR_FUNCTIONS = [
+    (_async_generator, "_async_generator"),
+    (functools.partial(_async_generator), "functools.partial(_async_generator)"),
+    (_AsyncGeneratorCallable(), "_AsyncGeneratorCallable object"),
+]
+
+
+@pytest.mark.parametrize(
+    ("router_class", "handler", "name"),
+    [(Router, *case) for case in GENERATOR_FUNCTIONS]
+    + [(AsyncRouter, *case) for case in GENERATOR_FUNCTIONS + ASYNC_GENERATOR_FUNCTIONS],
+    ids=[f"Router-{name}" for _, name in GENERATOR_FUNCTIONS]
+    + [f"AsyncRouter-{name}" for _, name in GENERATOR_FUNCTIONS + ASYNC_GENERATOR_FUNCTIONS],
+)
+@pytest.mark.parametrize("register", ["on", "fallback"])
+def test_a_generator_function_is_refused_at_registration_by_both_routers_naming_it(
+    router_class: Any, handler: Any, name: str, register: str
+) -> None:
+    router = router_class()
+    decorator = router.on(BatchCompletedWebhookEvent) if register == "on" else router.fallback
+    with pytest.raises(WebhookConfigurationError) as refused:
+        decorator(handler)
+    assert str(refused.value) == (
+        f"handler {name} is a generator function; calling it runs none of its body, so the event would be "
+        "dropped: make it return, not yield"
+    )
+    assert router.handler_for(parse_event(example_payload("batch.completed"))) is None  # nothing registered
+
+
+def test_a_handler_returning_a_generator_fails_dispatch_and_the_generator_is_closed() -> None:
+    event = parse_event(example_payload("batch.completed"))
+    returned: list[Any] = []
+
+    def hands_back_a_generator(event: WebhookEvent) -> Any:
+        returned.append(_generator(event))
+        return returned[-1]
+
+    def hands_back_an_async_generator(event: WebhookEvent) -> Any:
+        returned.append(_async_generator(event))
+        return returned[-1]
+
+    for handler in (hands_back_a_generator, hands_back_an_async_generator):
+        router: Router[Any] = Router()
+        router.fallback(handler)
+        with pytest.raises(WebhookConfigurationError) as failed:
+            router.dispatch(event)
+        assert str(failed.value) == (
+            f"handler {handler.__qualname__} returned a generator; none of its body ran, so the event would be "
+            "dropped: make the handler return, not yield"
+        )
+    generator, async_generator = returned
+    assert (generator.gi_frame, async_generator.ag_frame) == (None, None)  # closed
+
+
 @pytest.mark.parametrize("handler", [print, len, str, functools.partial(print, end=""), _Handlers])
 def test_sync_callables_of_every_kind_are_accepted(handler: Any) -> None:
     assert Router[Any]().fallback(handler) is handler
@@ -244,6 +323,8 @@ def test_dispatch_returns_the_handlers_result_unchanged() -> None:
 # Each line marked BAD must be an error for mypy --strict and pyright strict, and no other line.
 
 TYPING_SNIPPET = """\
+from collections.abc import Iterator
+
 from openai_webhook_events import (
     BatchCompletedWebhookEvent, ResponseCompletedWebhookEvent, ResponseFailedWebhookEvent, Router, WebhookEvent,
     parse_event,
@@ -283,6 +364,10 @@ text: str | None = texts.dispatch(event)
 nothing: None = router.dispatch(event)
 
 
+def lines() -> Iterator[str]:  # a generator function no router takes
+    yield ""
+
+
 @router.on(BatchCompletedWebhookEvent)  # BAD: handler takes another class
 def wrong(event: ResponseCompletedWebhookEvent) -> None:
     pass
@@ -313,13 +398,23 @@ async def async_fallback(event: WebhookEvent) -> str:
     return ""
 
 
+@router.on(BatchCompletedWebhookEvent)  # BAD: a generator function (an Iterator is not None)
+def generator_handler(event: BatchCompletedWebhookEvent) -> Iterator[None]:
+    yield
+
+
+@texts.fallback  # BAD: a generator fallback (an Iterator is not str)
+def generator_fallback(event: WebhookEvent) -> Iterator[str]:
+    yield ""
+
+
 number: int | None = texts.dispatch(event)  # BAD: dispatch returns str | None
 """
 
 
 ASYNC_TYPING_SNIPPET = """\
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any
 
 from openai_webhook_events import (
@@ -358,6 +453,14 @@ async def main() -> None:
     print(text, kept)
 
 
+def lines() -> Iterator[str]:  # generator functions no router takes
+    yield ""
+
+
+async def async_lines() -> AsyncIterator[str]:
+    yield ""
+
+
 @router.on(BatchCompletedWebhookEvent)  # BAD: handler takes another class
 async def wrong(event: ResponseCompletedWebhookEvent) -> None:
     pass
@@ -371,6 +474,16 @@ async def wrong_result(event: BatchCompletedWebhookEvent) -> int:
 @texts.fallback  # BAD: a plain fallback returning None, the AsyncRouter[str] wants str
 def wrong_fallback(event: WebhookEvent) -> None:
     pass
+
+
+@router.on(BatchCompletedWebhookEvent)  # BAD: an async generator function (an AsyncIterator is not None)
+async def async_generator_handler(event: BatchCompletedWebhookEvent) -> AsyncIterator[None]:
+    yield
+
+
+@texts.fallback  # BAD: a generator fallback (an Iterator is not str)
+def generator_fallback(event: WebhookEvent) -> Iterator[str]:
+    yield ""
 
 
 number: int | None = asyncio.run(texts.dispatch(parse_event({})))  # BAD: dispatch gives str | None
