@@ -607,3 +607,88 @@ def test_a_late_claim_whose_release_fails_is_left_to_its_lease_quietly(caplog: p
         time.sleep(0.05)  # the release has raised in the store's thread by now
     assert store.calls == ["claim", "release"]
     assert [r.name for r in caplog.records if r.name != "openai_webhook_events"] == []  # concurrent.futures logs none
+
+
+# --- Handlers that never ran, stores that misbehave ---------------------------------------------------
+
+
+class GreenletTimeout(BaseException):
+    """Like ``gevent.Timeout``: a ``BaseException`` raised in the middle of a store call."""
+
+
+async def _never_iterated(event: WebhookEvent) -> Any:
+    yield  # pragma: no cover
+
+
+def _never_iterated_either(event: WebhookEvent) -> Any:
+    yield  # pragma: no cover
+
+
+@pytest.mark.parametrize("make", [_never_iterated, _never_iterated_either], ids=["async generator", "generator"])
+def test_a_handler_returning_a_generator_is_answered_500_closed_and_released_off_the_loop(
+    make: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    store, returned = RecordingStore(), []
+    router: AsyncRouter[Any] = AsyncRouter()
+    router.fallback(lambda event: returned.append(make(event)) or returned[-1])
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        answer = request(asgi.app(WEBHOOK, router, idempotency=Idempotency(store)))
+    assert (answer["status"], answer["message"]) == (500, "handler returned a generator")
+    assert store.calls == ["claim", "release"]
+    assert threading.current_thread() not in store.threads
+    [generator] = returned
+    assert getattr(generator, "gi_frame", None) is getattr(generator, "ag_frame", None) is None  # closed
+    assert [(r.outcome, r.status) for r in caplog.records] == [("not_run", 500)]  # type: ignore[attr-defined]
+
+
+def test_an_async_handler_returning_a_generator_as_its_result_has_run() -> None:
+    router: AsyncRouter[Any] = AsyncRouter()
+
+    @router.fallback
+    async def handle(event: WebhookEvent) -> Any:
+        return iter(())  # its body ran: what it returns is its result
+
+    assert request(asgi.app(WEBHOOK, router))["status"] == 200
+
+
+@pytest.mark.parametrize(
+    ("store", "logged"),
+    [
+        (RecordingStore(answers={"claim": None}), "StoreAnswerError: RecordingStore.claim answered None, not a Claim"),
+        (RecordingStore(answers={"claim": Claim("acquired", float("nan"))}),
+         "StoreAnswerError: RecordingStore.claim answered a Claim expiring at nan, not a finite number of seconds"),
+        (RecordingStore("claim", error=GreenletTimeout("2 s")), "GreenletTimeout: 2 s"),
+    ],
+    ids=["None", "nan", "BaseException"],
+)  # fmt: skip
+def test_a_store_misbehaving_at_claim_through_the_worker_thread_is_answered_503_naming_the_store(
+    store: RecordingStore, logged: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    runs = Runs()
+    with caplog.at_level(logging.ERROR):
+        answer = request(asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store)))
+    assert (answer["status"], answer["headers"]["retry-after"], runs.ids) == (503, "5", [])
+    [record] = caplog.records  # nothing else, from any logger
+    assert record.getMessage() == f"idempotency store failed at claim for webhook delivery wh_asgi: {logged}"
+
+
+def test_a_complete_answer_that_is_not_a_bool_is_logged_naming_the_store_and_answered_200(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = RecordingStore(answers={"complete": None})
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        assert request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store)))["status"] == 200
+    [record] = caplog.records
+    assert record.getMessage().endswith(": StoreAnswerError: RecordingStore.complete answered None, not a bool")
+
+
+def test_a_late_claim_answer_that_is_not_a_claim_is_dropped_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    store = Slow({"claim"}, 0.2)
+    store.answers = {"claim": ("acquired", 0)}
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    with caplog.at_level(logging.WARNING):
+        assert request(app)["status"] == 503
+        assert store.finished.wait(2)
+        time.sleep(0.05)
+    assert store.calls == ["claim"]  # nothing to release for an answer it cannot read
+    assert [r.name for r in caplog.records] == ["openai_webhook_events"]  # no callback error logged elsewhere

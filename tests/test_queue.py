@@ -32,7 +32,7 @@ from openai_webhook_events import (
     WebhookEvent,
     aws_lambda,
 )
-from openai_webhook_events.idempotency import Idempotency, MemoryStore
+from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from openai_webhook_events.queue import QueuedDelivery, SQSQueue, sqs_deliveries, sqs_id
 from tests.strategies import example_payload, lambda_event
 
@@ -241,6 +241,76 @@ def test_a_store_down_at_claim_leaves_the_record_for_a_retry() -> None:
         sqs_event(record("m1", body, headers)), None
     )
     assert (failures(answer), runs.events) == (["m1"], [])
+
+
+class GreenletTimeout(BaseException):
+    """Like ``gevent.Timeout``: a ``BaseException`` raised in the middle of a store call."""
+
+
+class FirstClaimMisbehaves(MemoryStore):
+    """A :class:`MemoryStore` whose first claim raises *failure* (a ``BaseException``) or answers it."""
+
+    def __init__(self, failure: object) -> None:
+        super().__init__()
+        self.failure: object = failure
+        self.claims = 0
+
+    def claim(self, key: str, token: str, now: float, expires_at: float) -> Any:
+        self.claims += 1
+        if self.claims > 1:
+            return super().claim(key, token, now, expires_at)
+        if isinstance(self.failure, BaseException):
+            raise self.failure
+        return self.failure
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [ConnectionError("down"), GreenletTimeout("2 s"), None, ("acquired", 0), Claim("acquired", float("nan"))],
+    ids=["Exception", "BaseException", "None", "tuple", "nan"],
+)
+def test_one_records_store_failure_fails_that_record_only_and_the_batch_goes_on(
+    failure: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    (body1, headers1), (body2, headers2) = delivery(webhook_id="wh_q1"), delivery(webhook_id="wh_q2")
+    runs = Runs()
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router, idempotency=Idempotency(FirstClaimMisbehaves(failure)))(
+        sqs_event(record("m1", body1, headers1), record("m2", body2, headers2)), None
+    )
+    assert (failures(answer), runs.events) == (["m1"], ["evt_wh_q2"])
+    assert [(r.levelno, r.outcome) for r in records_logged(caplog)] == [(logging.ERROR, "store_unavailable")]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("operation", ["complete", "release"])
+def test_a_base_exception_from_complete_or_release_does_not_stop_the_batch(operation: str) -> None:
+    class Fails(MemoryStore):
+        def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
+            if operation == "complete":
+                raise GreenletTimeout("2 s")
+            return super().complete(key, token, now, expires_at)
+
+        def release(self, key: str, token: str) -> bool:
+            raise GreenletTimeout("2 s")
+
+    (body1, headers1), (body2, headers2) = delivery(webhook_id="wh_q1"), delivery(webhook_id="wh_q2")
+    runs = Runs("evt_wh_q1") if operation == "release" else Runs()
+    answer = aws_lambda.sqs_handler(WEBHOOK, runs.router, idempotency=Idempotency(Fails()))(
+        sqs_event(record("m1", body1, headers1), record("m2", body2, headers2)), None
+    )
+    assert runs.events == ["evt_wh_q1", "evt_wh_q2"]
+    assert failures(answer) == ([] if operation == "complete" else ["m1"])  # done, not recorded / failed, left held
+
+
+def test_a_queued_deliverys_repr_shows_header_names_and_the_body_length_but_no_value() -> None:
+    body, headers = delivery()
+    [(_, queued)] = sqs_deliveries(sqs_event(record("m1", body, headers)))
+    shown = repr(queued)
+    assert shown == (
+        f"QueuedDelivery(body=<{len(body)} bytes>, headers=['webhook-id', 'webhook-signature', "
+        f"'webhook-timestamp'], sent_at={NOW!r})"
+    )
+    assert headers["webhook-signature"] not in shown
+    assert headers["webhook-id"] not in shown
 
 
 def _malformed_records() -> list[tuple[str, Any]]:

@@ -612,6 +612,20 @@ def test_lambda_handler_leases_for_the_invocations_remaining_time_plus_the_margi
     assert expires_at - now == pytest.approx(lease)
 
 
+@pytest.mark.parametrize("answer", [None, Claim("completed", float("nan"))], ids=["None", "nan"])
+def test_lambda_handler_answers_503_when_the_claim_answer_is_not_a_valid_claim(
+    answer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    counting = Counting()
+    handler = aws_lambda.lambda_handler(
+        WEBHOOK, counting.router, idempotency=Idempotency(RecordingStore(answers={"claim": answer}))
+    )
+    event = lambda_delivery("apiGatewayProxyV2Event.json", WEBHOOK.sign(BODY))
+    result = handler(event, Context(3000))
+    assert (result["statusCode"], result["headers"]["retry-after"], counting.runs) == (503, "5", [])
+    assert [r.outcome for r in records(caplog)] == ["store_unavailable"]  # type: ignore[attr-defined]
+
+
 def test_lambda_handler_answers_400_to_an_event_that_is_not_a_request_without_touching_the_store() -> None:
     store = RecordingStore()
     handler = aws_lambda.lambda_handler(WEBHOOK, Counting().router, idempotency=Idempotency(store))

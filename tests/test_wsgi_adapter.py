@@ -23,7 +23,7 @@ from openai_webhook_events import (
     current_delivery,
     wsgi,
 )
-from openai_webhook_events.idempotency import Idempotency, MemoryStore
+from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from tests.test_receive import BODY, SECRET, RecordingStore
 
 WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
@@ -305,3 +305,36 @@ def test_a_content_length_of_up_to_20_digits_is_read_and_a_longer_one_refused() 
     assert status == "200 OK"
     status, _, _ = call(wsgi.app(WEBHOOK, Runs().router), environ(CONTENT_LENGTH="0" + twenty))
     assert status == "400 Bad Request"
+
+
+@pytest.mark.parametrize(
+    "answer", [None, ("acquired", 0.0), Claim("acquired", float("inf"))], ids=["None", "tuple", "inf"]
+)
+def test_a_claim_answer_that_is_not_a_valid_claim_is_answered_503_with_an_error_log(
+    answer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    runs = Runs()
+    application = wsgi.app(WEBHOOK, runs.router, idempotency=Idempotency(RecordingStore(answers={"claim": answer})))
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        status, headers, body = call(application, environ())
+    assert (status, headers["retry-after"], body, runs.ids) == (
+        "503 Service Unavailable",
+        "5",
+        {"message": "store unavailable"},
+        [],
+    )
+    [record] = caplog.records
+    assert (record.outcome, record.error) == ("store_unavailable", "StoreAnswerError")  # type: ignore[attr-defined]
+    assert "RecordingStore.claim answered" in record.getMessage()
+
+
+def test_a_handler_returning_a_generator_is_answered_500_and_its_claim_released() -> None:
+    def lines(event: WebhookEvent) -> Any:
+        yield event  # pragma: no cover  (never iterated)
+
+    router: Router[Any] = Router()
+    router.fallback(lambda event: lines(event))
+    store = RecordingStore()
+    status, _, body = call(wsgi.app(WEBHOOK, router, idempotency=Idempotency(store)), environ())
+    assert (status, body) == ("500 Internal Server Error", {"message": "handler returned a generator"})
+    assert store.calls == ["claim", "release"]
