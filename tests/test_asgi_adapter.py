@@ -628,9 +628,14 @@ def _never_iterated_either(event: WebhookEvent) -> Any:
 def test_a_handler_returning_a_generator_is_answered_500_closed_and_released_off_the_loop(
     make: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store, returned = RecordingStore(), []
+    store, returned = RecordingStore(), list[Any]()
     router: AsyncRouter[Any] = AsyncRouter()
-    router.fallback(lambda event: returned.append(make(event)) or returned[-1])
+
+    @router.fallback
+    def handle(event: WebhookEvent) -> Any:
+        returned.append(make(event))
+        return returned[-1]
+
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         answer = request(asgi.app(WEBHOOK, router, idempotency=Idempotency(store)))
     assert (answer["status"], answer["message"]) == (500, "handler returned a generator")

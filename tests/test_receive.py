@@ -658,7 +658,12 @@ def test_a_handler_returning_a_generator_is_answered_500_closed_and_released(
     store = RecordingStore()
     returned: list[Any] = []
     router: Router[Any] = Router()
-    router.fallback(lambda event: returned.append(make(event)) or returned[-1])  # a plain function: registered
+
+    @router.fallback  # a plain function: registered
+    def handle(event: WebhookEvent) -> Any:
+        returned.append(make(event))
+        return returned[-1]
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         answer = receive(WEBHOOK, router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
@@ -782,16 +787,19 @@ def test_an_interrupt_or_exit_from_a_store_call_propagates(operation: str, error
     assert store.calls[-1] == operation
 
 
+def _bad_answer(operation: str, answer: object) -> tuple[RecordingStore, str]:
+    """A store answering *answer* to *operation* (raising it, if an exception), and the problem logged."""
+    if isinstance(answer, BaseException):
+        return RecordingStore(operation, error=answer), f"{type(answer).__name__}: {answer}"
+    problem = f"StoreAnswerError: RecordingStore.{operation} answered {answer!r}, not a bool"
+    return RecordingStore(answers={operation: answer}), problem
+
+
 @pytest.mark.parametrize(
     ("store", "problem"),
-    [
-        (RecordingStore("complete", error=GreenletTimeout("2 seconds")), "GreenletTimeout: 2 seconds"),
-        (RecordingStore(answers={"complete": None}), "StoreAnswerError: RecordingStore.complete answered None, not a bool"),
-        (RecordingStore(answers={"complete": 1}), "StoreAnswerError: RecordingStore.complete answered 1, not a bool"),
-        (RecordingStore(answers={"complete": "yes"}), "StoreAnswerError: RecordingStore.complete answered 'yes', not a bool"),
-    ],
+    [_bad_answer("complete", answer) for answer in (GreenletTimeout("2 seconds"), None, 1, "yes")],
     ids=["BaseException", "None", "1", "str"],
-)  # fmt: skip
+)
 def test_a_store_failing_at_complete_in_any_way_still_answers_200_and_logs_an_error(
     store: RecordingStore, problem: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -805,12 +813,9 @@ def test_a_store_failing_at_complete_in_any_way_still_answers_200_and_logs_an_er
 
 @pytest.mark.parametrize(
     ("store", "problem"),
-    [
-        (RecordingStore("release", error=GreenletTimeout("2 seconds")), "GreenletTimeout: 2 seconds"),
-        (RecordingStore(answers={"release": None}), "StoreAnswerError: RecordingStore.release answered None, not a bool"),
-    ],
+    [_bad_answer("release", answer) for answer in (GreenletTimeout("2 seconds"), None)],
     ids=["BaseException", "None"],
-)  # fmt: skip
+)
 def test_a_store_failing_at_release_in_any_way_is_logged_and_the_handlers_error_propagates(
     store: RecordingStore, problem: str, caplog: pytest.LogCaptureFixture
 ) -> None:
