@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 from ._errors import shorten
 
@@ -59,7 +59,7 @@ def checked_claim(answer: object, store: object) -> Claim:
     elif answer.state not in (ACQUIRED, COMPLETED, IN_PROGRESS):
         problem = f"a Claim in the unknown state {shorten(answer.state)}"
     else:
-        expiry: object = answer.expires_at
+        expiry = cast("object", answer.expires_at)  # whatever the store put there
         if isinstance(expiry, (int, float)) and not isinstance(expiry, bool) and math.isfinite(expiry):
             return answer
         problem = f"a Claim expiring at {shorten(expiry)}, not a finite number of seconds"

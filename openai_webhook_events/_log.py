@@ -1,5 +1,9 @@
 """The package's log records: one bounded, printable line each, with the same ``extra`` fields.
 
+One record carries more: a ``failed`` record (a handler raised) has the
+handler's exception as ``exc_info``, so a formatter prints its traceback
+on the lines after the record's own.
+
 Every record goes to the ``openai_webhook_events`` logger and carries
 ``webhook_id``, ``event_id``, ``event_type`` (each at most 200 printable
 characters), ``outcome``, ``status`` and ``error`` (the exception's class

@@ -72,8 +72,8 @@ def app(
     handler's awaitable is awaited; a plain handler is called on the event
     loop (keep it short, or make it ``async``).  The answers are the receive
     step's: 401, 400, 413, 200, 409, 503, as ``application/json``; 500 when
-    the handler raised or returned a generator (logged, claim released); 405 with ``Allow: POST``
-    for another method.  The body is read bounded by
+    the handler raised or returned a generator (logged, claim released);
+    405 with ``Allow: POST`` for another method.  The body is read bounded by
     ``webhook.max_body_bytes``: 413 as soon as ``Content-Length`` or the
     bytes received so far pass it.
 

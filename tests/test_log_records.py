@@ -1,4 +1,5 @@
-"""The package's log records: one line once formatted, and each logged value cut at 200 characters, no sooner."""
+"""The package's log records: one line once formatted (a ``failed`` record's traceback follows its line), and
+each logged value cut at 200 characters, no sooner."""
 
 from __future__ import annotations
 
@@ -58,3 +59,12 @@ def test_a_logged_value_is_kept_whole_up_to_200_characters_and_cut_to_200(
     record = deliver({**example_payload("batch.completed"), "id": event_id}, caplog)
     assert record.outcome == "failed"  # type: ignore[attr-defined]
     assert record.event_id == logged  # type: ignore[attr-defined]
+
+
+def test_a_failed_record_is_one_line_followed_by_the_handlers_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    record = deliver(example_payload("batch.completed"), caplog)
+    assert record.outcome == "failed"  # type: ignore[attr-defined]
+    line, *traceback = logging.Formatter().format(record).splitlines()
+    assert line == record.getMessage()
+    assert traceback[0] == "Traceback (most recent call last):"
+    assert traceback[-1] == "RuntimeError: downstream unavailable"
