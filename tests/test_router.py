@@ -253,31 +253,6 @@ def test_a_generator_function_is_refused_at_registration_by_both_routers_naming_
     assert router.handler_for(parse_event(example_payload("batch.completed"))) is None  # nothing registered
 
 
-def test_a_handler_returning_a_generator_fails_dispatch_and_the_generator_is_closed() -> None:
-    event = parse_event(example_payload("batch.completed"))
-    returned: list[Any] = []
-
-    def hands_back_a_generator(event: WebhookEvent) -> Any:
-        returned.append(_generator(event))
-        return returned[-1]
-
-    def hands_back_an_async_generator(event: WebhookEvent) -> Any:
-        returned.append(_async_generator(event))
-        return returned[-1]
-
-    for handler in (hands_back_a_generator, hands_back_an_async_generator):
-        router: Router[Any] = Router()
-        router.fallback(handler)
-        with pytest.raises(WebhookConfigurationError) as failed:
-            router.dispatch(event)
-        assert str(failed.value) == (
-            f"handler {handler.__qualname__} returned a generator; none of its body ran, so the event would be "
-            "dropped: make the handler return, not yield"
-        )
-    generator, async_generator = returned
-    assert (generator.gi_frame, async_generator.ag_frame) == (None, None)  # closed
-
-
 @pytest.mark.parametrize("handler", [print, len, str, functools.partial(print, end=""), _Handlers])
 def test_sync_callables_of_every_kind_are_accepted(handler: Any) -> None:
     assert Router[Any]().fallback(handler) is handler
@@ -288,28 +263,38 @@ class _Awaitable:
         yield
 
 
-def test_a_sync_handler_returning_an_awaitable_fails_dispatch_instead_of_dropping_the_event() -> None:
-    event = parse_event(example_payload("batch.completed"))
-    coroutines: list[Any] = []
+AWAITABLE = (
+    "returned an awaitable; a Router cannot await it, so the event would be dropped: make the handler a plain def"
+)
+GENERATOR = (
+    "returned a generator; none of its body ran, so the event would be dropped: make the handler return, not yield"
+)
+UNRUN: dict[str, tuple[Callable[[WebhookEvent], Any], str]] = {
+    "coroutine": (_async_handler, AWAITABLE),
+    "awaitable": (lambda event: _Awaitable(), AWAITABLE),  # no close(): nothing to close
+    "generator": (_generator, GENERATOR),
+    "async generator": (_async_generator, GENERATOR),
+}
 
-    def hands_back_a_coroutine(event: WebhookEvent) -> Any:
-        coroutines.append(_async_handler(event))
-        return coroutines[-1]
 
-    def hands_back_an_awaitable(event: WebhookEvent) -> Any:
-        return _Awaitable()  # no close(): nothing to close
+@pytest.mark.parametrize("kind", UNRUN)
+def test_a_sync_handler_returning_an_awaitable_or_a_generator_fails_dispatch_instead_of_dropping_the_event(
+    kind: str,
+) -> None:
+    make, reason = UNRUN[kind]
+    returned: list[Any] = []
 
-    for handler in (hands_back_a_coroutine, hands_back_an_awaitable):
-        name = handler.__qualname__
-        router: Router[Any] = Router()
-        router.fallback(handler)
-        with pytest.raises(WebhookConfigurationError) as failed:
-            router.dispatch(event)
-        assert str(failed.value) == (
-            f"handler {name} returned an awaitable; a Router cannot await it, so the event would be dropped: "
-            "make the handler a plain def"
-        )
-    assert coroutines[0].cr_frame is None  # closed: no "never awaited" warning
+    def hands_back(event: WebhookEvent) -> Any:
+        returned.append(make(event))
+        return returned[-1]
+
+    router: Router[Any] = Router()
+    router.fallback(hands_back)
+    with pytest.raises(WebhookConfigurationError) as failed:
+        router.dispatch(parse_event(example_payload("batch.completed")))
+    assert str(failed.value) == f"handler {hands_back.__qualname__} {reason}"
+    [unrun] = returned
+    assert [getattr(unrun, frame, None) for frame in ("cr_frame", "gi_frame", "ag_frame")] == [None] * 3  # closed
 
 
 def test_dispatch_returns_the_handlers_result_unchanged() -> None:
