@@ -16,7 +16,8 @@ The answers (the README's table):
 - no handler for the event: 200, store not touched;
 - first delivery: claim, handler, complete, 200;
 - duplicate of a completed delivery: 200, handler not run;
-- duplicate while another attempt holds a live lease: 409 with ``Retry-After`` (its time left);
+- duplicate while another attempt holds a live lease: 409 with ``Retry-After`` (its time left, rounded
+  up, within 1 s and ``_response.MAX_RETRY_AFTER``, an hour);
 - handler raised: the claim is released, the exception propagates (HTTP adapters answer :data:`HANDLER_FAILED`);
 - store unreachable at claim, or answering something that is not a valid ``Claim``: 503 with
   ``Retry-After``, handler not run;

@@ -278,8 +278,9 @@ def lambda_handler(
     is refused with :class:`WebhookConfigurationError` (use the ASGI app).  With
     *idempotency* (:class:`~openai_webhook_events.idempotency.Idempotency`)
     each delivery is processed once: 200 for a duplicate of a processed
-    one, 409 with ``Retry-After`` while another instance holds it, 503 with
-    ``Retry-After`` when the store is unreachable; the default lease is the
+    one, 409 with ``Retry-After`` (at most an hour) while another instance
+    holds it, 503 with ``Retry-After`` when the store is unreachable or
+    answers outside its protocol; the default lease is the
     invocation's remaining time (``context.get_remaining_time_in_millis()``)
     plus a margin.  The answer has the shape of :func:`response`, with
     ``Retry-After`` added to its headers when there is one.  Records go to
@@ -334,11 +335,16 @@ def sqs_handler(
     in :func:`lambda_handler`.  The answer is SQS's partial batch response,
     ``{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}``: the
     records not done with (a handler that raised, in progress elsewhere, a
-    store unreachable, a failed verification, a signed but invalid body
-    without a dead letter, a record that is no handed-off delivery; each
-    logged) stay in the queue, to be retried and, after the queue's
-    ``maxReceiveCount``, moved to its dead-letter queue.  The event source
-    mapping needs ``FunctionResponseTypes: [ReportBatchItemFailures]``.
+    store unreachable or answering outside its protocol, a failed
+    verification, a signed but invalid body without a dead letter, a record
+    that is no handed-off delivery; each logged) stay in the queue, to be
+    retried and, after the queue's ``maxReceiveCount``, moved to its
+    dead-letter queue.  One record's failure, the store's included, fails
+    that record only: the records after it are still processed (only
+    ``KeyboardInterrupt`` and ``SystemExit`` from a store, or a
+    ``BaseException`` that is not an ``Exception`` from a handler, end the
+    batch).  The event source mapping needs
+    ``FunctionResponseTypes: [ReportBatchItemFailures]``.
     Raises :class:`~openai_webhook_events.InvalidPayloadError` for an event
     that is not an SQS event (Lambda retries the whole batch).
     """
