@@ -82,7 +82,10 @@ def app(
     store that does not answer in time counts as down (503 with
     ``Retry-After`` at claim, fail closed; 200 and an ERROR log at
     complete), and a claim that answers after its timeout is released.
-    Give the store's client shorter socket timeouts than that.  *dead_letter*
+    Give the store's client shorter socket timeouts than that.  What a
+    store call raises in its thread is a store error, ``asyncio.CancelledError``
+    included (only ``KeyboardInterrupt`` and ``SystemExit`` propagate); a
+    cancelled request still propagates its cancellation.  *dead_letter*
     and *hand_off* (with ``router=None``) are the receive step's, as
     ``aws_lambda.lambda_handler`` takes them; they call your clients, so with
     them the receive step runs in a worker thread too (bound those clients'

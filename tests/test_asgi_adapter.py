@@ -663,8 +663,9 @@ def test_an_async_handler_returning_a_generator_as_its_result_has_run() -> None:
         (RecordingStore(answers={"claim": Claim("acquired", float("nan"))}),
          "StoreAnswerError: RecordingStore.claim answered a Claim expiring at nan, not a finite number of seconds"),
         (RecordingStore("claim", error=GreenletTimeout("2 s")), "GreenletTimeout: 2 s"),
+        (RecordingStore("claim", error=asyncio.CancelledError("in the store")), "CancelledError: in the store"),
     ],
-    ids=["None", "nan", "BaseException"],
+    ids=["None", "nan", "BaseException", "the store's own CancelledError"],
 )  # fmt: skip
 def test_a_store_misbehaving_at_claim_through_the_worker_thread_is_answered_503_naming_the_store(
     store: RecordingStore, logged: str, caplog: pytest.LogCaptureFixture
