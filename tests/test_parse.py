@@ -96,8 +96,8 @@ def test_a_deferred_parser_imports_its_module_on_first_use_then_replaces_itself(
 ) -> None:
     from openai_webhook_events import _parse
 
-    # Private on purpose (docs/quality/mutation.md): the deferred parser is built at import, and mutmut tries its mutants
-    # only against tests that build one. That the payload module loads on first use is the public behaviour
+    # Private on purpose (docs/quality/mutation.md): the deferred parser is built at import, and mutmut tries its
+    # mutants only against tests that build one. That the payload module loads on first use is the public behaviour
     # (test_nested_payload_classes_load_on_first_use); that the parser then replaces itself shows only in _PARSERS.
     event_type = "agent.session.created"
     monkeypatch.setitem(_parse._PARSERS, event_type, None)  # restored after the test
