@@ -92,9 +92,10 @@ def _key(secret: object, where: str) -> bytes | str:
                 extra = " (it contains whitespace)" if any(c.isspace() for c in text) else ""
                 return f"{where}: the part after whsec_ is not valid base64{extra}"
             if 0 < len(key) < MIN_WHSEC_BYTES:
+                size = f"{len(key)} byte{'s' if len(key) > 1 else ''}"
                 return (
-                    f"{where} looks truncated: the part after whsec_ decodes to {len(key)} bytes, and a signing "
-                    f"secret has at least {MIN_WHSEC_BYTES}; copy the whole secret"
+                    f"{where} looks truncated: the part after whsec_ decodes to {size}, and a signing secret "
+                    f"has at least {MIN_WHSEC_BYTES}; copy the whole secret"
                 )
         else:
             try:
