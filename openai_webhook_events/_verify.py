@@ -78,8 +78,8 @@ def _check_tolerance(tolerance: object) -> float:
         raise WebhookConfigurationError(f"tolerance must be a finite number of seconds, not {shorten(tolerance)}")
     if tolerance < 1:
         raise WebhookConfigurationError(
-            f"tolerance must be at least 1 second, not {tolerance!r}: webhook-timestamp is in whole seconds, "
-            "so a delivery is up to a second old when it is sent"
+            f"tolerance must be at least 1 second, not {shorten(tolerance, 30)}: webhook-timestamp is whole seconds, "
+            "so a delivery is up to a second old when sent"
         )
     return tolerance
 

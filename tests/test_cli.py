@@ -414,10 +414,10 @@ def test_verify_counts_the_fraction_of_the_clock_second_against_the_tolerance(ca
 @pytest.mark.parametrize(
     ("tolerance", "message"),
     [
-        ("-1", "tolerance must be at least 1 second, not -1.0: webhook-timestamp is in whole seconds, "
-         "so a delivery is up to a second old when it is sent"),
-        ("0.5", "tolerance must be at least 1 second, not 0.5: webhook-timestamp is in whole seconds, "
-         "so a delivery is up to a second old when it is sent"),
+        ("-1", "tolerance must be at least 1 second, not -1.0: webhook-timestamp is whole seconds, "
+         "so a delivery is up to a second old when sent"),
+        ("0.5", "tolerance must be at least 1 second, not 0.5: webhook-timestamp is whole seconds, "
+         "so a delivery is up to a second old when sent"),
         ("nan", "tolerance must be a finite number of seconds, not nan"),
         ("inf", "tolerance must be a finite number of seconds, not inf"),
     ],

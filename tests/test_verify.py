@@ -726,7 +726,7 @@ def test_unusable_secrets_fail_at_construction(secret: Any, message: str | None)
         assert info.value.__context__ is None  # not even a chained error holds the secret
 
 
-UNDER_A_SECOND = "webhook-timestamp is in whole seconds, so a delivery is up to a second old when it is sent"
+UNDER_A_SECOND = "webhook-timestamp is whole seconds, so a delivery is up to a second old when sent"
 UNUSABLE_TOLERANCES: list[tuple[Any, str]] = [
     (0, f"tolerance must be at least 1 second, not 0: {UNDER_A_SECOND}"),
     (0.5, f"tolerance must be at least 1 second, not 0.5: {UNDER_A_SECOND}"),
@@ -1001,6 +1001,8 @@ def test_messages_built_from_request_data_or_options_are_one_line_and_short() ->
         lambda: verify_signature(BODY, [odd()], SECRET, now=NOW),
         lambda: verify_signature(BODY, odd(), SECRET, now=NOW),
         lambda: Webhook(SECRET, tolerance="300\n" * 1000),  # type: ignore[arg-type]
+        lambda: Webhook(SECRET, tolerance=-(10**5000)),  # its repr is refused: more digits than int's limit
+        lambda: Webhook(SECRET, tolerance=-(10**200)),
         lambda: Webhook(SECRET, max_body_bytes="\u2028" * 1000),  # type: ignore[arg-type]
         lambda: sign(BODY, SECRET, timestamp="1\r\n" * 1000),  # type: ignore[arg-type]
         lambda: verify_signature(BODY, {**signed(), "webhook-id": "wh_1\n" * 1000}, SECRET, now=NOW),
