@@ -734,6 +734,7 @@ UNUSABLE_TOLERANCES: list[tuple[Any, str]] = [
     (-1, f"tolerance must be at least 1 second, not -1: {UNDER_A_SECOND}"),
     (-0.5, f"tolerance must be at least 1 second, not -0.5: {UNDER_A_SECOND}"),
     (float("-inf"), f"tolerance must be at least 1 second, not -inf: {UNDER_A_SECOND}"),
+    (-(10**200), f"tolerance must be at least 1 second, not -1{'0' * 25}...: {UNDER_A_SECOND}"),  # cut to 30
     (float("nan"), "tolerance must be a finite number of seconds, not nan"),
     (float("inf"), "tolerance must be a finite number of seconds, not inf"),
     (True, "tolerance must be a finite number of seconds, not True"),
