@@ -33,6 +33,7 @@ from openai_webhook_events import (
     WebhookConfigurationError,
     WebhookVerificationError,
     _verify,
+    aws_lambda,
     sign,
     unwrap,
     verify_signature,
@@ -44,6 +45,7 @@ from .strategies import (
     WEBHOOK_HEADERS,
     bodies,
     hmac_signature,
+    lambda_event,
     name_casings,
     secret_forms,
     usable_key,
@@ -368,7 +370,7 @@ WINDOW_EDGES = [
 def test_a_fraction_of_a_second_counts_against_the_tolerance(
     tolerance: float, age: float, accepted: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Through ``now=`` (a float) and through the clock alike, in the class and in both module functions."""
+    """Through ``now=`` (a float) and through the clock alike: the class, both module functions, the Lambda adapter."""
     headers = signed()
     monkeypatch.setattr(_verify, "_time", lambda: NOW + age)
     webhook = Webhook(SECRET, tolerance=tolerance)
@@ -379,6 +381,7 @@ def test_a_fraction_of_a_second_counts_against_the_tolerance(
         lambda: verify_signature(BODY, headers, SECRET, tolerance=tolerance),
         lambda: verify_signature(BODY, headers, SECRET, tolerance=tolerance, now=NOW + age),
         lambda: unwrap(BODY, headers, SECRET, tolerance=tolerance, now=NOW + age),
+        lambda: aws_lambda.unwrap(webhook, lambda_event("albEvent.json", BODY, [*headers.items()], base64_body=False)),
     ]
     for attempt in attempts:
         if accepted:
