@@ -61,3 +61,19 @@ def test_the_readmes_first_command_parses_an_example_payload_on_a_fresh_clone(tm
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("ResponseCompletedWebhookEvent(")
+
+
+def test_the_command_line_pages_commands_run_as_written_one_after_another(tmp_path: Path) -> None:
+    """docs/cli.md's shell blocks, in order in one shell (the last verifies what the one before signed)."""
+    script = "".join(block.code for block in blocks("docs/cli.md") if block.language == "sh")
+    shutil.copytree(ROOT / "openai_webhook_events", tmp_path / "openai_webhook_events",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    python3 = f'python3() {{ "{sys.executable}" -E -S "$@"; }}\n'  # this interpreter, no site-packages
+    result = subprocess.run(
+        ["sh", "-euc", python3 + script], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    printed = result.stdout.splitlines()
+    assert printed[0].startswith("ResponseCompletedWebhookEvent(")
+    assert any(line.startswith("curl ") for line in printed)
+    assert printed[-1].startswith("ResponseCompletedWebhookEvent(")  # verify: the signed payload, typed
