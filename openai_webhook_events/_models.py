@@ -171,6 +171,16 @@ class FineTuningJobSucceededWebhookEvent(_Envelope[ResourceData, Literal["fine_t
     __slots__ = ()
 
 
+class HealthAlertResolvedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["health.alert.resolved"]]):
+    """Sent when a health alert is resolved."""
+    __slots__ = ()
+
+
+class HealthAlertTriggeredWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["health.alert.triggered"]]):
+    """Sent when a health alert is triggered."""
+    __slots__ = ()
+
+
 class LiveCallIncomingWebhookEvent(_Envelope["_call_models.LiveCallIncomingData", Literal["live.call.incoming"]]):
     """Deprecated by OpenAI in favour of ``live.transport.incoming``; sent for an incoming SIP call."""
     __slots__ = ()
@@ -302,6 +312,8 @@ WebhookEvent: TypeAlias = Union[
     FineTuningJobCancelledWebhookEvent,
     FineTuningJobFailedWebhookEvent,
     FineTuningJobSucceededWebhookEvent,
+    HealthAlertResolvedWebhookEvent,
+    HealthAlertTriggeredWebhookEvent,
     LiveCallIncomingWebhookEvent,
     LiveTransportConnectedWebhookEvent,
     LiveTransportIncomingWebhookEvent,
