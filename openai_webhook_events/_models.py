@@ -252,6 +252,17 @@ class SafetyIdentifierBlockedWebhookEvent(
 ):
     """Sent when a request associated with a safety identifier has been blocked."""
     __slots__ = ()
+
+
+# The SDK does not model these two (tests/data/openai-webhook-events-documented.json): OpenAI's video generation guide.
+class VideoCompletedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["video.completed"]]):
+    """Sent when a video generation job has completed."""
+    __slots__ = ()
+
+
+class VideoFailedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["video.failed"]]):
+    """Sent when a video generation job has failed."""
+    __slots__ = ()
 # fmt: on
 
 
@@ -327,6 +338,8 @@ WebhookEvent: TypeAlias = Union[
     SafetyIdentifierBlockedWebhookEvent,
     SafetyOrgAlertCreatedWebhookEvent,
     SafetyWarningIssuedWebhookEvent,
+    VideoCompletedWebhookEvent,
+    VideoFailedWebhookEvent,
     UnknownWebhookEvent,
 ]
 """Any event :func:`parse_event` returns; ``match`` over it is checked for exhaustiveness."""

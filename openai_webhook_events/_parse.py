@@ -102,6 +102,8 @@ _REGISTRY: dict[str, tuple[type[Any], Union[DataParser, Later]]] = {
         models.SafetyIdentifierBlockedWebhookEvent,
         ("_safety_models", "parse_safety_identifier_blocked_data"),
     ),
+    "video.completed": (models.VideoCompletedWebhookEvent, _resource_data),
+    "video.failed": (models.VideoFailedWebhookEvent, _resource_data),
 }
 
 EVENT_TYPES: Mapping[str, type[WebhookEvent]] = MappingProxyType({t: c for t, (c, _) in _REGISTRY.items()})
