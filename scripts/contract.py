@@ -408,8 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         print(f"contract.py: the openai SDK is not installed ({exc}); pip install -e '.[contract]'", file=sys.stderr)
         return 2
-    ours = load(args.contract) if args.check or args.contract.exists() else {"source": "", "events": {}}
-    documented = load(args.documented) if args.documented.exists() else {"source": "", "events": {}}
+    empty: dict[str, Any] = {"source": "", "events": {}}
+    ours = load(args.contract) if args.check or args.contract.exists() else empty
+    documented = load(args.documented) if args.documented.exists() else empty
     kept = {t: event for t, event in documented["events"].items() if t not in sdk["events"]}
     diff = differences(ours, sdk, documented)
     missing = unmodelled(subscribable or [], {*ours["events"], *sdk["events"], *documented["events"]}, args.documented)
