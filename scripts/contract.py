@@ -158,17 +158,16 @@ def load(path: Path) -> dict[str, Any]:
 # --- the diff ---------------------------------------------------------------------------------------------
 
 
-def differences(ours: dict[str, Any], sdk: dict[str, Any], documented: dict[str, Any] | None = None) -> list[str]:
+def differences(ours: dict[str, Any], sdk: dict[str, Any], documented: dict[str, Any]) -> list[str]:
     """One line per difference between the contract file (*ours*) and the SDK's contract, in type order.
 
     A type of the *documented* contract (the types the SDK does not model) is no difference while the SDK does
     not model it; once it does, that is one (the type moves), and its documented shape is compared with the SDK's.
     """
-    documented_events = documented["events"] if documented else {}
     lines: list[str] = []
     for event_type in sorted(set(ours["events"]) | set(sdk["events"])):
         theirs = sdk["events"].get(event_type)
-        mine = documented_events.get(event_type) if theirs is not None else None
+        mine = documented["events"].get(event_type) if theirs is not None else None
         if mine is not None:
             lines.append(
                 f"~ {event_type}: documented here ({mine['class']}), now modelled by the SDK ({theirs['class']}): "
