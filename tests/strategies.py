@@ -22,7 +22,11 @@ from openai_webhook_events.testing import make_payload
 
 DATA_DIR = Path(__file__).parent / "data"
 EXAMPLES_DIR = Path(__file__).parent.parent / "openai_webhook_events" / "payloads"
-CONTRACT: dict[str, Any] = json.loads((DATA_DIR / "openai-webhook-events.json").read_text())["events"]
+CONTRACT: dict[str, Any] = {
+    **json.loads((DATA_DIR / "openai-webhook-events.json").read_text())["events"],  # derived from the SDK
+    **json.loads((DATA_DIR / "openai-webhook-events-documented.json").read_text())["events"],  # those it lacks
+}
+"""Every event type's contract: the SDK-derived one and the documented types the SDK does not model."""
 EVENT_TYPE_NAMES = sorted(CONTRACT)
 
 OPEN_ENUMS = frozenset({"data.required_action.type", "data.sip_media_security"})
