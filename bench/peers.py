@@ -7,9 +7,9 @@
   package's own frozen dataclasses built with keyword arguments.
 * ``FloorVerifier``: one prepared HMAC-SHA256 state, copied per delivery; the
   same header, timestamp-window and signature-list checks as ``verify``.
-* ``msgspec_union()``: ``msgspec.Struct`` equivalents of the 32 event types
+* ``msgspec_union()``: ``msgspec.Struct`` equivalents of the package's event types
   (frozen, tagged on ``type``), and a wrapper ``Struct`` holding the union.
-* ``sdk_union()``: the openai SDK's ``UnwrapWebhookEvent``; openai 3.54.0
+* ``sdk_union()``: the openai SDK's ``UnwrapWebhookEvent``; openai 3.63.0 (as 3.54.0)
   ships ``SafetyIdentifierBlockedWebhookEvent`` but leaves it out of that
   union, so it is added back (same discriminator) for a like-for-like mix.
 
@@ -354,7 +354,7 @@ class FloorVerifier:
 
 
 def msgspec_union() -> tuple[Any, Any]:
-    """``(Union of the 32 tagged event Structs, Wrapper Struct with field ``event`` of that union)``."""
+    """``(Union of the tagged event Structs, one per type, Wrapper Struct with field ``event`` of that union)``."""
     import msgspec
 
     def struct(name: str, fields: list[Any], **kw: Any) -> Any:

@@ -282,8 +282,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a request header; give webhook-id, webhook-timestamp and webhook-signature",
     )  # fmt: skip
     verify.add_argument(
-        "--tolerance", type=int, default=300, metavar="SECONDS", help="accepted timestamp age (default 300)"
-    )
+        "--tolerance", type=float, default=300, metavar="SECONDS",
+        help="how far webhook-timestamp may be from now, fractions counted (at least 1; default 300)",
+    )  # fmt: skip
     sign = _command(
         commands, "sign", "print the webhook-* headers for a payload (or a curl command)",
         "Sign a payload with the secret from an environment variable and print the webhook-id, "

@@ -171,6 +171,16 @@ class FineTuningJobSucceededWebhookEvent(_Envelope[ResourceData, Literal["fine_t
     __slots__ = ()
 
 
+class HealthAlertResolvedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["health.alert.resolved"]]):
+    """Sent when a health alert is resolved."""
+    __slots__ = ()
+
+
+class HealthAlertTriggeredWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["health.alert.triggered"]]):
+    """Sent when a health alert is triggered."""
+    __slots__ = ()
+
+
 class LiveCallIncomingWebhookEvent(_Envelope["_call_models.LiveCallIncomingData", Literal["live.call.incoming"]]):
     """Deprecated by OpenAI in favour of ``live.transport.incoming``; sent for an incoming SIP call."""
     __slots__ = ()
@@ -242,6 +252,17 @@ class SafetyIdentifierBlockedWebhookEvent(
 ):
     """Sent when a request associated with a safety identifier has been blocked."""
     __slots__ = ()
+
+
+# The SDK does not model these two (tests/data/openai-webhook-events-documented.json): OpenAI's video generation guide.
+class VideoCompletedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["video.completed"]]):
+    """Sent when a video generation job has completed."""
+    __slots__ = ()
+
+
+class VideoFailedWebhookEvent(_EnvelopeWithObject[ResourceData, Literal["video.failed"]]):
+    """Sent when a video generation job has failed."""
+    __slots__ = ()
 # fmt: on
 
 
@@ -302,6 +323,8 @@ WebhookEvent: TypeAlias = Union[
     FineTuningJobCancelledWebhookEvent,
     FineTuningJobFailedWebhookEvent,
     FineTuningJobSucceededWebhookEvent,
+    HealthAlertResolvedWebhookEvent,
+    HealthAlertTriggeredWebhookEvent,
     LiveCallIncomingWebhookEvent,
     LiveTransportConnectedWebhookEvent,
     LiveTransportIncomingWebhookEvent,
@@ -315,6 +338,8 @@ WebhookEvent: TypeAlias = Union[
     SafetyIdentifierBlockedWebhookEvent,
     SafetyOrgAlertCreatedWebhookEvent,
     SafetyWarningIssuedWebhookEvent,
+    VideoCompletedWebhookEvent,
+    VideoFailedWebhookEvent,
     UnknownWebhookEvent,
 ]
 """Any event :func:`parse_event` returns; ``match`` over it is checked for exhaustiveness."""

@@ -75,6 +75,8 @@ _REGISTRY: dict[str, tuple[type[Any], Union[DataParser, Later]]] = {
     "fine_tuning.job.cancelled": (models.FineTuningJobCancelledWebhookEvent, _resource_data),
     "fine_tuning.job.failed": (models.FineTuningJobFailedWebhookEvent, _resource_data),
     "fine_tuning.job.succeeded": (models.FineTuningJobSucceededWebhookEvent, _resource_data),
+    "health.alert.resolved": (models.HealthAlertResolvedWebhookEvent, _resource_data),
+    "health.alert.triggered": (models.HealthAlertTriggeredWebhookEvent, _resource_data),
     "live.call.incoming": (models.LiveCallIncomingWebhookEvent, ("_call_models", "parse_live_call_incoming_data")),
     "live.transport.connected": (
         models.LiveTransportConnectedWebhookEvent,
@@ -100,6 +102,8 @@ _REGISTRY: dict[str, tuple[type[Any], Union[DataParser, Later]]] = {
         models.SafetyIdentifierBlockedWebhookEvent,
         ("_safety_models", "parse_safety_identifier_blocked_data"),
     ),
+    "video.completed": (models.VideoCompletedWebhookEvent, _resource_data),
+    "video.failed": (models.VideoFailedWebhookEvent, _resource_data),
 }
 
 EVENT_TYPES: Mapping[str, type[WebhookEvent]] = MappingProxyType({t: c for t, (c, _) in _REGISTRY.items()})

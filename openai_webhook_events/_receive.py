@@ -5,7 +5,7 @@ the body and the log record are all decided here; every adapter
 (``aws_lambda.lambda_handler``, WSGI, ASGI) only translates the request
 into ``(body, headers)`` and the :class:`Response` into its own shape.
 
-The answers (the README's table):
+The answers (the table of docs/receiving.md):
 
 - signature, headers or timestamp rejected: 401, store not touched (WARNING);
 - a body over ``max_body_bytes``: 413, before its headers and signature are checked (adapters: once past it);

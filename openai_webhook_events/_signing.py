@@ -15,9 +15,11 @@ import hmac
 from collections.abc import Sequence
 from typing import Protocol, cast
 
-__all__ = ["SECRET_PREFIX", "Mac", "prepare_secrets", "signed_by", "signed_by_any", "v1_signature"]
+__all__ = ["MIN_WHSEC_BYTES", "SECRET_PREFIX", "Mac", "prepare_secrets", "signed_by", "signed_by_any", "v1_signature"]
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a prefix, not a secret)
+MIN_WHSEC_BYTES = 24
+"""The fewest bytes a ``whsec_`` secret decodes to: the Standard Webhooks spec's "at least 24 bytes"."""
 _BASE64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _API_KEY_PREFIX = "sk-"
 _QUOTES = "\"'"
@@ -74,9 +76,10 @@ def _key(secret: object, where: str) -> bytes | str:
     ``str``: surrounding whitespace and invisible characters are ignored for
     the checks and stripped from a ``whsec_`` secret; nothing left, quotes
     around it, or an OpenAI API key (``sk-...``) is unusable; ``whsec_`` +
-    base64 is decoded; any other text is its UTF-8 bytes, exactly as given.
-    ``bytes`` are the key as they are, after the same checks when they are
-    printable ASCII text.
+    base64 is decoded, and fewer than :data:`MIN_WHSEC_BYTES` bytes is
+    unusable (a truncated copy); any other text is its UTF-8 bytes, exactly
+    as given, of any length.  ``bytes`` are the key as they are, of any
+    length, after the same checks when they are printable ASCII text.
     """
     if isinstance(secret, str):
         text = _visible(secret)
@@ -88,6 +91,12 @@ def _key(secret: object, where: str) -> bytes | str:
             if key is None:
                 extra = " (it contains whitespace)" if any(c.isspace() for c in text) else ""
                 return f"{where}: the part after whsec_ is not valid base64{extra}"
+            if 0 < len(key) < MIN_WHSEC_BYTES:
+                size = f"{len(key)} byte{'s' if len(key) > 1 else ''}"
+                return (
+                    f"{where} looks truncated: the part after whsec_ decodes to {size}, and a signing secret "
+                    f"has at least {MIN_WHSEC_BYTES}; copy the whole secret"
+                )
         else:
             try:
                 key = secret.encode("utf-8")

@@ -64,17 +64,29 @@ DEFAULT_MAX_BODY_BYTES = 1 << 20
 _MAX_TIMESTAMP_DIGITS = 20
 _SIGNATURE_LENGTH = 47  # "v1," + base64 of 32 bytes
 _time = time.time
+_INFINITY = float("inf")
 
 
 def _check_tolerance(tolerance: object) -> float:
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
-        raise WebhookConfigurationError(f"tolerance must be a number of seconds >= 0, not {shorten(tolerance)}")
+    """*tolerance* if it is a finite number of seconds >= 1 (``int`` or ``float``, not ``bool``).
+
+    Under a second refuses nearly every real delivery: ``webhook-timestamp``
+    is whole seconds, so a delivery is up to a second old when it is sent,
+    and the clock's fraction counts.  NaN and infinity are refused too.
+    """
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance < _INFINITY:
+        raise WebhookConfigurationError(f"tolerance must be a finite number of seconds, not {shorten(tolerance)}")
+    if tolerance < 1:
+        raise WebhookConfigurationError(
+            f"tolerance must be at least 1 second, not {shorten(tolerance, 30)}: webhook-timestamp is whole seconds, "
+            "so a delivery is up to a second old when sent"
+        )
     return tolerance
 
 
 def _check_max_body_bytes(max_body_bytes: object) -> float:
     if max_body_bytes is None:
-        return float("inf")
+        return _INFINITY
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 0:
         raise WebhookConfigurationError(f"max_body_bytes must be an int >= 0 or None, not {shorten(max_body_bytes)}")
     return max_body_bytes
@@ -114,17 +126,21 @@ class Webhook:
     is valid if it matches any of them; :meth:`sign` uses the first).  With
     no *secret*, the environment variable ``OPENAI_WEBHOOK_SECRET`` is read.
 
-    *tolerance* is the replay window in seconds (a delivery whose
-    ``webhook-timestamp`` is further than that from now is rejected);
-    *max_body_bytes* bounds the body (``None`` for no bound).
+    *tolerance* is the replay window in seconds, finite and at least 1 (a
+    delivery whose ``webhook-timestamp`` is more than that from now,
+    fractions of a second included, is rejected); *max_body_bytes* bounds
+    the body (``None`` for no bound).
 
     Raises :class:`WebhookConfigurationError` (a ``ValueError``) here, never
     later, for a missing secret; an empty one, or one of only whitespace or
     invisible characters; one wrapped in quotes; an OpenAI API key
-    (``sk-...``); a ``whsec_`` secret whose rest is not base64; an empty
-    list of secrets; a bad *tolerance* or *max_body_bytes*.  ``bytes`` that
-    are printable ASCII text get the same checks.  Neither errors nor
-    ``repr`` ever show a secret, nor do the locals of a traceback.
+    (``sk-...``); a ``whsec_`` secret whose rest is not base64, or decodes
+    to fewer than 24 bytes (the Standard Webhooks minimum: a truncated
+    copy); an empty list of secrets; a bad *tolerance* (not a number, NaN,
+    infinite, under 1 second) or *max_body_bytes*.  ``bytes`` that are
+    printable ASCII text get the same checks; other ``str`` and ``bytes``
+    secrets may have any length.  Neither errors nor ``repr`` ever show a
+    secret, nor do the locals of a traceback.
     """
 
     # Class defaults: repr() of a half-built Webhook works.  No class annotation for _macs: get_type_hints(Webhook)
@@ -181,7 +197,8 @@ class Webhook:
         ``bytearray``/``memoryview``, or ``str`` (encoded as UTF-8).
         *headers* is any :data:`HeadersLike` (names in any ASCII case; see
         :mod:`._headers` for repeated and comma-joined headers).  *now* (Unix
-        seconds) replaces the clock, for tests.
+        seconds, ``int`` or ``float``) replaces the clock, for tests; the
+        clock's fraction of a second counts either way.
 
         Raises :class:`MissingHeaderError` or :class:`InvalidHeaderError`
         (``.header`` names it), :class:`TimestampOutOfRangeError`
@@ -219,7 +236,7 @@ class Webhook:
             raise InvalidHeaderError(WEBHOOK_TIMESTAMP, "expected Unix seconds as 1 to 20 ASCII digits")
         seconds = int(timestamp)
         if now is None:
-            now = int(_time())
+            now = _time()  # its fraction counts: 300.9 s is more than a tolerance of 300
         if not abs(now - seconds) <= self._tolerance:  # written so that a NaN `now` is out of range too
             raise TimestampOutOfRangeError(now > seconds)
 
@@ -273,7 +290,7 @@ class Webhook:
             timestamp = int(_time())
         elif isinstance(given_timestamp, bool) or not isinstance(given_timestamp, int) or not 0 <= timestamp < 10**20:
             raise WebhookConfigurationError(f"timestamp must be an int of Unix seconds >= 0, not {shorten(timestamp)}")
-        content = f"{webhook_id}.{timestamp}.".encode() + _body_bytes(payload, float("inf"))  # printable id
+        content = f"{webhook_id}.{timestamp}.".encode() + _body_bytes(payload, _INFINITY)  # printable id
         return {
             WEBHOOK_ID: webhook_id,
             WEBHOOK_TIMESTAMP: str(timestamp),

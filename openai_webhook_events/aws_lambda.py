@@ -270,8 +270,8 @@ def lambda_handler(
 
     The handler reads the delivery out of the request event (400 when it is
     not a request of a supported shape) and hands its body and headers to
-    the receive step, which answers as the README's "Receiving deliveries"
-    table says: 401 for a failed verification, 413 for a body over
+    the receive step, which answers as the table of
+    docs/receiving.md says: 401 for a failed verification, 413 for a body over
     ``max_body_bytes``, 400 for a malformed payload, 200 when handled or
     when no handler applies (an unknown event type is acknowledged, so
     OpenAI does not retry it).  An :class:`~openai_webhook_events.AsyncRouter`

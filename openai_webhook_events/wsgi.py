@@ -45,7 +45,7 @@ def app(
 ) -> WSGIApplication:
     """A WSGI application answering every ``POST`` on any path as a webhook delivery for *webhook* and *router*.
 
-    The answers are the receive step's (README, "Duplicate deliveries"):
+    The answers are the receive step's (docs/receiving.md):
     401, 400, 413, 200, 409 and 503, as ``application/json``; any other
     method gets 405 with ``Allow: POST``.  The body is read bounded by
     ``webhook.max_body_bytes``: a ``Content-Length`` over it is answered

@@ -15,12 +15,22 @@ sorted, ``source`` naming the SDK version it was derived from.  Rewriting
 with an SDK whose events are unchanged leaves the file as it is (its
 ``source`` still names the version the contract was derived from).
 
+Event types OpenAI documents but the SDK does not model are kept, in the
+same spelling, in tests/data/openai-webhook-events-documented.json (written
+by hand from OpenAI's documentation): regenerating never drops them, and
+they are not drift.  Both modes also report (a) a type an endpoint can
+subscribe to (the SDK's ``webhook_create_params`` ``event_types``, where the
+SDK has it) that neither file holds, and (b) a documented type the SDK now
+models: regenerating moves it to the SDK-derived contract (and removes it
+from the documented file); where the SDK's shape differs, the diff shows how.
+
 For each event type the contract lacks, both modes print the skeleton of
 the three code edits (the class for ``_models.py``, its ``WebhookEvent``
 union member, its registry line for ``_parse.py``) and an example payload.
-Exit codes: 0 in agreement (or written), 1 drift found by ``--check``,
-2 the SDK is not installed, the contract file is unreadable, or the SDK
-uses an annotation the contract has no spelling for.
+Exit codes: 0 in agreement (or written), 1 drift found by ``--check`` (or,
+when writing, a subscribable type with no shape to write), 2 the SDK is
+not installed, a contract file is unreadable, or the SDK uses an
+annotation the contract has no spelling for.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "tests" / "data" / "openai-webhook-events.json"
+DOCUMENTED = ROOT / "tests" / "data" / "openai-webhook-events-documented.json"
 EXAMPLES = ROOT / "openai_webhook_events" / "payloads"
 
 Spec = (
@@ -63,6 +74,26 @@ def sdk_contract() -> dict[str, Any]:
         (event_type,) = typing.get_args(type_field.annotation)
         events[event_type] = {"class": name, "fields": _model_fields(cls)}
     return {"source": f"openai-python {openai.__version__}", "events": dict(sorted(events.items()))}
+
+
+def sdk_subscribable() -> list[str] | None:
+    """The event types an endpoint can subscribe to (``webhook_create_params``' ``event_types`` literal).
+
+    ``None`` when the installed SDK has no such list.
+    """
+    try:
+        from openai.types.webhooks.webhook_create_params import WebhookCreateParams
+    except ImportError:
+        return None
+    annotation = typing.get_type_hints(WebhookCreateParams, include_extras=True).get("event_types")
+    return None if annotation is None else _literal_values(annotation)
+
+
+def _literal_values(annotation: Any) -> list[str]:
+    """The values of the ``Literal`` inside *annotation* (``Required[List[Literal[...]]]``)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    return [value for arg in typing.get_args(annotation) for value in _literal_values(arg)]
 
 
 def sdk_docs() -> dict[str, str]:
@@ -127,20 +158,42 @@ def load(path: Path) -> dict[str, Any]:
 # --- the diff ---------------------------------------------------------------------------------------------
 
 
-def differences(ours: dict[str, Any], sdk: dict[str, Any]) -> list[str]:
-    """One line per difference between the contract file (*ours*) and the SDK's contract, in type order."""
+def differences(ours: dict[str, Any], sdk: dict[str, Any], documented: dict[str, Any]) -> list[str]:
+    """One line per difference between the contract file (*ours*) and the SDK's contract, in type order.
+
+    A type of the *documented* contract (the types the SDK does not model) is no difference while the SDK does
+    not model it; once it does, that is one (the type moves), and its documented shape is compared with the SDK's.
+    """
     lines: list[str] = []
     for event_type in sorted(set(ours["events"]) | set(sdk["events"])):
-        mine, theirs = ours["events"].get(event_type), sdk["events"].get(event_type)
-        if mine is None:
-            lines.append(f"+ {event_type}: a new event type in the SDK ({theirs['class']}), not in the contract")
-        elif theirs is None:
-            lines.append(f"- {event_type}: in the contract ({mine['class']}), no longer in the SDK")
+        theirs = sdk["events"].get(event_type)
+        mine = documented["events"].get(event_type) if theirs is not None else None
+        if mine is not None:
+            lines.append(
+                f"~ {event_type}: documented here ({mine['class']}), now modelled by the SDK ({theirs['class']}): "
+                "it moves to the SDK-derived contract"
+            )
         else:
-            if mine["class"] != theirs["class"]:
-                lines.append(f"~ {event_type}: class {mine['class']} in the contract, {theirs['class']} in the SDK")
-            lines += _field_differences(event_type, "", mine["fields"], theirs["fields"])
+            mine = ours["events"].get(event_type)
+            if mine is None:
+                lines.append(f"+ {event_type}: a new event type in the SDK ({theirs['class']}), not in the contract")
+                continue
+            if theirs is None:
+                lines.append(f"- {event_type}: in the contract ({mine['class']}), no longer in the SDK")
+                continue
+        if mine["class"] != theirs["class"]:
+            lines.append(f"~ {event_type}: class {mine['class']} in the contract, {theirs['class']} in the SDK")
+        lines += _field_differences(event_type, "", mine["fields"], theirs["fields"])
     return lines
+
+
+def unmodelled(subscribable: list[str], known: set[str], documented: Path) -> list[str]:
+    """One line per type an endpoint can subscribe to that has no shape in *known* (the SDK's, either file's)."""
+    return [
+        f"+ {event_type}: an endpoint can subscribe to it (the SDK's webhook_create_params), but the SDK does not "
+        f"model it and {documented.name} does not document it: add it there from OpenAI's documentation"
+        for event_type in sorted(set(subscribable) - known)
+    ]
 
 
 def _field_differences(event_type: str, prefix: str, mine: Fields, theirs: Fields) -> list[str]:
@@ -339,28 +392,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare only; exit 1 with a diff on any drift")
     parser.add_argument("--contract", type=Path, default=CONTRACT, help=f"the contract file (default {CONTRACT})")
     parser.add_argument(
+        "--documented",
+        type=Path,
+        default=DOCUMENTED,
+        help=f"the documented types the SDK does not model (default {DOCUMENTED})",
+    )
+    parser.add_argument(
         "--examples", type=Path, default=EXAMPLES, help=f"where example payloads are written (default {EXAMPLES})"
     )
     args = parser.parse_args(argv)
     try:
         sdk = sdk_contract()
+        subscribable = sdk_subscribable()
     except ImportError as exc:
         print(f"contract.py: the openai SDK is not installed ({exc}); pip install -e '.[contract]'", file=sys.stderr)
         return 2
-    ours = load(args.contract) if args.check or args.contract.exists() else {"source": "", "events": {}}
-    diff = differences(ours, sdk)
+    empty: dict[str, Any] = {"source": "", "events": {}}
+    ours = load(args.contract) if args.check or args.contract.exists() else empty
+    documented = load(args.documented) if args.documented.exists() else empty
+    kept = {t: event for t, event in documented["events"].items() if t not in sdk["events"]}
+    diff = differences(ours, sdk, documented)
+    missing = unmodelled(subscribable or [], {*ours["events"], *sdk["events"], *documented["events"]}, args.documented)
+    if subscribable is None:
+        print("The installed SDK lists no event types to subscribe to (webhook_create_params): not checked.")
     if args.check:
-        if not diff:
-            print(f"{args.contract.name} ({ours['source']}) agrees with the installed {sdk['source']}.")
+        if not diff and not missing:
+            print(
+                f"{args.contract.name} ({ours['source']}) agrees with the installed {sdk['source']}"
+                + (f"; {args.documented.name} holds what it does not model: {', '.join(kept)}." if kept else ".")
+            )
             return 0
         print(f"{args.contract} ({ours['source']}) differs from the installed {sdk['source']}:")
-        print("\n".join(diff))
-    elif diff or not args.contract.exists():
-        args.contract.write_text(render(sdk), encoding="utf-8")
-        print(f"wrote {args.contract} from {sdk['source']}" + (":\n" + "\n".join(diff) if ours["events"] else ""))
+        print("\n".join(diff + missing))
     else:
-        print(f"{args.contract.name} is up to date ({ours['source']}; the installed {sdk['source']} agrees).")
-    new_types = [t for t in sdk["events"] if t not in ours["events"]]
+        if diff or not args.contract.exists():
+            args.contract.write_text(render(sdk), encoding="utf-8")
+            print(f"wrote {args.contract} from {sdk['source']}" + (":\n" + "\n".join(diff) if ours["events"] else ""))
+        else:
+            print(f"{args.contract.name} is up to date ({ours['source']}; the installed {sdk['source']} agrees).")
+        if kept != documented["events"]:
+            args.documented.write_text(render({**documented, "events": kept}), encoding="utf-8")
+            moved = ", ".join(t for t in documented["events"] if t not in kept)
+            print(f"wrote {args.documented}: {moved} now modelled by the SDK, moved to {args.contract.name}")
+        if missing:
+            print("\n".join(missing))
+    new_types = [t for t in sdk["events"] if t not in ours["events"] and t not in documented["events"]]
     if ours["events"] and new_types:  # a first generation needs no skeletons
         docs = sdk_docs()
         print("\nThe code for each new event type (see CONTRIBUTING.md, 'Adding an event type'):\n")
@@ -368,13 +444,13 @@ def main(argv: list[str] | None = None) -> int:
             print(skeleton(event_type, sdk["events"][event_type], docs[event_type]))
     if args.check:
         return 1
-    for event_type, event in sdk["events"].items():
+    for event_type, event in {**sdk["events"], **kept}.items():
         example = args.examples / f"{event_type}.json"
         if not example.exists():
             example.parent.mkdir(parents=True, exist_ok=True)
             example.write_text(example_text(event_type, event), encoding="utf-8")
             print(f"wrote {example}: replace its made-up values with a real delivery's where you have one")
-    return 0
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

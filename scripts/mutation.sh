@@ -4,7 +4,7 @@
 # test extra), then prints the score: killed / total.  Timeouts count as killed (the
 # mutant made the tests hang); mutants no test reaches count as survivors.  Results stay
 # in mutants/ (`mutmut results`, `mutmut show NAME`); equivalent survivors are listed in
-# docs/mutation.md.  Slow (tens of minutes on 2 cores), so not part of .ci/run.
+# docs/quality/mutation.md.  Slow (tens of minutes on 2 cores), so not part of .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

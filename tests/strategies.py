@@ -22,7 +22,11 @@ from openai_webhook_events.testing import make_payload
 
 DATA_DIR = Path(__file__).parent / "data"
 EXAMPLES_DIR = Path(__file__).parent.parent / "openai_webhook_events" / "payloads"
-CONTRACT: dict[str, Any] = json.loads((DATA_DIR / "openai-webhook-events.json").read_text())["events"]
+CONTRACT: dict[str, Any] = {
+    **json.loads((DATA_DIR / "openai-webhook-events.json").read_text())["events"],  # derived from the SDK
+    **json.loads((DATA_DIR / "openai-webhook-events-documented.json").read_text())["events"],  # those it lacks
+}
+"""Every event type's contract: the SDK-derived one and the documented types the SDK does not model."""
 EVENT_TYPE_NAMES = sorted(CONTRACT)
 
 OPEN_ENUMS = frozenset({"data.required_action.type", "data.sip_media_security"})
@@ -302,7 +306,13 @@ def usable_key(key: bytes) -> bool:
 
 
 keys = st.binary(min_size=1, max_size=100).filter(usable_key)
-"""HMAC keys, including ones longer than SHA-256's 64-byte block."""
+"""HMAC keys as ``bytes`` secrets (any length), including ones longer than SHA-256's 64-byte block."""
+
+WHSEC_MIN_BYTES = 24
+"""The Standard Webhooks spec's shortest signing secret: a ``whsec_`` secret decoding to fewer is refused."""
+
+whsec_keys = st.binary(min_size=WHSEC_MIN_BYTES, max_size=100).filter(usable_key)
+"""HMAC keys a ``whsec_`` secret may stand for (24 bytes or more), usable as ``bytes`` secrets too."""
 
 webhook_ids = st.text(_encodable_text, min_size=1, max_size=40).filter(lambda s: s.isprintable() and "," not in s)
 """``webhook-id`` values (OpenAI's look like ``wh_`` + 32 hex digits; any printable text without a comma, which
@@ -334,9 +344,10 @@ def secret_forms(draw: Any) -> tuple[str | bytes, bytes]:
     if kind == "text":
         text = draw(st.text(_encodable_text, min_size=1, max_size=40).filter(usable_secret_text))
         return text, text.encode()
-    key = draw(keys)
     if kind == "bytes":
+        key = draw(keys)
         return key, key
+    key = draw(whsec_keys)
     return whsec(key, padded=kind == "whsec"), key
 
 

@@ -1,5 +1,6 @@
-"""The README's Lambda zip recipe, run as written (with this interpreter for the runtime's): the zip holds the
-function, the package and bytecode that a read-only ``/var/task`` uses without compiling again."""
+"""The Lambda zip recipe of docs/lambda.md ("Deploy without pip"), run as written (with this interpreter for
+the runtime's): the zip holds the function, the package and bytecode that a read-only ``/var/task`` uses
+without compiling again."""
 
 from __future__ import annotations
 
@@ -13,16 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.markdown import fenced_code
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "openai_webhook_events"
 TAG = sys.implementation.cache_tag  # e.g. cpython-312
 
 
 def _recipe() -> str:
-    section = (ROOT / "README.md").read_text().split("### Deploy without pip", 1)[1]
-    found = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert found is not None
-    return found.group(1)
+    return fenced_code("docs/lambda.md", "## Deploy without pip", "sh")
 
 
 @pytest.fixture(scope="module")

@@ -96,8 +96,8 @@ def test_a_deferred_parser_imports_its_module_on_first_use_then_replaces_itself(
 ) -> None:
     from openai_webhook_events import _parse
 
-    # Private on purpose (docs/mutation.md): the deferred parser is built at import, and mutmut tries its mutants
-    # only against tests that build one. That the payload module loads on first use is the public behaviour
+    # Private on purpose (docs/quality/mutation.md): the deferred parser is built at import, and mutmut tries its
+    # mutants only against tests that build one. That the payload module loads on first use is the public behaviour
     # (test_nested_payload_classes_load_on_first_use); that the parser then replaces itself shows only in _PARSERS.
     event_type = "agent.session.created"
     monkeypatch.setitem(_parse._PARSERS, event_type, None)  # restored after the test
@@ -240,7 +240,7 @@ def test_the_envelope_parser_checks_every_envelope_field(event_type: str) -> Non
     from openai_webhook_events import _parse
 
     # Private on purpose: built here rather than at import, so that mutation testing sees which tests exercise
-    # it (docs/mutation.md); parse_event's answers for the same payloads are the public side (the first assert).
+    # it (docs/quality/mutation.md); parse_event's answers for the same payloads are the public side (the first assert).
     parse = _parse._event_parser(EVENT_TYPES[event_type], event_type, _parse._resource_data)
     good = example_payload(event_type)
     assert parse(good) == parse_event(good)

@@ -1,23 +1,18 @@
-"""The README's quick start runs as written."""
+"""The quick start of the documentation's home page (docs/index.md, "Quick start") runs as written."""
 
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 from typing import Any
 
+from tests.markdown import python_snippets
 from tests.strategies import example_payload
-
-README = Path(__file__).parent.parent / "README.md"
 
 
 def _quick_start() -> dict[str, Any]:
-    section = README.read_text().split("## Quick start", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert code is not None
+    [code] = python_snippets("docs/index.md", "## Quick start")
     namespace: dict[str, Any] = {}
-    exec(code.group(1), namespace)
+    exec(code, namespace)
     return namespace
 
 

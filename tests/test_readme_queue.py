@@ -1,35 +1,27 @@
-"""The README's sections on dead letters and on handing off to a queue, run as written.
+"""The docs' pages on dead letters (docs/dead-letters.md) and the queue hand-off (docs/queue.md), run as written.
 
-Their boto3 clients talk to moto's in-process AWS (``mock_aws``): S3 for the dead letter, SQS for the queue.
+Their boto3 clients talk to moto's in-process AWS (``mock_aws``): S3 for the dead letter, SQS for the queue,
+DynamoDB for the worker's idempotency.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
 from moto import mock_aws
 
-from openai_webhook_events import Router, Webhook, aws_lambda
-from openai_webhook_events.idempotency import Idempotency, MemoryStore
+from openai_webhook_events import Router, Webhook
+from tests.markdown import python_snippets
+from tests.servers import create_table
 from tests.strategies import example_payload, lambda_event
 from tests.test_queue import lambda_records
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
 SECRET = "whsec_" + base64.b64encode(b"readme queue test secret 32 byte").decode()
-
-
-def snippet(section: str) -> str:
-    body = README.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
-    found = re.search(r"```python\n(.*?)```", body, re.DOTALL)
-    assert found is not None
-    return found.group(1)
 
 
 @pytest.fixture
@@ -46,17 +38,19 @@ def request(body: bytes, webhook_id: str) -> dict[str, Any]:
     return lambda_event("lambdaFunctionUrlEvent.json", body, list(headers.items()), base64_body=False)
 
 
-def runs_router() -> tuple[Router, list[str]]:
-    router, runs = Router(), list[str]()
+def record_runs(router: Router) -> list[str]:
+    """The ids of the events the snippet's *router* handles, from now on."""
+    runs: list[str] = []
     router.fallback(lambda event: runs.append(event.id))
-    return router, runs
+    return runs
 
 
 def test_the_dead_letter_snippet_keeps_a_signed_invalid_delivery_in_s3(aws: None) -> None:
     boto3.client("s3").create_bucket(Bucket="webhook-dead-letters")
-    router, runs = runs_router()
-    namespace: dict[str, Any] = {"webhook": Webhook(SECRET), "router": router, "aws_lambda": aws_lambda}
-    exec(snippet("Signed but invalid: dead letters"), namespace)
+    [code] = python_snippets("docs/dead-letters.md", "# Dead letters")
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    runs = record_runs(namespace["router"])
     body = b'{"type": "response.completed", "id": 7}'
     answer = namespace["lambda_handler"](request(body, "wh_readme_dl"), None)
     assert (answer["statusCode"], json.loads(answer["body"])) == (200, {"message": "dead-lettered"})
@@ -71,9 +65,11 @@ def test_the_hand_off_snippet_queues_deliveries_and_its_worker_handles_them_once
 ) -> None:
     url = boto3.client("sqs").create_queue(QueueName="webhooks")["QueueUrl"]
     monkeypatch.setenv("WEBHOOK_QUEUE_URL", url)
-    router, runs = runs_router()
-    namespace: dict[str, Any] = {"router": router, "idempotency": Idempotency(MemoryStore())}
-    exec(snippet("Fast acknowledgement: hand off to a queue"), namespace)
+    create_table(boto3.client("dynamodb"), "webhook-deliveries")
+    [code] = python_snippets("docs/queue.md", "# Queue hand-off")
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    runs = record_runs(namespace["router"])
     body = json.dumps(example_payload("response.completed")).encode()
     delivered = request(body, "wh_readme_q")
     answers = [namespace["lambda_handler"](delivered, None) for _ in range(2)]  # OpenAI's retry queued again

@@ -22,6 +22,7 @@ from openai_webhook_events import (
     Router,
     Webhook,
     WebhookEvent,
+    _verify,
     aws_lambda,
 )
 from openai_webhook_events._receive import Delivery, Response, begin, current_delivery, receive
@@ -114,6 +115,19 @@ def test_a_stale_delivery_is_answered_401_without_touching_the_store() -> None:
     answer = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW + 301)
     assert answer.status == 401
     assert (store.calls, counting.runs) == ([], [])
+
+
+def test_half_a_second_past_the_tolerance_is_stale_by_the_clock_or_a_float_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    store, counting = RecordingStore(), Counting()
+    monkeypatch.setattr(_verify, "_time", lambda: NOW + 300.5)  # a clock floored to whole seconds reads NOW + 300
+    assert receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store)).status == 401
+    assert (
+        receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW + 300.5).status == 401
+    )
+    assert (store.calls, counting.runs) == ([], [])
+    answer = receive(WEBHOOK, counting.router, BODY, signed(), idempotency=Idempotency(store), now=NOW + 299.5)
+    assert answer.status == 200
+    assert store.arguments[0][2] == NOW + 299.5  # the store's clock is the same float
 
 
 @pytest.mark.parametrize("body", [b"{not json", b'{"id": "evt_1"}', b"[]"])

@@ -15,7 +15,6 @@ import importlib.util
 import inspect
 import json
 import pickle
-import re
 import subprocess
 import sys
 import typing
@@ -33,6 +32,7 @@ import openai_webhook_events as owe
 from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent, WebhookEvent, parse_event, to_dict
 from openai_webhook_events import _checks as check
 from openai_webhook_events._parse import _event_parser, _resource_data
+from tests.markdown import python_snippets
 from tests.strategies import EVENT_TYPE_NAMES, example_payload
 
 PACKAGE = Path(owe.__file__).parent
@@ -345,13 +345,11 @@ def test_slot_setters_must_name_every_field_of_the_class() -> None:
     assert header == owe.SipHeader(name="n", value="v")
 
 
-def test_the_readmes_pydantic_snippet_builds_the_event_parse_event_builds() -> None:
-    section = (PACKAGE.parent / "README.md").read_text().split("### Run-time types, pydantic and cattrs", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert code is not None
+def test_the_docs_pydantic_snippet_builds_the_event_parse_event_builds() -> None:
+    [code] = python_snippets("docs/events.md", "## Run-time types, pydantic and cattrs")
     payload = example_payload("response.completed")
     namespace: dict[str, Any] = {"body": json.dumps(payload)}
-    exec(code.group(1), namespace)
+    exec(code, namespace)
     assert (type(namespace["event"]), namespace["event"]) == (type(parse_event(payload)), parse_event(payload))
 
 

@@ -477,7 +477,9 @@ def test_the_readmes_test_of_the_lambda_example_passes_as_written_and_can_fail(t
     assert "2 passed" in _run_readme_test(tmp_path / "as-written", code)
     line = 'os.environ["OPENAI_WEBHOOK_SECRET"] = SECRET'
     assert line in code
-    other = code.replace(line, 'os.environ["OPENAI_WEBHOOK_SECRET"] = "whsec_YSB0aGlyZCBzZWNyZXQ="')
+    other = code.replace(
+        line, 'os.environ["OPENAI_WEBHOOK_SECRET"] = "whsec_YSB0aGlyZCBzZWNyZXQsIG5vdCB0aGUgZnVuY3Rpb24ncw=="'
+    )
     # The function's secret differs: the 200 test fails, the forgery is still refused.
     assert "1 failed, 1 passed" in _run_readme_test(tmp_path / "other-secret", other)
 

@@ -67,8 +67,8 @@ from openai_webhook_events.testing import lambda_event, make_event, make_payload
 assert_type(make_event(ResponseCompletedWebhookEvent, id="evt_1"), ResponseCompletedWebhookEvent)
 assert_type(make_event("response.completed"), WebhookEvent)
 assert_type(make_payload(ResponseCompletedWebhookEvent, data={"id": "resp_1"}), dict[str, Any])
-assert_type(signed_request(make_payload("batch.failed"), "whsec_QUJD"), tuple[bytes, dict[str, str]])
-assert_type(lambda_event(make_event("batch.failed"), "whsec_QUJD", shape="alb"), dict[str, Any])
+assert_type(signed_request(make_payload("batch.failed"), "whsec_" + "QUJD" * 8), tuple[bytes, dict[str, str]])
+assert_type(lambda_event(make_event("batch.failed"), "whsec_" + "QUJD" * 8, shape="alb"), dict[str, Any])
 print(make_event(ResponseCompletedWebhookEvent).data.id)
 """
 

@@ -32,6 +32,8 @@ from openai_webhook_events import (
     Webhook,
     WebhookConfigurationError,
     WebhookVerificationError,
+    _verify,
+    aws_lambda,
     sign,
     unwrap,
     verify_signature,
@@ -43,12 +45,13 @@ from .strategies import (
     WEBHOOK_HEADERS,
     bodies,
     hmac_signature,
-    keys,
+    lambda_event,
     name_casings,
     secret_forms,
     usable_key,
     webhook_ids,
     whsec,
+    whsec_keys,
 )
 
 # OpenAI's published test vector (the same in openai-python, openai-node, openai-go, ...).
@@ -157,7 +160,7 @@ def test_an_hmac_computed_here_verifies(
     Webhook(secret).verify(payload, headers, now=timestamp)
 
 
-@given(keys, webhook_ids, st.text(st.characters(blacklist_categories=["Cs"]), max_size=200))
+@given(whsec_keys, webhook_ids, st.text(st.characters(blacklist_categories=["Cs"]), max_size=200))
 def test_standardwebhooks_signatures_verify_and_ours_verify_there(key: bytes, webhook_id: str, text: str) -> None:
     now = int(time.time())
     reference = standardwebhooks.Webhook(key)
@@ -191,7 +194,8 @@ def test_a_secret_without_the_prefix_is_its_utf8_bytes_like_the_openai_sdk() -> 
 
 
 def test_whsec_secrets_with_and_without_padding_are_the_same_key() -> None:
-    for key in (b"a", b"ab", b"abc", b"abcd", b"ab\x17", KEY):  # b"ab\x17" is "YWIX": no "=" but a final X
+    # 24 to 27 bytes: no padding, "==", "=", none; b"ab\x17" ends in "YWIX": no "=" but a final X.
+    for key in (KEY[:24], KEY[:25], KEY[:26], KEY[:27], KEY[:21] + b"ab\x17", KEY):
         headers = signed(key=key)
         for secret in (whsec(key), whsec(key, padded=False)):
             verify_signature(BODY, headers, secret, now=NOW)
@@ -241,7 +245,7 @@ def test_the_body_is_never_decoded_before_signing() -> None:
 # --- Rotation -----------------------------------------------------------------------------------
 
 
-@given(keys, keys, st.booleans(), st.booleans(), st.sampled_from(["old", "new", "both"]))
+@given(whsec_keys, whsec_keys, st.booleans(), st.booleans(), st.sampled_from(["old", "new", "both"]))
 def test_rotation_either_order_either_signature_first(
     old: bytes, new: bytes, secrets_new_first: bool, signature_new_first: bool, signed_with: str
 ) -> None:
@@ -311,8 +315,8 @@ def test_signature_entries_may_be_separated_by_any_whitespace() -> None:
 # --- The window ---------------------------------------------------------------------------------
 
 
-@given(st.integers(min_value=0, max_value=10**6), timestamps)
-@example(0, NOW)
+@given(st.integers(min_value=1, max_value=10**6), timestamps)
+@example(1, NOW)
 @example(300, NOW)
 def test_window_boundaries(tolerance: int, timestamp: int) -> None:
     headers = signed(timestamp=timestamp)
@@ -330,7 +334,7 @@ def test_window_boundaries(tolerance: int, timestamp: int) -> None:
     assert str(info.value) == "webhook-timestamp is too new"
 
 
-def test_the_default_window_is_300_seconds_of_the_clock_in_whole_seconds() -> None:
+def test_the_default_window_is_300_seconds_of_the_real_clock_with_its_fraction() -> None:
     def outcome(age: int) -> WebhookVerificationError | None:
         try:
             verify_signature(BODY, signed(timestamp=int(time.time()) - age), SECRET)
@@ -338,12 +342,54 @@ def test_the_default_window_is_300_seconds_of_the_clock_in_whole_seconds() -> No
             return exc
         return None
 
-    # 300.5 seconds or more by the clock: its whole seconds, 300, are in the window.
-    assert _late_in_one_clock_second(lambda: outcome(300))[1] is None
-    _, error = _late_in_one_clock_second(lambda: outcome(301))
+    # At x.5 seconds or later by the clock: 299 whole seconds ago is 299.5 to 300 seconds old, in the window;
+    # 300 whole seconds ago is more than 300 seconds old, out of it (a clock floored to whole seconds says 300).
+    assert _late_in_one_clock_second(lambda: outcome(299))[1] is None
+    _, error = _late_in_one_clock_second(lambda: outcome(300))
     assert isinstance(error, TimestampOutOfRangeError)
     assert error.too_old is True
     assert Webhook(SECRET).tolerance == 300
+
+
+WINDOW_EDGES = [
+    (300, 300.0, True),
+    (300, 299.1, True),
+    (300, 300.000001, False),
+    (300, 300.9, False),
+    (300, -300.0, True),
+    (300, -300.9, False),
+    (1, 1.0, True),
+    (1, -0.5, True),
+    (1, 1.5, False),
+    (300.5, 300.5, True),
+    (300.5, 300.6, False),
+]
+
+
+@pytest.mark.parametrize(("tolerance", "age", "accepted"), WINDOW_EDGES)
+def test_a_fraction_of_a_second_counts_against_the_tolerance(
+    tolerance: float, age: float, accepted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through ``now=`` (a float) and through the clock alike: the class, both module functions, the Lambda adapter."""
+    headers = signed()
+    monkeypatch.setattr(_verify, "_time", lambda: NOW + age)
+    webhook = Webhook(SECRET, tolerance=tolerance)
+    attempts: list[Callable[[], object]] = [
+        lambda: webhook.verify(BODY, headers),
+        lambda: webhook.verify(BODY, headers, now=NOW + age),
+        lambda: webhook.unwrap(BODY, headers, now=NOW + age),
+        lambda: verify_signature(BODY, headers, SECRET, tolerance=tolerance),
+        lambda: verify_signature(BODY, headers, SECRET, tolerance=tolerance, now=NOW + age),
+        lambda: unwrap(BODY, headers, SECRET, tolerance=tolerance, now=NOW + age),
+        lambda: aws_lambda.unwrap(webhook, lambda_event("albEvent.json", BODY, [*headers.items()], base64_body=False)),
+    ]
+    for attempt in attempts:
+        if accepted:
+            attempt()
+        else:
+            with pytest.raises(TimestampOutOfRangeError) as info:
+                attempt()
+            assert info.value.too_old is (age > 0)
 
 
 def test_a_nan_clock_is_out_of_the_window() -> None:
@@ -635,7 +681,28 @@ def test_the_default_body_limit_is_1_mib_and_none_lifts_it() -> None:
         ("whsec_ab=c", "secret: the part after whsec_ is not valid base64"),
         ("whsec_abc===", "secret: the part after whsec_ is not valid base64"),
         ("whsec_ab==c=", "secret: the part after whsec_ is not valid base64"),
-        ("whsec_abc", None),
+        ("whsec_" + "a" * 35, None),  # 26 bytes, unpadded
+        (whsec(KEY[:24]), None),
+        (
+            "whsec_abc",
+            "secret looks truncated: the part after whsec_ decodes to 2 bytes, and a signing secret has at "
+            "least 24; copy the whole secret",
+        ),
+        (
+            "whsec_AA==",
+            "secret looks truncated: the part after whsec_ decodes to 1 byte, and a signing secret has at "
+            "least 24; copy the whole secret",
+        ),
+        (
+            whsec(KEY[:23]),
+            "secret looks truncated: the part after whsec_ decodes to 23 bytes, and a signing secret "
+            "has at least 24; copy the whole secret",
+        ),
+        (
+            [SECRET, whsec(KEY[:12])],
+            "secret 1 looks truncated: the part after whsec_ decodes to 12 bytes, and a "
+            "signing secret has at least 24; copy the whole secret",
+        ),
         ("whsec_ab-_", "secret: the part after whsec_ is not valid base64"),
         ("whsec_ab cd", "secret: the part after whsec_ is not valid base64 (it contains whitespace)"),
         ("whsec_ abcd", "secret: the part after whsec_ is not valid base64 (it contains whitespace)"),
@@ -662,12 +729,33 @@ def test_unusable_secrets_fail_at_construction(secret: Any, message: str | None)
         assert info.value.__context__ is None  # not even a chained error holds the secret
 
 
-@pytest.mark.parametrize("tolerance", [-1, -0.5, float("nan"), True, "300", None])
-def test_unusable_tolerances(tolerance: Any) -> None:
-    with pytest.raises(WebhookConfigurationError, match="tolerance"):
-        Webhook(SECRET, tolerance=tolerance)
-    with pytest.raises(WebhookConfigurationError, match="tolerance"):
-        verify_signature(BODY, signed(), SECRET, tolerance=tolerance, now=NOW)
+UNDER_A_SECOND = "webhook-timestamp is whole seconds, so a delivery is up to a second old when sent"
+UNUSABLE_TOLERANCES: list[tuple[Any, str]] = [
+    (0, f"tolerance must be at least 1 second, not 0: {UNDER_A_SECOND}"),
+    (0.5, f"tolerance must be at least 1 second, not 0.5: {UNDER_A_SECOND}"),
+    (0.999, f"tolerance must be at least 1 second, not 0.999: {UNDER_A_SECOND}"),
+    (-1, f"tolerance must be at least 1 second, not -1: {UNDER_A_SECOND}"),
+    (-0.5, f"tolerance must be at least 1 second, not -0.5: {UNDER_A_SECOND}"),
+    (float("-inf"), f"tolerance must be at least 1 second, not -inf: {UNDER_A_SECOND}"),
+    (-(10**200), f"tolerance must be at least 1 second, not -1{'0' * 25}...: {UNDER_A_SECOND}"),  # cut to 30
+    (float("nan"), "tolerance must be a finite number of seconds, not nan"),
+    (float("inf"), "tolerance must be a finite number of seconds, not inf"),
+    (True, "tolerance must be a finite number of seconds, not True"),
+    ("300", "tolerance must be a finite number of seconds, not '300'"),
+    (None, "tolerance must be a finite number of seconds, not None"),
+]
+
+
+@pytest.mark.parametrize(("tolerance", "message"), UNUSABLE_TOLERANCES)
+def test_unusable_tolerances(tolerance: Any, message: str) -> None:
+    for make in (
+        lambda: Webhook(SECRET, tolerance=tolerance),
+        lambda: verify_signature(BODY, signed(), SECRET, tolerance=tolerance, now=NOW),
+        lambda: unwrap(BODY, signed(), SECRET, tolerance=tolerance, now=NOW),
+    ):
+        with pytest.raises(WebhookConfigurationError) as info:
+            make()
+        assert str(info.value) == message
 
 
 @pytest.mark.parametrize("max_body_bytes", [-1, 1.5, True, "1"])
@@ -676,9 +764,11 @@ def test_unusable_body_limits(max_body_bytes: Any) -> None:
         Webhook(SECRET, max_body_bytes=max_body_bytes)
 
 
-def test_float_and_infinite_tolerances() -> None:
-    Webhook(SECRET, tolerance=0.5).verify(BODY, signed(), now=NOW + 0.5)
-    Webhook(SECRET, tolerance=float("inf")).verify(BODY, signed(), now=0)
+def test_tolerances_of_one_second_or_more_may_be_floats_or_huge_ints() -> None:
+    for tolerance in (1, 1.0, 1.5, 10**400):
+        webhook = Webhook(SECRET, tolerance=tolerance)
+        assert webhook.tolerance == tolerance
+        webhook.verify(BODY, signed(), now=NOW + min(tolerance, 10**6))
 
 
 def test_the_secret_comes_from_the_environment_when_not_given(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -915,6 +1005,8 @@ def test_messages_built_from_request_data_or_options_are_one_line_and_short() ->
         lambda: verify_signature(BODY, [odd()], SECRET, now=NOW),
         lambda: verify_signature(BODY, odd(), SECRET, now=NOW),
         lambda: Webhook(SECRET, tolerance="300\n" * 1000),  # type: ignore[arg-type]
+        lambda: Webhook(SECRET, tolerance=-(10**5000)),  # its repr is refused: more digits than int's limit
+        lambda: Webhook(SECRET, tolerance=-(10**200)),
         lambda: Webhook(SECRET, max_body_bytes="\u2028" * 1000),  # type: ignore[arg-type]
         lambda: sign(BODY, SECRET, timestamp="1\r\n" * 1000),  # type: ignore[arg-type]
         lambda: verify_signature(BODY, {**signed(), "webhook-id": "wh_1\n" * 1000}, SECRET, now=NOW),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from openai_webhook_events import Webhook, WebhookError, aws_lambda
+from openai_webhook_events import MissingHeaderError, Webhook, WebhookError, aws_lambda
 
 from .strategies import example_payload, hmac_signature, lambda_event, name_casings
 
@@ -234,3 +234,12 @@ def test_a_plain_dict_with_one_bytes_value_verifies_as_with_text(as_bytes: str) 
     headers["webhook-signature"] = OTHER.encode() if as_bytes == "webhook-signature" else OTHER
     with pytest.raises(WebhookError, match="no matching signature"):
         WEBHOOK.verify(BODY, headers, now=NOW)
+
+
+@pytest.mark.parametrize("prefix", ["svix-", "x-webhook-", "webhook_", "http_webhook_", "webhook-x-"])
+def test_only_the_three_webhook_names_are_read(prefix: str) -> None:
+    renamed = [(prefix + name.lower().removeprefix("webhook-"), value) for name, value in delivery(signature=[OTHER])]
+    with pytest.raises(MissingHeaderError) as info:
+        WEBHOOK.verify(BODY, renamed, now=NOW)
+    assert info.value.header == "webhook-id"
+    WEBHOOK.verify(BODY, renamed + delivery(), now=NOW)  # beside the real names, other names change nothing

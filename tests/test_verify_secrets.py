@@ -27,6 +27,8 @@ from .strategies import hmac_signature, lambda_event
 NOW = 1_750_000_000
 KEY = b"S3cr3tKeyMaterial-0123456789abcd"
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
+TRUNCATED = "whsec_" + base64.b64encode(KEY[:23]).decode()
+"""SECRET with its end lost in a copy: 23 bytes, one fewer than the Standard Webhooks minimum."""
 BODY = b'{"id": "evt_1", "object": "event", "created_at": 1, "type": "batch.completed", "data": {"id": "b"}}'
 HEADERS = {
     "webhook-id": "wh_1",
@@ -37,6 +39,10 @@ HEADERS = {
 BLANK = "is blank: it holds only whitespace or invisible characters"
 QUOTED = "is wrapped in quotes: remove them"
 API_KEY = "looks like an OpenAI API key (sk-...), not a webhook signing secret (whsec_...)"
+TRUNCATED_REASON = (
+    "looks truncated: the part after whsec_ decodes to 23 bytes, and a signing secret has at least 24; "
+    "copy the whole secret"
+)
 REFUSED: list[tuple[Any, str]] = [
     (" ", BLANK),
     ("\n", BLANK),
@@ -60,6 +66,13 @@ REFUSED: list[tuple[Any, str]] = [
     (b"sk-proj-abcdef", API_KEY),
     (SECRET.encode(), "is bytes starting with whsec_: pass the whsec_ secret as str"),
     (" \u200bwhsec_ab cd", "is not valid base64 (it contains whitespace)"),
+    (TRUNCATED, TRUNCATED_REASON),
+    (TRUNCATED + "\n", TRUNCATED_REASON),
+    (
+        SECRET[:10],
+        "looks truncated: the part after whsec_ decodes to 3 bytes, and a signing secret has at least 24; "
+        "copy the whole secret",
+    ),
 ]
 
 
@@ -98,14 +111,14 @@ def test_whitespace_and_invisible_characters_around_a_whsec_secret_are_stripped(
     assert Webhook(given).sign(BODY, webhook_id="wh_1", timestamp=NOW) == HEADERS
 
 
-def test_other_text_secrets_are_used_exactly_as_given() -> None:
-    for secret in (" padded plain secret ", "plain\u200bsecret", "a'b'", "'"):
+def test_other_text_secrets_are_used_exactly_as_given_whatever_their_length() -> None:
+    for secret in (" padded plain secret ", "plain\u200bsecret", "a'b'", "'", SECRET[6:12]):
         headers = {**HEADERS, "webhook-signature": hmac_signature(secret.encode(), "wh_1", NOW, BODY)}
         Webhook(secret).verify(BODY, headers, now=NOW)
 
 
-def test_binary_keys_that_happen_to_hold_quotes_or_spaces_are_keys() -> None:
-    for key in (b'"\x00\xff"', b" \x01 ", b"sk-\xff", b"whsec_\x80"):
+def test_binary_keys_of_any_length_that_happen_to_hold_quotes_or_spaces_are_keys() -> None:
+    for key in (b'"\x00\xff"', b" \x01 ", b"sk-\xff", b"whsec_\x80", b"\x01"):
         headers = {**HEADERS, "webhook-signature": hmac_signature(key, "wh_1", NOW, BODY)}
         Webhook(key).verify(BODY, headers, now=NOW)
 
@@ -121,6 +134,8 @@ NEEDLES = (
     repr(KEY),
     KEY.decode(),
     EXPECTED_FOR_FORGERY[3:],
+    TRUNCATED[6:].rstrip("="),
+    repr(KEY[:23]),
 )
 
 
@@ -155,6 +170,8 @@ def _error_paths(secret: Any) -> list[tuple[str, Callable[[], object]]]:
         ("rotation: a bad option", lambda: Webhook([secret], tolerance=-1)),
         ("constructor: bad option", lambda: Webhook(secret, max_body_bytes=-1)),
         ("constructor: quoted", lambda: Webhook(f'"{secret}"' if isinstance(secret, str) else b'"' + secret + b'"')),
+        ("constructor: truncated", lambda: Webhook([secret, TRUNCATED])),
+        ("verify_signature: truncated", lambda: verify_signature(BODY, HEADERS, TRUNCATED, now=NOW)),
         ("aws_lambda.unwrap: mismatch", lambda: aws_lambda.unwrap(webhook, event, now=NOW)),
     ]  # fmt: skip
 
@@ -187,7 +204,7 @@ def test_no_traceback_frame_holds_the_secret_the_key_or_the_expected_signature(s
             for needle in NEEDLES:
                 assert needle not in text, (path, needle)
             frame_values = [value for frame in package_frames for value in frame.f_locals.values()]
-            for forbidden in (secret, KEY, SECRET, EXPECTED_FOR_FORGERY):
+            for forbidden in (secret, KEY, SECRET, EXPECTED_FOR_FORGERY, TRUNCATED, KEY[:23]):
                 assert all(value is not forbidden and value != forbidden for value in frame_values), (path, forbidden)
         else:
             raise AssertionError(f"{path}: no error")

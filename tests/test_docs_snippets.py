@@ -1,0 +1,79 @@
+"""The README is the front door: at most 400 lines, contents first, Troubleshooting; its framework snippets
+are the files of examples/ verbatim; its first command works on a fresh clone exactly as written."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.markdown import PAGES, ROOT, anchor, blocks, fenced_code, headings, text
+
+README_SNIPPETS = {  # the places the README shows one snippet for, each an example file that its tests serve
+    "## AWS Lambda": "examples/lambda_function.py",
+    "## Flask": "examples/flask_app.py",
+    "## FastAPI and Starlette": "examples/fastapi_app.py",
+    "## Django": "examples/django_app.py",
+    "## Any WSGI or ASGI server": "examples/wsgi_app.py",
+}
+
+
+def test_every_marked_block_is_its_example_file_byte_for_byte() -> None:
+    marked = [block for page in PAGES for block in blocks(page) if block.marker is not None]
+    assert {block.section: block.marker for block in marked if block.page == "README.md"} == README_SNIPPETS
+    for block in marked:
+        assert block.code == (ROOT / str(block.marker)).read_text(encoding="utf-8"), (
+            f"{block.page}, {block.section}: the block differs from {block.marker}"
+        )
+
+
+def test_the_readme_is_at_most_400_lines_and_opens_with_its_contents() -> None:
+    readme = text("README.md")
+    assert len(readme.splitlines()) <= 400
+    contents = next(line for line in readme.split("\n\n") if line.startswith("**Contents:**"))
+    assert readme.index(contents) < readme.index("\n## ")  # before the first section
+    sections = [heading for heading in headings("README.md") if heading.startswith("## ")]
+    assert re.findall(r"\]\(#([^)]+)\)", contents) == [anchor(heading) for heading in sections]
+
+
+def test_the_readmes_troubleshooting_covers_what_breaks_between_a_framework_and_openai() -> None:
+    section = text("README.md").split("\n## Troubleshooting\n", 1)[1].split("\n## ", 1)[0]
+    for topic in ("raw body", "API key", "quotes", "truncated", "clock", "redirect", "trailing slash", "proxy",
+                  "413", "base64", "payload formats", "CSRF"):  # fmt: skip
+        assert topic in section, topic
+
+
+def test_the_readmes_first_command_parses_an_example_payload_on_a_fresh_clone(tmp_path: Path) -> None:
+    command = fenced_code("README.md", "## Try it", "sh").strip()
+    assert command == "python3 -m openai_webhook_events parse openai_webhook_events/payloads/response.completed.json"
+    clone = tmp_path / "clone"  # what a clone holds of the package: no site-packages (-S), only the folder
+    shutil.copytree(ROOT / "openai_webhook_events", clone / "openai_webhook_events",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-E", "-S", *command.split()[1:]],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("ResponseCompletedWebhookEvent(")
+
+
+def test_the_command_line_pages_commands_run_as_written_one_after_another(tmp_path: Path) -> None:
+    """docs/cli.md's shell blocks, in order in one shell (the last verifies what the one before signed)."""
+    script = "".join(block.code for block in blocks("docs/cli.md") if block.language == "sh")
+    shutil.copytree(ROOT / "openai_webhook_events", tmp_path / "openai_webhook_events",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    python3 = f'python3() {{ "{sys.executable}" -E -S "$@"; }}\n'  # this interpreter, no site-packages
+    result = subprocess.run(
+        ["sh", "-euc", python3 + script], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    printed = result.stdout.splitlines()
+    assert printed[0].startswith("ResponseCompletedWebhookEvent(")
+    assert any(line.startswith("curl ") for line in printed)
+    assert printed[-1].startswith("ResponseCompletedWebhookEvent(")  # verify: the signed payload, typed
