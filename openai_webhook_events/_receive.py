@@ -22,6 +22,8 @@ The answers (the table of docs/receiving.md):
 - store unreachable at claim, or answering something that is not a valid ``Claim``: 503 with
   ``Retry-After``, handler not run;
 - store failed at complete: 200 and an ERROR log;
+- handler returned an awaitable (an ``async def`` on a sync router) or a generator (its body never
+  ran): 500, claim released, ERROR log.
 
 A store call that raises ``KeyboardInterrupt`` or ``SystemExit`` ends the
 receive step; anything else it raises (``gevent.Timeout``, a
@@ -29,8 +31,6 @@ receive step; anything else it raises (``gevent.Timeout``, a
 protocol (a ``complete``/``release`` answer that is not a ``bool``) is a
 store error: at claim 503, at complete 200 and an ERROR log (the work is
 done), at release an ERROR log.
-- handler returned an awaitable (an ``async def`` on a sync router) or a generator (its body never
-  ran): 500, claim released, ERROR log.
 
 :func:`begin` does everything up to the handler call and returns either the
 final :class:`Response` or an :class:`Attempt`; :meth:`Attempt.run` calls
