@@ -9,11 +9,12 @@ re-exports them, import it without a cycle.
 
 from __future__ import annotations
 
+import inspect  # already loaded: dataclasses imports it
 import math
 from dataclasses import dataclass
 from typing import Final, Literal, cast
 
-from ._errors import shorten
+from ._errors import WebhookConfigurationError, shorten
 
 ClaimState = Literal["acquired", "completed", "in_progress"]
 ACQUIRED: Final = "acquired"
@@ -45,6 +46,27 @@ def claim_answer(state: object, token: object, expires_at: object, mine: str) ->
     if text == IN_PROGRESS and holder == mine:
         return Claim(ACQUIRED, expiry)
     return Claim(COMPLETED if text == COMPLETED else IN_PROGRESS, expiry)
+
+
+ASYNC_STORE_NEEDS_ASGI = (
+    "an async idempotency store (async def claim/complete/release) needs openai_webhook_events.asgi.app "
+    "to await it: give this adapter a sync store (RedisStore for a redis.Redis client)"
+)
+_OPERATIONS = ("claim", "complete", "release")
+
+
+def awaits(store: object) -> bool:
+    """Whether *store*'s three operations are ``async def`` (an async store); ``False`` when none is.
+
+    Raises :class:`WebhookConfigurationError` naming the plain ones when only some are.
+    """
+    flavours = [inspect.iscoroutinefunction(getattr(store, name, None)) for name in _OPERATIONS]
+    if all(flavours) or not any(flavours):
+        return flavours[0]
+    mixed = ", ".join(name for name, flavour in zip(_OPERATIONS, flavours, strict=True) if not flavour)
+    raise WebhookConfigurationError(
+        f"store {type(store).__name__} mixes async def and plain operations: {mixed} not async def"
+    )
 
 
 class StoreAnswerError(Exception):

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
+from ._claim import ASYNC_STORE_NEEDS_ASGI
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError
 from ._headers import WEBHOOK_ID, read_webhook_headers
 from ._log import clean, failure, log
@@ -75,13 +76,15 @@ def check_options(
     queue's worker, so *router* and *idempotency* must be ``None`` (the
     worker, ``aws_lambda.sqs_handler``, takes them); *dead_letter* must be
     callable and *hand_off* have a ``send`` method.  An
-    :class:`~openai_webhook_events.AsyncRouter` only where the caller awaits
-    handlers (*awaits*: the ASGI app).
+    :class:`~openai_webhook_events.AsyncRouter` and an async idempotency
+    store only where the caller awaits them (*awaits*: the ASGI app).
     """
     if not awaits and isinstance(router, AsyncRouter):
         raise WebhookConfigurationError(
             "an AsyncRouter's handlers need openai_webhook_events.asgi.app to be awaited: give this adapter a Router"
         )
+    if not awaits and getattr(idempotency, "awaits", False) is True:
+        raise WebhookConfigurationError(ASYNC_STORE_NEEDS_ASGI)
     if hand_off is None:
         if router is None:
             raise WebhookConfigurationError("router is None: pass a Router, or hand_off= to forward deliveries")

@@ -36,8 +36,13 @@ done), at release an ERROR log.
 final :class:`Response` or an :class:`Attempt`; :meth:`Attempt.run` calls
 the handler and finishes.  An async adapter awaits the handler between
 ``Attempt.activate()`` and :meth:`Attempt.succeeded` / :meth:`Attempt.failed`
-instead.  The dead-letter and hand-off answers are built in ``_forward``;
-the queue worker's step for one message is ``_worker.receive_queued``.
+instead.  An adapter that awaits an async store calls it itself: :func:`prepare`
+stops at the claim (a :class:`Claiming`), and each step that touches the
+store takes what the store answered as an :data:`Outcome` (``claimed``,
+``succeeded(completed=...)``, ``failed(released=...)``), so the answers and
+log records have one home whichever way the store was called.  The
+dead-letter and hand-off answers are built in ``_forward``; the queue
+worker's step for one message is ``_worker.receive_queued``.
 """
 
 from __future__ import annotations
@@ -46,11 +51,11 @@ import logging
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
-from ._claim import checked_claim, checked_done
+from ._claim import ASYNC_STORE_NEEDS_ASGI, StoreAnswerError, checked_claim, checked_done
 from ._delivery import Delivery, activated, current_delivery
-from ._errors import InvalidPayloadError, WebhookVerificationError
+from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError
 from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers  # the one header reader
 from ._json import load_payload  # the one place the strict JSON decoder is imported
@@ -68,16 +73,23 @@ if TYPE_CHECKING:
     from .idempotency import Idempotency
 
 __all__ = [
+    "STOPS",
     "Attempt",
+    "Claiming",
     "Delivery",
+    "Outcome",
     "Response",
     "begin",
     "current_delivery",
+    "prepare",
     "receive",
     "reject_request",
+    "stored",
 ]
 
-_STOPS = (KeyboardInterrupt, SystemExit)
+T = TypeVar("T")
+
+STOPS = (KeyboardInterrupt, SystemExit)
 """What a store call may raise that ends the receive step: any other exception, ``BaseException`` subclasses
 such as ``gevent.Timeout`` included, counts as a store error."""
 
@@ -125,7 +137,36 @@ def begin(
     ``_forward.queued_clock``); a failed verification then logs ERROR.
 
     Raises :class:`WebhookConfigurationError` for options that do not go
-    together (``_forward.check_options``).
+    together (``_forward.check_options``), an async store included (only the
+    ASGI app awaits one).
+    """
+    started = prepare(webhook, router, body, headers, idempotency=idempotency, remaining=remaining, now=now,
+                      dead_letter=dead_letter, hand_off=hand_off, handed_off_at=handed_off_at)  # fmt: skip
+    if not isinstance(started, Claiming):
+        return started
+    if started.idempotency.awaits:
+        raise WebhookConfigurationError(ASYNC_STORE_NEEDS_ASGI)
+    return started.claimed(stored(started.idempotency.store.claim, *started.claim_args))
+
+
+def prepare(
+    webhook: Webhook,
+    router: Router[Any] | AsyncRouter[Any] | None,
+    body: bytes | str,
+    headers: HeadersLike,
+    *,
+    idempotency: Idempotency | None = None,
+    remaining: float | None = None,
+    now: float | None = None,
+    dead_letter: DeadLetter | None = None,
+    hand_off: HandOff | None = None,
+    handed_off_at: float | None = None,
+) -> Response | Attempt | Claiming:
+    """:func:`begin` up to the store: with idempotency, the :class:`Claiming` to ask the store for.
+
+    An adapter that calls the store itself (the ASGI app awaiting an async
+    store) calls the store's ``claim(*claiming.claim_args)``, then
+    ``claiming.claimed(outcome)``.
     """
     if router is None or hand_off is not None or dead_letter is not None:
         check_options(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
@@ -159,47 +200,101 @@ def begin(
     if idempotency is None:
         return Attempt(handler, event, delivery, None, "", "", now)
     key = idempotency.store_key(webhook_id, event)
-    token = idempotency.new_token()
-    lease_expires_at = received_at + idempotency.lease(remaining)
-    store = idempotency.store
+    claim_args = (key, idempotency.new_token(), received_at, received_at + idempotency.lease(remaining))
+    return Claiming(handler, event, delivery, idempotency, claim_args, now)
+
+
+Outcome: TypeAlias = "tuple[object, BaseException | None]"
+"""What one store call answered, ``(answer, None)``, or the store error it raised, ``(None, error)``."""
+
+
+def stored(operation: Callable[..., object], *args: object) -> Outcome:
+    """``operation(*args)``, one store call, as an :data:`Outcome`: ``KeyboardInterrupt`` and ``SystemExit``
+    propagate, anything else it raises is a store error."""
     try:
-        claim = checked_claim(store.claim(key, token, received_at, lease_expires_at), store)
-    except _STOPS:
+        return operation(*args), None
+    except STOPS:
         raise
     except BaseException as error:  # a gevent.Timeout too: the store is down
-        log(
-            logging.ERROR,
-            f"idempotency store failed at claim for webhook delivery {clean(webhook_id)}: {failure(error)}",
-            outcome="store_unavailable",
-            status=503,
-            webhook_id=webhook_id,
-            event=event,
-            error=error,
-        )
-        return retry_later("store unavailable")
-    if claim.state == "acquired":
-        delivery = Delivery(webhook_id, int(timestamp), received_at, claim.expires_at, key)
-        return Attempt(handler, event, delivery, idempotency, key, token, now)
-    if claim.state == "completed":
+        return None, error
+
+
+def _checked(outcome: Outcome, check: Callable[..., T], *args: object) -> T | BaseException:
+    """*outcome*'s answer passed through ``check(answer, *args)``, or the store error: the one it raised, or the
+    ``StoreAnswerError`` of an answer outside the protocol."""
+    answer, error = outcome
+    if error is not None:
+        return error
+    try:
+        return check(answer, *args)
+    except StoreAnswerError as outside:
+        return outside
+
+
+class Claiming:
+    """A delivery that passed every check, its claim not yet asked: ``claim(*claim_args)``, then :meth:`claimed`."""
+
+    __slots__ = ("_clock", "claim_args", "delivery", "event", "handler", "idempotency")
+
+    def __init__(
+        self,
+        handler: Callable[[Any], Any],
+        event: WebhookEvent,
+        delivery: Delivery,
+        idempotency: Idempotency,
+        claim_args: tuple[str, str, float, float],
+        clock: float | None,
+    ) -> None:
+        self.handler = handler
+        self.event = event
+        self.delivery = delivery
+        self.idempotency = idempotency
+        self.claim_args = claim_args  # key, token, now, expires_at
+        self._clock = clock
+
+    def claimed(self, outcome: Outcome) -> Response | Attempt:
+        """What the store's ``claim`` answered (or raised) made into the :class:`Attempt` to run or the answer:
+        409 held elsewhere, 200 already processed, 503 a store error."""
+        store = self.idempotency.store
+        claim = _checked(outcome, checked_claim, store)
+        delivery = self.delivery
+        webhook_id = delivery.webhook_id
+        event = self.event
+        if isinstance(claim, BaseException):  # a gevent.Timeout too: the store is down
+            log(
+                logging.ERROR,
+                f"idempotency store failed at claim for webhook delivery {clean(webhook_id)}: {failure(claim)}",
+                outcome="store_unavailable",
+                status=503,
+                webhook_id=webhook_id,
+                event=event,
+                error=claim,
+            )
+            return retry_later("store unavailable")
+        if claim.state == "acquired":
+            key, token, received_at = self.claim_args[:3]
+            delivery = Delivery(webhook_id, delivery.timestamp, received_at, claim.expires_at, key)
+            return Attempt(self.handler, event, delivery, self.idempotency, key, token, self._clock)
+        if claim.state == "completed":
+            log(
+                logging.INFO,
+                f"duplicate webhook delivery {clean(webhook_id)}: already processed, handler not run",
+                outcome="duplicate",
+                status=200,
+                webhook_id=webhook_id,
+                event=event,
+            )
+            return Response(200, "already processed")
+        wait = retry_after(claim.expires_at - self.claim_args[2])
         log(
             logging.INFO,
-            f"duplicate webhook delivery {clean(webhook_id)}: already processed, handler not run",
-            outcome="duplicate",
-            status=200,
+            f"webhook delivery {clean(webhook_id)} is being processed by another attempt: retry after {wait} s",
+            outcome="in_progress",
+            status=409,
             webhook_id=webhook_id,
             event=event,
         )
-        return Response(200, "already processed")
-    wait = retry_after(claim.expires_at - received_at)
-    log(
-        logging.INFO,
-        f"webhook delivery {clean(webhook_id)} is being processed by another attempt: retry after {wait} s",
-        outcome="in_progress",
-        status=409,
-        webhook_id=webhook_id,
-        event=event,
-    )
-    return in_progress(wait)
+        return in_progress(wait)
 
 
 class Attempt:
@@ -256,31 +351,41 @@ class Attempt:
     must_await = staticmethod(must_await)  # whether a handler's result is an awaitable (not run to completion)
     never_ran = staticmethod(never_ran)  # whether a handler's result is a generator (none of its body ran)
 
-    def succeeded(self, now: float | None = None) -> Response:
-        """The handler returned: record the completion (if idempotent) and answer 200.
+    def complete_args(self, now: float | None = None) -> tuple[str, str, float, float]:
+        """The arguments of the store's ``complete`` for this attempt: key, token, now, expires_at.
 
         *now* (Unix seconds) replaces the clock, as ``begin(now=...)`` did.
         """
+        finished = now if now is not None else self._clock if self._clock is not None else time.time()
+        retention = self._idempotency.retention if self._idempotency is not None else 0.0
+        return self._key, self._token, finished, finished + retention
+
+    @property
+    def release_args(self) -> tuple[str, str]:
+        """The arguments of the store's ``release`` for this attempt: key, token."""
+        return self._key, self._token
+
+    def succeeded(self, now: float | None = None, *, completed: Outcome | None = None) -> Response:
+        """The handler returned: record the completion (if idempotent) and answer 200.
+
+        *now* (Unix seconds) replaces the clock, as ``begin(now=...)`` did.
+        *completed* is what the store's ``complete(*complete_args(now))``
+        answered, for an adapter that called it itself; by default this calls it.
+        """
         idempotency = self._idempotency
         if idempotency is not None:
-            finished = now if now is not None else self._clock if self._clock is not None else time.time()
             store = idempotency.store
-            try:
-                recorded = checked_done(
-                    store.complete(self._key, self._token, finished, finished + idempotency.retention),
-                    store,
-                    "complete",
-                )
-            except _STOPS:
-                raise
-            except BaseException as error:  # the work is done: answered 200 whatever the store did
+            if completed is None:
+                completed = stored(store.complete, *self.complete_args(now))
+            recorded = _checked(completed, checked_done, store, "complete")
+            if isinstance(recorded, BaseException):  # the work is done: answered 200 whatever the store did
                 self._log(
                     logging.ERROR,
                     f"webhook delivery {clean(self.delivery.webhook_id)} was processed but the idempotency "
-                    f"store failed to record it (a retry will run the handler again): {failure(error)}",
+                    f"store failed to record it (a retry will run the handler again): {failure(recorded)}",
                     "complete_failed",
                     200,
-                    error,
+                    recorded,
                 )
                 return Response(200, "ok")
             if not recorded:
@@ -300,8 +405,12 @@ class Attempt:
         )
         return Response(200, "ok")
 
-    def failed(self, error: BaseException) -> None:
-        """The handler raised *error*: log it, release the claim (if idempotent) so a retry reprocesses."""
+    def failed(self, error: BaseException, *, released: Outcome | None = None) -> None:
+        """The handler raised *error*: log it, release the claim (if idempotent) so a retry reprocesses.
+
+        *released* is what the store's ``release(*release_args)`` answered,
+        for an adapter that called it itself; by default this calls it.
+        """
         self._log(
             logging.ERROR,
             f"handler failed for webhook event {clean(self.event.id)} ({clean(self.event.type)})",
@@ -310,11 +419,11 @@ class Attempt:
             error,
             exc_info=True,
         )
-        self._release()
+        self._release(released)
 
-    def unrun(self, result: object) -> Response:
+    def unrun(self, result: object, *, released: Outcome | None = None) -> Response:
         """The handler returned an awaitable or a generator it was not allowed to: close it, release the claim,
-        log ERROR, answer 500."""
+        log ERROR, answer 500 (*released* as :meth:`failed` takes it)."""
         close_unrun(result)
         if never_ran(result):
             what, reason, outcome = "a generator", "none of its body ran (make it return, not yield)", "not_run"
@@ -327,26 +436,25 @@ class Attempt:
             outcome,
             500,
         )
-        self._release()
+        self._release(released)
         return Response(500, f"handler returned {what}")
 
-    def _release(self) -> None:
+    def _release(self, released: Outcome | None) -> None:
         idempotency = self._idempotency
         if idempotency is None:
             return
         store = idempotency.store
-        try:
-            checked_done(store.release(self._key, self._token), store, "release")
-        except _STOPS:
-            raise
-        except BaseException as error:
+        if released is None:
+            released = stored(store.release, self._key, self._token)
+        done = _checked(released, checked_done, store, "release")
+        if isinstance(done, BaseException):
             self._log(
                 logging.ERROR,
                 f"idempotency store failed to release webhook delivery {clean(self.delivery.webhook_id)} "
-                f"(a retry waits for the lease to expire): {failure(error)}",
+                f"(a retry waits for the lease to expire): {failure(done)}",
                 "release_failed",
                 None,
-                error,
+                done,
             )
 
     def _log(

@@ -1,11 +1,13 @@
-"""``RedisStore``: idempotency records as Redis hashes (public as ``idempotency.RedisStore``)."""
+"""``RedisStore`` and ``AsyncRedisStore``: idempotency records as Redis hashes (public in ``idempotency``)."""
 
 from __future__ import annotations
 
+import inspect  # already loaded: dataclasses imports it
 import math
 from typing import TYPE_CHECKING, Any
 
 from ._claim import GC_SLACK_SECONDS, Claim, claim_answer
+from ._errors import WebhookConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,13 +44,35 @@ def _ttl_ms(now: float, expires_at: float) -> int:
     return max(1, math.ceil((expires_at - now + GC_SLACK_SECONDS) * 1000))
 
 
-def _redis_script(client: Any, text: str) -> Callable[[str, list[object]], Any]:
-    """A function ``(key, args)`` running the Lua *text* on *client* in one round trip (``EVALSHA`` when it can)."""
+def _claim_args(token: str, now: float, expires_at: float) -> list[object]:
+    return [token, repr(now), repr(expires_at), _ttl_ms(now, expires_at)]
+
+
+def _complete_args(token: str, now: float, expires_at: float) -> list[object]:
+    return [token, repr(expires_at), _ttl_ms(now, expires_at)]
+
+
+def _redis_script(client: Any, text: str) -> tuple[Callable[[str, list[object]], Any], object]:
+    """A function ``(key, args)`` running the Lua *text* on *client* in one round trip (``EVALSHA`` when it can),
+    and the client's call it makes (``async def`` for an async client)."""
     register: Any = getattr(client, "register_script", None)
     if callable(register):
         script: Any = register(text)
-        return lambda key, args: script(keys=[key], args=args)
-    return lambda key, args: client.eval(text, 1, key, *args)
+        return lambda key, args: script(keys=[key], args=args), script.__call__
+    return lambda key, args: client.eval(text, 1, key, *args), getattr(client, "eval", None)
+
+
+def _redis_scripts(client: Any, asynchronous: bool) -> list[Callable[[str, list[object]], Any]]:
+    """The claim, complete and release scripts on *client* (:func:`_redis_script`).
+
+    Raises :class:`WebhookConfigurationError` when *client* is not of the
+    flavour asked for (*asynchronous*: its calls are ``async def``).
+    """
+    scripts = [_redis_script(client, text) for text in (_REDIS_CLAIM, _REDIS_COMPLETE, _REDIS_RELEASE)]
+    if inspect.iscoroutinefunction(scripts[0][1]) != asynchronous:
+        wanted, given = ("AsyncRedisStore", "an async") if not asynchronous else ("RedisStore", "a sync")
+        raise WebhookConfigurationError(f"{type(client).__name__} is {given} client: use idempotency.{wanted} for it")
+    return [run for run, _ in scripts]
 
 
 class RedisStore:
@@ -61,21 +85,48 @@ class RedisStore:
     the record key; each expires on the server a minute after its record.
     Completions survive a server restart only with AOF persistence
     (``appendonly yes``, ``appendfsync everysec`` or ``always``).
+
+    An async client (``redis.asyncio.Redis``) is refused with
+    :class:`~openai_webhook_events.WebhookConfigurationError`: it goes to
+    :class:`AsyncRedisStore`.
     """
 
     def __init__(self, client: Any, *, prefix: str = "webhook:") -> None:
         self._prefix = prefix
-        self._claim = _redis_script(client, _REDIS_CLAIM)
-        self._complete = _redis_script(client, _REDIS_COMPLETE)
-        self._release = _redis_script(client, _REDIS_RELEASE)
+        self._claim, self._complete, self._release = _redis_scripts(client, asynchronous=False)
 
     def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
-        args: list[object] = [token, repr(now), repr(expires_at), _ttl_ms(now, expires_at)]
-        state, holder, expiry = self._claim(self._prefix + key, args)
+        state, holder, expiry = self._claim(self._prefix + key, _claim_args(token, now, expires_at))
         return claim_answer(state, holder, expiry, mine=token)
 
     def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
-        return int(self._complete(self._prefix + key, [token, repr(expires_at), _ttl_ms(now, expires_at)])) == 1
+        return int(self._complete(self._prefix + key, _complete_args(token, now, expires_at))) == 1
 
     def release(self, key: str, token: str) -> bool:
         return int(self._release(self._prefix + key, [token])) == 1
+
+
+class AsyncRedisStore:
+    """:class:`RedisStore` through an async client (``redis.asyncio.Redis``, ``valkey.asyncio``): the same
+    records and scripts, each operation ``async def``.
+
+    For the ASGI app (``asgi.app``), which awaits each call on the event
+    loop, within its ``store_timeout``, instead of running it in a worker
+    thread; the other adapters refuse it.  A sync client is refused with
+    :class:`~openai_webhook_events.WebhookConfigurationError`.  Give the
+    client short timeouts, as for :class:`RedisStore`.
+    """
+
+    def __init__(self, client: Any, *, prefix: str = "webhook:") -> None:
+        self._prefix = prefix
+        self._claim, self._complete, self._release = _redis_scripts(client, asynchronous=True)
+
+    async def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
+        state, holder, expiry = await self._claim(self._prefix + key, _claim_args(token, now, expires_at))
+        return claim_answer(state, holder, expiry, mine=token)
+
+    async def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
+        return int(await self._complete(self._prefix + key, _complete_args(token, now, expires_at))) == 1
+
+    async def release(self, key: str, token: str) -> bool:
+        return int(await self._release(self._prefix + key, [token])) == 1

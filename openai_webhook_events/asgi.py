@@ -7,9 +7,11 @@ between ``Attempt.activate()`` and ``Attempt.succeeded()``/``failed()``.
 It ignores the path, so it can be served alone (uvicorn, hypercorn) or
 mounted anywhere (Starlette's ``Mount``, FastAPI's ``app.mount``).
 
-The event loop never waits on the idempotency store: with *idempotency*
-the receive step's store work (claim, complete, release) runs in a worker
-thread, and each store call is given *store_timeout* seconds.
+The event loop never waits on the idempotency store: with a sync store the
+receive step's store work (claim, complete, release) runs in a worker
+thread; an async store (``idempotency.AsyncRedisStore``) is awaited on the
+event loop, no thread involved.  Either way each store call is given
+*store_timeout* seconds.
 """
 
 from __future__ import annotations
@@ -26,19 +28,19 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._claim import checked_claim, checked_done
+from ._claim import ACQUIRED, Claim, checked_claim, checked_done
 from ._errors import WebhookConfigurationError, shorten
 from ._forward import check_options
 from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
-from ._receive import Attempt, Response, begin
+from ._receive import STOPS, Attempt, Claiming, Response, begin, prepare
 from ._response import HANDLER_FAILED
 
 if TYPE_CHECKING:
-    from ._claim import Claim
     from ._forward import DeadLetter, HandOff
+    from ._receive import Outcome
     from ._router import AsyncRouter, Router
     from ._verify import Webhook
-    from .idempotency import Idempotency, IdempotencyStore
+    from .idempotency import AsyncIdempotencyStore, Idempotency, IdempotencyStore
 
 __all__ = ["DEFAULT_STORE_TIMEOUT", "ASGIApp", "app"]
 
@@ -77,13 +79,15 @@ def app(
     ``webhook.max_body_bytes``: 413 as soon as ``Content-Length`` or the
     bytes received so far pass it.
 
-    With *idempotency*, ``begin``/``succeeded``/``failed`` run in a worker
-    thread and each store call gets *store_timeout* seconds (default 2): a
-    store that does not answer in time counts as down (503 with
+    With *idempotency* on a sync store, ``begin``/``succeeded``/``failed``
+    run in a worker thread; on an async store (``async def`` operations,
+    ``idempotency.AsyncRedisStore``) each store call is awaited on the event
+    loop.  Either way each store call gets *store_timeout* seconds (default
+    2): a store that does not answer in time counts as down (503 with
     ``Retry-After`` at claim, fail closed; 200 and an ERROR log at
     complete), and a claim that answers after its timeout is released.
     Give the store's client shorter socket timeouts than that.  What a
-    store call raises in its thread is a store error, ``asyncio.CancelledError``
+    store call raises is a store error, ``asyncio.CancelledError``
     included (only ``KeyboardInterrupt`` and ``SystemExit`` propagate); a
     cancelled request still propagates its cancellation.  *dead_letter*
     and *hand_off* (with ``router=None``) are the receive step's, as
@@ -100,19 +104,23 @@ def app(
     if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
         raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
     check_options(router, idempotency, dead_letter, hand_off, awaits=True)
-    if idempotency is not None:
-        idempotency = _bounded(idempotency, store_timeout)
-    start = functools.partial(
-        begin, webhook, router, idempotency=idempotency, dead_letter=dead_letter, hand_off=hand_off
-    )  # options pass straight through
-    # the receive step calls the store, the dead letter or the queue: keep those off the event loop
-    off_loop = idempotency is not None or dead_letter is not None or hand_off is not None
+    steps: _Threaded | _Awaited
+    if idempotency is not None and idempotency.awaits:
+        steps = _Awaited(webhook, router, idempotency, dead_letter, store_timeout)
+    else:
+        if idempotency is not None:
+            idempotency = _bounded(idempotency, store_timeout)
+        start = functools.partial(
+            begin, webhook, router, idempotency=idempotency, dead_letter=dead_letter, hand_off=hand_off
+        )  # options pass straight through
+        # the receive step calls the store, the dead letter or the queue: keep those off the event loop
+        steps = _Threaded(start, idempotency is not None or dead_letter is not None or hand_off is not None)
     limit = webhook.max_body_bytes
 
     async def application(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            answer = await _answer(scope, receive, start, off_loop, limit)
+            answer = await _answer(scope, receive, steps, limit)
             if answer is not None:
                 await _respond(send, answer)
         elif kind == "lifespan":
@@ -126,13 +134,7 @@ def app(
     return application
 
 
-async def _answer(
-    scope: Scope,
-    receive: Receive,
-    start: Callable[[bytes, Any], Response | Attempt],
-    off_loop: bool,
-    limit: int | None,
-) -> Response | None:
+async def _answer(scope: Scope, receive: Receive, steps: _Threaded | _Awaited, limit: int | None) -> Response | None:
     """The answer to one HTTP request, ``None`` when the client left before sending its whole body."""
     if scope.get("method") != "POST":
         return METHOD_NOT_ALLOWED
@@ -140,10 +142,10 @@ async def _answer(
     body = await _read_body(receive, headers, limit)
     if not isinstance(body, bytes):
         return body
-    started = await _call(off_loop, start, body, headers)
+    started = await steps.begin(body, headers)
     if isinstance(started, Response):
         return started
-    return await _run(started, off_loop)
+    return await _run(started, steps)
 
 
 async def _read_body(
@@ -173,7 +175,7 @@ async def _read_body(
             return b"".join(chunks)
 
 
-async def _run(attempt: Attempt, off_loop: bool) -> Response:
+async def _run(attempt: Attempt, steps: _Threaded | _Awaited) -> Response:
     """Call the handler, await what it returns if awaitable, then record the outcome.
 
     A handler that returns a generator or an async generator ran none of
@@ -186,13 +188,13 @@ async def _run(attempt: Attempt, off_loop: bool) -> Response:
                 await result
                 result = None  # it ran: what it returns is not looked at
     except BaseException as error:
-        await _call(off_loop, attempt.failed, error)
+        await steps.failed(attempt, error)
         if not isinstance(error, Exception):  # cancelled, interrupted: released, then let it end the task
             raise
         return HANDLER_FAILED
     if attempt.never_ran(result):
-        return await _call(off_loop, attempt.unrun, result)
-    return await _call(off_loop, attempt.succeeded)
+        return await steps.unrun(attempt, result)
+    return await steps.succeeded(attempt)
 
 
 async def _call(off_loop: bool, function: Callable[..., T], *args: Any) -> T:
@@ -200,6 +202,119 @@ async def _call(off_loop: bool, function: Callable[..., T], *args: Any) -> T:
     if off_loop:
         return await asyncio.to_thread(function, *args)
     return function(*args)
+
+
+class _Threaded:
+    """The receive step's steps, each in a worker thread when *off_loop* (a sync store, a dead letter, a queue)."""
+
+    __slots__ = ("_off_loop", "_start")
+
+    def __init__(self, start: Callable[[bytes, Any], Response | Attempt], off_loop: bool) -> None:
+        self._start = start
+        self._off_loop = off_loop
+
+    async def begin(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> Response | Attempt:
+        return await _call(self._off_loop, self._start, body, headers)
+
+    async def failed(self, attempt: Attempt, error: BaseException) -> None:
+        await _call(self._off_loop, attempt.failed, error)
+
+    async def unrun(self, attempt: Attempt, result: object) -> Response:
+        return await _call(self._off_loop, attempt.unrun, result)
+
+    async def succeeded(self, attempt: Attempt) -> Response:
+        return await _call(self._off_loop, attempt.succeeded)
+
+
+class _Awaited:
+    """The receive step's steps with an async store: each store call awaited on the event loop, for at most
+    *timeout* seconds (a worker thread only for a *dead_letter*).
+
+    A call that does not answer in time is a ``TimeoutError`` (the store is
+    down) and runs on: a claim it then acquires is released, so the key is
+    not held for a whole lease by an attempt that gave up (so is one whose
+    request was cancelled meanwhile).  A call is never cancelled here: a
+    cancelled command may still reach the server.
+    """
+
+    __slots__ = ("_dead_letter", "_prepare", "_running", "_store", "_timeout")
+
+    def __init__(
+        self,
+        webhook: Webhook,
+        router: AsyncRouter[Any] | Router[Any] | None,
+        idempotency: Idempotency,
+        dead_letter: DeadLetter | None,
+        timeout: float,
+    ) -> None:
+        self._prepare = functools.partial(prepare, webhook, router, idempotency=idempotency, dead_letter=dead_letter)
+        self._dead_letter = dead_letter is not None
+        self._store = cast("AsyncIdempotencyStore", idempotency.store)
+        self._timeout = timeout
+        self._running: set[asyncio.Future[Any]] = set()  # the loop keeps only weak references to tasks
+
+    async def begin(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> Response | Attempt:
+        started = await _call(self._dead_letter, self._prepare, body, headers)
+        if not isinstance(started, Claiming):
+            return started
+        key, token = started.claim_args[:2]
+        return started.claimed(await self._call(self._store.claim, started.claim_args, (key, token)))
+
+    async def failed(self, attempt: Attempt, error: BaseException) -> None:
+        attempt.failed(error, released=await self._call(self._store.release, attempt.release_args))
+
+    async def unrun(self, attempt: Attempt, result: object) -> Response:
+        return attempt.unrun(result, released=await self._call(self._store.release, attempt.release_args))
+
+    async def succeeded(self, attempt: Attempt) -> Response:
+        return attempt.succeeded(completed=await self._call(self._store.complete, attempt.complete_args()))
+
+    async def _call(
+        self, operation: Callable[..., Awaitable[object]], args: tuple[Any, ...], claimed: tuple[str, str] | None = None
+    ) -> Outcome:
+        """``await operation(*args)`` within the timeout, as an :data:`~._receive.Outcome`; *claimed* (the
+        key and token of a claim) is released if the call acquires it after this gave up waiting."""
+        try:
+            call = asyncio.ensure_future(operation(*args))
+        except STOPS:
+            raise
+        except BaseException as error:  # raised before awaiting, or no awaitable: a store error
+            return None, error
+        self._running.add(call)
+        call.add_done_callback(self._ended)
+        try:
+            done, _ = await asyncio.wait((call,), timeout=self._timeout)
+        except BaseException:  # this request was cancelled: the call runs on
+            self._late(call, claimed)
+            raise
+        if not done:
+            self._late(call, claimed)
+            return None, TimeoutError(f"idempotency store did not answer within {self._timeout:g} s")
+        try:
+            return call.result(), None
+        except STOPS:
+            raise
+        except BaseException as error:  # asyncio.CancelledError raised by the store too: a store error
+            return None, error
+
+    def _late(self, call: asyncio.Future[object], claimed: tuple[str, str] | None) -> None:
+        if claimed is not None:
+            call.add_done_callback(functools.partial(self._release_late, claimed))
+
+    def _release_late(self, claimed: tuple[str, str], call: asyncio.Future[object]) -> None:
+        if call.cancelled() or call.exception() is not None:
+            return
+        answer = call.result()
+        if isinstance(answer, Claim) and answer.state == ACQUIRED:  # else its lease expires: 409 until then
+            with contextlib.suppress(Exception):
+                release = asyncio.ensure_future(self._store.release(*claimed))
+                self._running.add(release)
+                release.add_done_callback(self._ended)
+
+    def _ended(self, call: asyncio.Future[Any]) -> None:
+        self._running.discard(call)
+        if not call.cancelled():
+            call.exception()  # retrieved: a call nobody waits for any more fails quietly
 
 
 async def _respond(send: Send, answer: Response) -> None:
@@ -224,7 +339,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 def _bounded(idempotency: Idempotency, timeout: float) -> Idempotency:
     """A copy of *idempotency* whose store calls each give up after *timeout* seconds."""
     bounded = copy.copy(idempotency)
-    bounded.store = _BoundedStore(idempotency.store, timeout)
+    bounded.store = _BoundedStore(cast("IdempotencyStore", idempotency.store), timeout)  # app() sent async ones away
     return bounded
 
 

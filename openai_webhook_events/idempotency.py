@@ -37,6 +37,10 @@ may run it again); at ``release`` nothing changes (the lease runs out).
 Each is logged at ERROR, naming the store's class when it answered
 outside the protocol.
 
+An async store (:class:`AsyncIdempotencyStore`: the same three operations
+as ``async def``, :class:`AsyncRedisStore` for ``redis.asyncio``) is
+awaited by the ASGI app on its event loop; the other adapters refuse it.
+
 Standard library only: each store drives a client object the caller
 passes in (boto3, redis-py, ``sqlite3`` from the standard library).
 The stores that talk to a server live in private modules
@@ -51,11 +55,11 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
-from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, Claim
+from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, Claim, awaits
 from ._claim import ClaimState as ClaimState  # Claim's annotation, resolved in this module (its public home)
 from ._dynamodb_store import DynamoDBStore
 from ._errors import WebhookConfigurationError
-from ._redis_store import RedisStore
+from ._redis_store import AsyncRedisStore, RedisStore
 from ._sqlite_store import SQLiteStore
 
 if TYPE_CHECKING:
@@ -71,6 +75,8 @@ __all__ = [
     "IN_PROGRESS",
     "MINIMUM_RETENTION",
     "SKEW_MARGIN",
+    "AsyncIdempotencyStore",
+    "AsyncRedisStore",
     "Claim",
     "DynamoDBStore",
     "Idempotency",
@@ -89,7 +95,7 @@ SKEW_MARGIN = 5.0
 """Seconds added to a Lambda invocation's remaining time for clocks that differ between instances."""
 _MAX_RAW_KEY = 200  # longer keys are stored as their SHA-256 (DynamoDB keys stop at 2048 bytes)
 
-for _public in (Claim, DynamoDBStore, RedisStore, SQLiteStore):
+for _public in (AsyncRedisStore, Claim, DynamoDBStore, RedisStore, SQLiteStore):
     _public.__module__ = __name__  # defined in private modules, named (repr, help, pickle) by their public home
 del _public
 
@@ -102,6 +108,17 @@ class IdempotencyStore(Protocol):
     def complete(self, key: str, token: str, now: float, expires_at: float) -> bool: ...
 
     def release(self, key: str, token: str) -> bool: ...
+
+
+class AsyncIdempotencyStore(Protocol):
+    """:class:`IdempotencyStore`'s three operations as ``async def`` (:class:`AsyncRedisStore` is one): for the
+    ASGI app, which awaits them on the event loop."""
+
+    async def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim: ...
+
+    async def complete(self, key: str, token: str, now: float, expires_at: float) -> bool: ...
+
+    async def release(self, key: str, token: str) -> bool: ...
 
 
 def _seconds(value: object, name: str) -> float:
@@ -126,15 +143,19 @@ class Idempotency:
     (the event's own ``id``).  *namespace* separates endpoints that share a
     store.
 
+    *store* is an :class:`IdempotencyStore` or, for the ASGI app only, an
+    :class:`AsyncIdempotencyStore` (``awaits`` is ``True`` then).
+
     Raises :class:`WebhookConfigurationError` for a store without
-    ``claim``/``complete``/``release``, or a bad option.
+    ``claim``/``complete``/``release`` or mixing ``async def`` and plain
+    ones, or a bad option.
     """
 
-    __slots__ = ("_lease", "key", "namespace", "retention", "store")
+    __slots__ = ("_lease", "awaits", "key", "namespace", "retention", "store")
 
     def __init__(
         self,
-        store: IdempotencyStore,
+        store: IdempotencyStore | AsyncIdempotencyStore,
         *,
         retention: float | timedelta = DEFAULT_RETENTION,
         lease: float | timedelta | None = None,
@@ -156,6 +177,7 @@ class Idempotency:
         if not isinstance(given_namespace, str) or not given_namespace:
             raise WebhookConfigurationError(f"namespace must be a non-empty str, not {namespace!r}")
         self.store = store
+        self.awaits = awaits(store)  # an async store: only the ASGI app can await it
         self.key = key
         self.namespace = namespace
 
