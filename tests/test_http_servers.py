@@ -1,7 +1,9 @@
 """The WSGI app under gunicorn (2 workers) and wsgiref, the ASGI app under uvicorn: deliveries over real HTTP.
 
 Each server serves ``tests/apps/served.py`` on a free 127.0.0.1 port, with
-idempotency on one SQLite file its workers share, and is stopped by PID.
+idempotency on one SQLite file its workers share, and is stopped by PID;
+``uvicorn-redis`` is the ASGI app awaiting ``AsyncRedisStore`` on a
+``redis.asyncio`` client of a real redis-server, no worker thread.
 Handler runs are counted through the file each run appends to.
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.deliveries import signed_headers
-from tests.servers import ROOT, Server, free_port
+from tests.servers import ROOT, Server, free_port, redis_client, redis_server
 from tests.strategies import example_payload
 
 SECRET_BYTES = b"served app secret of 32 bytes..."
@@ -36,6 +38,7 @@ class Served:
     kind: str
     port: int
     runs: Path
+    redis_port: str | None = None  # the redis-server of uvicorn-redis
 
     def lines(self, webhook_id: str) -> list[str]:
         """The ``tag`` of every handler run recorded for *webhook_id*."""
@@ -47,25 +50,36 @@ def _command(kind: str, port: int) -> list[str]:
     if kind == "gunicorn":
         return [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
                 "--graceful-timeout", "2", "--log-level", "warning", "tests.apps.served:wsgi_app"]  # fmt: skip
-    if kind == "uvicorn":
+    if kind.startswith("uvicorn"):
         return [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--lifespan", "on",
                 "--log-level", "warning", "tests.apps.served:asgi_app"]  # fmt: skip
     return [sys.executable, "-m", "tests.apps.served", str(port)]
 
 
-@pytest.fixture(scope="module", params=["gunicorn", "wsgiref", "uvicorn"])
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    kind: str = request.param
-    folder = tmp_path_factory.mktemp(kind)
+@contextlib.contextmanager
+def serving(kind: str, folder: Path) -> Iterator[Served]:
+    """*kind*'s server on a free port (and, for ``uvicorn-redis``, its redis-server), stopped by PID after."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SERVED_SECRET": SECRET, "SERVED_MAX_BODY": str(MAX_BODY),
            "SERVED_DB": str(folder / "deliveries.db"), "SERVED_RUNS": str(folder / "runs"),
            "SERVED_HOLD": str(HOLD)}  # fmt: skip
-    server = Server(_command(kind, port), port, cwd=ROOT, env=env).start()
-    try:
-        yield Served(kind, port, folder / "runs")
-    finally:
-        server.stop()
+    with contextlib.ExitStack() as stack:
+        redis_port = None
+        if kind == "uvicorn-redis":
+            store = redis_server(folder).start()
+            stack.callback(store.stop)
+            redis_port = env["SERVED_REDIS_PORT"] = str(store.port)
+            del env["SERVED_DB"]
+        server = Server(_command(kind, port), port, cwd=ROOT, env=env).start()
+        stack.callback(server.stop)
+        yield Served(kind, port, folder / "runs", redis_port)
+
+
+@pytest.fixture(scope="module", params=["gunicorn", "wsgiref", "uvicorn", "uvicorn-redis"])
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    kind: str = request.param
+    with serving(kind, tmp_path_factory.mktemp(kind)) as running:
+        yield running
 
 
 def delivery(
@@ -100,7 +114,7 @@ def test_a_signed_delivery_is_processed_and_answered_200(served: Served) -> None
     status, answer_headers, message = post(served, body, headers)
     assert (status, message, answer_headers["content-type"]) == (200, "ok", "application/json")
     # ASGI: the async def handler ran to its end (it records after an await)
-    assert served.lines(f"wh_valid_{served.kind}") == ["async" if served.kind == "uvicorn" else "sync"]
+    assert served.lines(f"wh_valid_{served.kind}") == ["async" if served.kind.startswith("uvicorn") else "sync"]
 
 
 def test_a_plain_fallback_handler_runs_on_every_server(served: Served) -> None:
@@ -187,3 +201,14 @@ def test_eight_concurrent_deliveries_of_one_webhook_run_its_handler_once(served:
     assert served.lines(f"wh_concurrent_{served.kind}") == ["held"]
     if served.kind != "wsgiref":  # wsgiref serves one request at a time: the others come after, as duplicates
         assert (409, "in progress") in answers
+
+
+def test_under_uvicorn_the_async_redis_store_keeps_each_delivery_record_in_redis(tmp_path: Path) -> None:
+    with serving("uvicorn-redis", tmp_path) as served:
+        body, headers = delivery("response.completed", "wh_recorded")
+        assert post(served, body, headers)[::2] == (200, "ok")
+        assert post(served, body, headers)[::2] == (200, "already processed")
+        record = redis_client(int(str(served.redis_port))).hgetall("webhook:openai-webhook-events#wh_recorded")
+        assert record[b"state"] == b"completed"
+        assert not (tmp_path / "deliveries.db").exists()  # not the SQLite store of the other servers
+        assert served.lines("wh_recorded") == ["async"]

@@ -2,7 +2,9 @@
 
 Configured from the environment: ``SERVED_SECRET`` (the ``whsec_`` secret),
 ``SERVED_MAX_BODY`` (``max_body_bytes``), ``SERVED_DB`` (the SQLite file
-every worker shares for idempotency), ``SERVED_RUNS`` (each handler run
+every worker shares for idempotency), ``SERVED_REDIS_PORT`` (instead, for
+``asgi_app``: an ``AsyncRedisStore`` on a ``redis.asyncio`` client of the
+redis-server on that 127.0.0.1 port), ``SERVED_RUNS`` (each handler run
 appends a line ``<tag> <webhook-id> <pid>`` to it) and ``SERVED_HOLD``
 (seconds the ``batch.completed`` handler holds its claim).  Handlers:
 ``response.completed`` records ``sync`` (WSGI) or, as an ``async def``,
@@ -35,12 +37,20 @@ from openai_webhook_events import (
     current_delivery,
     wsgi,
 )
-from openai_webhook_events.idempotency import Idempotency, SQLiteStore
+from openai_webhook_events.idempotency import AsyncRedisStore, Idempotency, SQLiteStore
 
 RUNS = Path(os.environ.get("SERVED_RUNS", os.devnull))
 HOLD = float(os.environ.get("SERVED_HOLD", "0"))
 webhook = Webhook(os.environ["SERVED_SECRET"], max_body_bytes=int(os.environ.get("SERVED_MAX_BODY", "4096")))
 idempotency = Idempotency(SQLiteStore(os.environ["SERVED_DB"])) if os.environ.get("SERVED_DB") else None
+async_idempotency = idempotency
+if os.environ.get("SERVED_REDIS_PORT"):
+    import redis.asyncio
+
+    client = redis.asyncio.Redis(
+        host="127.0.0.1", port=int(os.environ["SERVED_REDIS_PORT"]), socket_timeout=1, socket_connect_timeout=1
+    )
+    async_idempotency = Idempotency(AsyncRedisStore(client))
 
 
 def record(tag: str) -> None:
@@ -97,7 +107,7 @@ def fallback(event: WebhookEvent) -> None:
 
 
 wsgi_app = wsgi.app(webhook, sync_router, idempotency=idempotency)
-asgi_app = asgi.app(webhook, async_router, idempotency=idempotency)
+asgi_app = asgi.app(webhook, async_router, idempotency=async_idempotency)
 
 
 class _Quiet(WSGIRequestHandler):
