@@ -32,7 +32,7 @@ from ._claim import ACQUIRED, Claim, checked_claim, checked_done
 from ._errors import WebhookConfigurationError, shorten
 from ._forward import check_options
 from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
-from ._receive import STOPS, Attempt, Claiming, Response, begin, prepare
+from ._receive import Attempt, Claiming, Response, begin, prepare
 from ._response import HANDLER_FAILED
 
 if TYPE_CHECKING:
@@ -276,9 +276,7 @@ class _Awaited:
         key and token of a claim) is released if the call acquires it after this gave up waiting."""
         try:
             call = asyncio.ensure_future(operation(*args))
-        except STOPS:
-            raise
-        except BaseException as error:  # raised before awaiting, or no awaitable: a store error
+        except Exception as error:  # arguments its signature refuses: a store error
             return None, error
         self._running.add(call)
         call.add_done_callback(self._ended)
@@ -292,10 +290,8 @@ class _Awaited:
             return None, TimeoutError(f"idempotency store did not answer within {self._timeout:g} s")
         try:
             return call.result(), None
-        except STOPS:
-            raise
         except BaseException as error:  # asyncio.CancelledError raised by the store too: a store error
-            return None, error
+            return None, error  # (KeyboardInterrupt and SystemExit raised in a task leave the event loop at once)
 
     def _late(self, call: asyncio.Future[object], claimed: tuple[str, str] | None) -> None:
         if claimed is not None:
