@@ -2,9 +2,10 @@
 
 Configured from the environment: ``SERVED_SECRET`` (the ``whsec_`` secret),
 ``SERVED_MAX_BODY`` (``max_body_bytes``), ``SERVED_DB`` (the SQLite file
-every worker shares for idempotency), ``SERVED_REDIS_PORT`` (instead, for
-``asgi_app``: an ``AsyncRedisStore`` on a ``redis.asyncio`` client of the
-redis-server on that 127.0.0.1 port), ``SERVED_RUNS`` (each handler run
+every worker shares for idempotency), ``SERVED_REDIS_PORT`` (instead, the
+redis-server on that 127.0.0.1 port: ``RedisStore`` on a ``redis.Redis``
+client for ``wsgi_app``, ``AsyncRedisStore`` on a ``redis.asyncio`` client
+for ``asgi_app``, or the sync one too with ``SERVED_ASGI_THREADS=1``), ``SERVED_RUNS`` (each handler run
 appends a line ``<tag> <webhook-id> <pid>`` to it) and ``SERVED_HOLD``
 (seconds the ``batch.completed`` handler holds its claim).  Handlers:
 ``response.completed`` records ``sync`` (WSGI) or, as an ``async def``,
@@ -23,6 +24,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from openai_webhook_events import (
@@ -37,7 +39,7 @@ from openai_webhook_events import (
     current_delivery,
     wsgi,
 )
-from openai_webhook_events.idempotency import AsyncRedisStore, Idempotency, SQLiteStore
+from openai_webhook_events.idempotency import AsyncRedisStore, Idempotency, RedisStore, SQLiteStore
 
 RUNS = Path(os.environ.get("SERVED_RUNS", os.devnull))
 HOLD = float(os.environ.get("SERVED_HOLD", "0"))
@@ -45,12 +47,15 @@ webhook = Webhook(os.environ["SERVED_SECRET"], max_body_bytes=int(os.environ.get
 idempotency = Idempotency(SQLiteStore(os.environ["SERVED_DB"])) if os.environ.get("SERVED_DB") else None
 async_idempotency = idempotency
 if os.environ.get("SERVED_REDIS_PORT"):
+    import redis
     import redis.asyncio
 
-    client = redis.asyncio.Redis(
-        host="127.0.0.1", port=int(os.environ["SERVED_REDIS_PORT"]), socket_timeout=1, socket_connect_timeout=1
-    )
-    async_idempotency = Idempotency(AsyncRedisStore(client))
+    port = int(os.environ["SERVED_REDIS_PORT"])
+    timeouts: dict[str, Any] = {"socket_timeout": 1, "socket_connect_timeout": 1}
+    idempotency = Idempotency(RedisStore(redis.Redis(host="127.0.0.1", port=port, **timeouts)))
+    async_idempotency = Idempotency(AsyncRedisStore(redis.asyncio.Redis(host="127.0.0.1", port=port, **timeouts)))
+    if os.environ.get("SERVED_ASGI_THREADS") == "1":
+        async_idempotency = idempotency
 
 
 def record(tag: str) -> None:
