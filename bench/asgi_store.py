@@ -183,33 +183,37 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         server = redis_server(Path(folder)).start()
         try:
-            port = server.port
             if args.servers:
-                results = servers_main(args.requests, args.reps, args.concurrency, port)
+                results = servers_main(args.requests, args.reps, args.concurrency, server.port)
                 return report(results, "gunicorn gthread, RedisStore (wsgi)", args, "server CPU/request")
-            sync_client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1)
-
-            def async_app() -> Any:  # a client per event loop: redis.asyncio connections belong to one loop
-                client = redis.asyncio.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1)
-                return asgi.app(WEBHOOK, router(), idempotency=Idempotency(AsyncRedisStore(client)))
-
-            threaded = asgi.app(WEBHOOK, router(), idempotency=Idempotency(RedisStore(sync_client)))
-            plain = wsgi.app(WEBHOOK, router(), idempotency=Idempotency(RedisStore(sync_client)))
-            contenders: dict[str, Callable[[list[tuple[tuple[str, str], ...]]], float]] = {
-                "asgi, AsyncRedisStore (awaited on the loop)": lambda b: asgi_cpu(async_app(), b, args.concurrency),
-                "asgi, RedisStore (worker threads)": lambda b: asgi_cpu(threaded, b, args.concurrency),
-                "wsgi, RedisStore": lambda b: wsgi_cpu(plain, b),
-            }
-            for measure in contenders.values():  # warm up: connections, scripts loaded (EVALSHA)
-                measure(deliveries(50))
-            results: dict[str, list[float]] = {name: [] for name in contenders}
-            for rep in range(args.reps):
-                order = list(contenders)[rep % 3 :] + list(contenders)[: rep % 3]
-                for name in order:
-                    results[name].append(contenders[name](deliveries(args.requests)))
+            results = in_process_main(args.requests, args.reps, args.concurrency, server.port)
+            return report(results, "wsgi, RedisStore", args, "CPU/request in process")
         finally:
             server.stop()
-    return report(results, "wsgi, RedisStore", args, "CPU/request in process")
+
+
+def in_process_main(requests: int, reps: int, concurrency: int, port: int) -> dict[str, list[float]]:
+    sync_client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1)
+
+    def async_app() -> Any:  # a client per event loop: redis.asyncio connections belong to one loop
+        client = redis.asyncio.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1)
+        return asgi.app(WEBHOOK, router(), idempotency=Idempotency(AsyncRedisStore(client)))
+
+    threaded = asgi.app(WEBHOOK, router(), idempotency=Idempotency(RedisStore(sync_client)))
+    plain = wsgi.app(WEBHOOK, router(), idempotency=Idempotency(RedisStore(sync_client)))
+    contenders: dict[str, Callable[[list[tuple[tuple[str, str], ...]]], float]] = {
+        "asgi, AsyncRedisStore (awaited on the loop)": lambda b: asgi_cpu(async_app(), b, concurrency),
+        "asgi, RedisStore (worker threads)": lambda b: asgi_cpu(threaded, b, concurrency),
+        "wsgi, RedisStore": lambda b: wsgi_cpu(plain, b),
+    }
+    for measure in contenders.values():  # warm up: connections, scripts loaded (EVALSHA)
+        measure(deliveries(50))
+    results: dict[str, list[float]] = {name: [] for name in contenders}
+    for rep in range(reps):
+        order = list(contenders)[rep % 3 :] + list(contenders)[: rep % 3]
+        for name in order:
+            results[name].append(contenders[name](deliveries(requests)))
+    return results
 
 
 def report(results: dict[str, list[float]], baseline: str, args: argparse.Namespace, what: str) -> int:
