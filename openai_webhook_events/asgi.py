@@ -230,6 +230,9 @@ class _Awaited:
     """The receive step's steps with an async store: each store call awaited on the event loop, for at most
     *timeout* seconds (a worker thread only for a *dead_letter*).
 
+    Measured (bench/asgi_store.py --servers, redis-server, 8 concurrent, noisy 2-core machine): 483 us of server
+    CPU per first delivery under uvicorn, against 1060 us with worker threads and 673 us for WSGI on gunicorn gthread.
+
     A call that does not answer in time is a ``TimeoutError`` (the store is
     down) and runs on: a claim it then acquires is released, so the key is
     not held for a whole lease by an attempt that gave up (so is one whose
