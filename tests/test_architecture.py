@@ -66,6 +66,10 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
+def _is_not_type_checking(test: ast.expr) -> bool:
+    return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and _is_type_checking(test.operand)
+
+
 def imports_of(module: str) -> dict[str, bool]:
     """The package modules *module* imports, anywhere in it, each mapped to whether one of its imports runs."""
     path = MODULES[module]
@@ -106,10 +110,6 @@ def imports_of(module: str) -> dict[str, bool]:
 
     visit(ast.parse(path.read_text()), True)
     return found
-
-
-def _is_not_type_checking(test: ast.expr) -> bool:
-    return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and _is_type_checking(test.operand)
 
 
 IMPORTS = {module: imports_of(module) for module in MODULES}
