@@ -33,13 +33,11 @@ from openai_webhook_events import (
 )
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
 from openai_webhook_events.queue import QueuedDelivery, SQSQueue, sqs_deliveries, sqs_id
-from tests.helpers import NOW, SQS_SAMPLE, lambda_records, record, sqs_event
+from tests.helpers import BODY, NOW, SQS_SAMPLE, lambda_records, record, sqs_event
 from tests.strategies import example_payload, lambda_event
 
 SECRET = "whsec_" + base64.b64encode(b"hand-off queue test secret, 32 b").decode()
 WEBHOOK = Webhook(SECRET)
-PAYLOAD = example_payload("batch.completed")
-BODY = json.dumps(PAYLOAD).encode()
 
 
 class Runs:
