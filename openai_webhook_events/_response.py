@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ._errors import PayloadTooLargeError, WebhookVerificationError
+from ._errors import PayloadTooLargeError, WebhookVerificationError, publish
 
 __all__ = ["HANDLER_FAILED", "JSON_HEADER", "RETRY_AFTER", "Response", "refusal", "retry_later"]
 
@@ -34,6 +34,8 @@ class Response:
     def body(self) -> bytes:
         return json.dumps({"message": self.message}).encode()
 
+
+publish([Response])  # its public home
 
 HANDLER_FAILED = Response(500, "handler failed")
 """An HTTP adapter's answer when the handler raised (the receive step has logged it)."""
