@@ -51,6 +51,22 @@ def interpreters() -> dict[str, str]:
     return found
 
 
+def run_bare(python: str, folder: Path, script: str, *arguments: str) -> str:
+    """What *script* prints, run as ``folder/check.py`` by *python* as in a bare runtime (no site, no environment)."""
+    (folder / "check.py").write_text(script)
+    result = subprocess.run(
+        [python, "-E", "-s", "-S", "check.py", *arguments],
+        cwd=folder,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 SCRIPT = r"""
 import dataclasses, json, os, pickle, sys, sysconfig, typing
 
@@ -101,23 +117,12 @@ def test_vendored_folder_parses_signs_and_unwraps_with_only_the_standard_library
 ) -> None:
     shutil.copytree(PACKAGE, tmp_path / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
     assert sorted(p.name for p in tmp_path.iterdir()) == [PACKAGE.name]
-    (tmp_path / "check.py").write_text(SCRIPT)
     payload = (ROOT / "openai_webhook_events" / "payloads" / "response.completed.json").read_text()
     call = (ROOT / "openai_webhook_events" / "payloads" / "realtime.call.incoming.json").read_text()
-    result = subprocess.run(
-        [python, "-E", "-s", "-S", "check.py", json.dumps(json.loads(payload)), str(tmp_path), call],
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(f"ok ({version.replace('.', ', ')})"), result.stdout
+    out = run_bare(python, tmp_path, SCRIPT, json.dumps(json.loads(payload)), str(tmp_path), call)
+    assert out.startswith(f"ok ({version.replace('.', ', ')})"), out
 
 
-VENDORED = "myapp._vendor.openai_webhook_events"
 PICKLE_SCRIPT = r"""
 import json, pickle, sys, types
 
@@ -207,15 +212,5 @@ def test_vendored_under_another_name_every_public_object_pickles_by_its_public_h
     shutil.copytree(PACKAGE, vendor / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
     for folder in (vendor.parent, vendor):
         (folder / "__init__.py").touch()
-    (tmp_path / "check.py").write_text(PICKLE_SCRIPT)
-    result = subprocess.run(
-        [python, "-E", "-s", "-S", "check.py"],
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("ok "), result.stdout
+    out = run_bare(python, tmp_path, PICKLE_SCRIPT)
+    assert out.startswith("ok "), out
