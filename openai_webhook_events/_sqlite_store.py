@@ -47,8 +47,8 @@ class SQLiteStore:
     A database file deleted or replaced while the store is open (a
     temporary-file cleaner, a restore) is reopened, never written on:
     before each operation the path's identity (device, inode) is compared
-    with the file's the store opened, and on a difference the store opens
-    the path again and creates the table.  Reopening rather than failing
+    with that of the file the store opened, and on a difference the store
+    opens the path again and creates the table.  Reopening rather than failing
     closed: the file the path names is the one every other process, and
     every process started later, uses; following it keeps them all on one
     record per key, while refusing would answer 503 until the process
@@ -70,8 +70,10 @@ class SQLiteStore:
             raise WebhookConfigurationError(f"SQLiteStore needs SQLite >= 3.35, this is {sqlite3.sqlite_version}")
         if not table.isidentifier() or not table.isascii():
             raise WebhookConfigurationError(f"table must be a plain SQL identifier, not {table!r}")
-        # Absolute, so that a later chdir moves neither the file compared nor the one reopened; None: in memory.
-        self._file = None if path in ("", ":memory:") else os.path.abspath(path)
+        in_memory = path in ("", ":memory:")
+        # Absolute, so that a later chdir moves neither the file compared nor the one reopened.
+        self._path = path if in_memory else os.path.abspath(path)
+        self._file = None if in_memory else self._path  # the path whose identity is compared (None: no file)
         self._timeout = timeout
         self._setup = (
             "PRAGMA journal_mode=WAL",
@@ -79,21 +81,23 @@ class SQLiteStore:
             _SQLITE_SCHEMA.format(table=table),
         )
         self._lock = threading.Lock()
-        self._connection, self._identity = self._open(path if self._file is None else self._file)
+        self._connection, self._identity = self._open()
         self._claim = _SQLITE_CLAIM.format(table=table)
         self._complete = _SQLITE_COMPLETE.format(table=table)
         self._release = _SQLITE_RELEASE.format(table=table)
 
-    def _open(self, path: str) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
-        """A connection to the file at *path* with the table created, and that file's identity (None in memory)."""
+    def _open(self) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
+        """A connection to the store's path with the table created, and the identity of its file (None in memory)."""
         import sqlite3
 
         while True:
             # The path names one file before and after the connection opened one: that is the file it opened
             # (which it holds open, so its inode number cannot be reused).  A file just created takes a second round.
-            before = None if self._file is None else _identity(path)
-            connection = sqlite3.connect(path, timeout=self._timeout, isolation_level=None, check_same_thread=False)
-            if self._file is None or (before is not None and _identity(path) == before):
+            before = None if self._file is None else _identity(self._file)
+            connection = sqlite3.connect(
+                self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
+            if self._file is None or (before is not None and _identity(self._file) == before):
                 break
             connection.close()
         for statement in self._setup:
@@ -105,7 +109,7 @@ class SQLiteStore:
         # Two os.stat per operation: a claim 24.7 -> 29.0 us (synchronous=NORMAL, ext4; FULL: ~150 us, the fsync).
         with self._lock:
             if self._file is not None and _identity(self._file) != self._identity:
-                connection, self._identity = self._open(self._file)  # if it raises, the next operation tries again
+                connection, self._identity = self._open()  # if it raises, the next operation tries again
                 self._connection.close()  # SQLite neither checkpoints into nor deletes the WAL of a moved file
                 self._connection = connection
             cursor = self._connection.execute(statement, parameters)
