@@ -214,3 +214,23 @@ def test_vendored_under_another_name_every_public_object_pickles_by_its_public_h
         (folder / "__init__.py").touch()
     out = run_bare(python, tmp_path, PICKLE_SCRIPT)
     assert out.startswith("ok "), out
+
+
+def test_every_public_class_is_named_by_the_public_module_that_exports_it() -> None:
+    import importlib
+    import types
+
+    homes = {}
+    for name in ("", ".idempotency", ".queue", ".testing", ".aws_lambda", ".wsgi", ".asgi"):
+        module = importlib.import_module(PACKAGE.name + name)
+        for public in module.__all__:
+            value = getattr(module, public)
+            if not isinstance(value, types.GenericAlias) and isinstance(value, type):  # on 3.10 an alias is a type
+                homes[value.__qualname__] = value.__module__
+                assert value.__module__ == module.__name__, (value, module.__name__)
+    assert {homes[name] for name in ("Delivery", "Attempt", "Response")} == {"openai_webhook_events"}
+    assert (homes["Claim"], homes["SQLiteStore"], homes["HandOff"]) == (
+        "openai_webhook_events.idempotency",
+        "openai_webhook_events.idempotency",
+        "openai_webhook_events.queue",
+    )
