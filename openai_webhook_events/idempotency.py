@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, Claim
 from ._claim import ClaimState as ClaimState  # Claim's annotation, resolved in this module (its public home)
 from ._dynamodb_store import DynamoDBStore
-from ._errors import WebhookConfigurationError
+from ._errors import WebhookConfigurationError, publish
 from ._redis_store import RedisStore
 from ._sqlite_store import SQLiteStore
 
@@ -89,9 +89,8 @@ SKEW_MARGIN = 5.0
 """Seconds added to a Lambda invocation's remaining time for clocks that differ between instances."""
 _MAX_RAW_KEY = 200  # longer keys are stored as their SHA-256 (DynamoDB keys stop at 2048 bytes)
 
-for _public in (Claim, DynamoDBStore, RedisStore, SQLiteStore):
-    _public.__module__ = __name__  # defined in private modules, named (repr, help, pickle) by their public home
-del _public
+# Defined in private modules, named (repr, help, pickle) by their public home.
+publish([Claim, DynamoDBStore, RedisStore, SQLiteStore], "idempotency")
 
 
 class IdempotencyStore(Protocol):
