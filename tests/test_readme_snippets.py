@@ -91,8 +91,8 @@ NOT_RUN = {
 
 def test_every_other_fenced_block_is_run_by_the_file_named_or_says_why_not() -> None:
     """Beside the Python snippets of RUN_BY and the example files (a marked or included block, in any language:
-    checked against its file and run by that file's tests), each fenced block is in BLOCKS_RUN_BY or NOT_RUN, once; each runner
-    names the block's page and section, or (.ci/run) holds its first line verbatim."""
+    checked against its file and run by that file's tests), each fenced block is in BLOCKS_RUN_BY or NOT_RUN,
+    once; each runner names the block's page and section, or (.ci/run) holds its first line verbatim."""
     keys = [*BLOCKS_RUN_BY, *NOT_RUN]
     found: list[tuple[str, str | None, str]] = []
     for page in PAGES:
