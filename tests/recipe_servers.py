@@ -1,10 +1,12 @@
 """The apps and recipes of examples/ as their real servers load them, each router given the failing handler.
 
 The servers import their app from here: ``flask --app tests.recipe_servers:flask_app run``,
-``uvicorn tests.recipe_servers:fastapi_app`` (and ``:asgi_app``), ``gunicorn
-tests.recipe_servers:wsgi_app``, ``functions-framework --source tests/recipe_servers.py
---target gcf_webhook``; ``python -m tests.recipe_servers django|vercel|wsgiref PORT`` runs Django's
-``runserver``, Vercel's handler on ``http.server`` and the WSGI app on ``wsgiref``.  Records go
+``uvicorn tests.recipe_servers:fastapi_app`` (and the other ASGI apps), ``gunicorn
+tests.recipe_servers:wsgi_app`` (and ``:duplicates_app``), ``functions-framework --source
+tests/recipe_servers.py --target gcf_webhook``; ``python -m tests.recipe_servers django|vercel|wsgiref
+PORT`` runs Django's ``runserver``, Vercel's handler on ``http.server`` and the WSGI app on ``wsgiref``.
+The wirings that examples/ names in a docstring (Flask's ``DispatcherMiddleware``, Starlette's ``Route``)
+are built here exactly as written there, and a Starlette ``Mount``, the wiring that redirects.  Records go
 to the file ``RECIPE_LOG`` names, so a test can count handler runs.  Run with the repository root on ``PYTHONPATH``.
 """
 
@@ -24,9 +26,13 @@ logging.basicConfig(filename=os.environ["RECIPE_LOG"], level=logging.INFO, forma
 _APPS = {
     "flask_app": ("flask_app", "app"),
     "fastapi_app": ("fastapi_app", "app"),
+    "fastapi_depends": ("fastapi_depends", "app"),
     "gcf_webhook": ("gcf_main", "openai_webhook"),
     "wsgi_app": ("wsgi_app", "app"),
     "asgi_app": ("asgi_app", "app"),
+    "duplicates_app": ("duplicates", "app"),
+    "duplicates_asgi": ("duplicates", "asgi_app"),
+    "django_application": ("django_app", "application"),
 }
 
 
@@ -39,7 +45,34 @@ def recipe(name: str) -> ModuleType:
     return module
 
 
+def _flask_dispatcher() -> Any:
+    """A Flask app with examples/wsgi_app.py's ``DispatcherMiddleware`` line, its ``wsgi.app`` at the exact path."""
+    from flask import Flask
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from openai_webhook_events import wsgi
+
+    module = recipe("wsgi_app")
+    webhook, router = module.webhook, module.router
+    app = Flask(__name__)
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/webhooks/openai": wsgi.app(webhook, router)})  # type: ignore[method-assign]
+    return app
+
+
+def _starlette(mount: bool) -> Any:
+    """examples/asgi_app.py's app in Starlette: at ``Route("/webhooks/openai", app)``, or (*mount*) in a Mount."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount, Route
+
+    app = recipe("asgi_app").app
+    return Starlette(routes=[Mount("/webhooks/openai", app=app) if mount else Route("/webhooks/openai", app)])
+
+
 def __getattr__(name: str) -> Any:
+    if name == "flask_dispatcher":
+        return _flask_dispatcher()
+    if name in ("starlette_route", "starlette_mount"):
+        return _starlette(name == "starlette_mount")
     if name not in _APPS:
         raise AttributeError(name)
     module, attribute = _APPS[name]
