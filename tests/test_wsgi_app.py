@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.deliveries import signed_headers
+from tests.servers import urlopen
 from tests.strategies import example_payload, hmac_signature
 
 ROOT = Path(__file__).parent.parent
@@ -69,7 +70,7 @@ def server_url(server_log: Path) -> Iterator[str]:
 def post(url: str, body: bytes, headers: dict[str, str], method: str = "POST") -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(url + "/webhooks/openai", data=body, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with urlopen(request, timeout=10) as answer:
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as error:
         with error:
@@ -127,7 +128,7 @@ def test_signed_malformed_payloads_get_400(server_url: str, body: bytes) -> None
 def test_only_post_is_accepted(server_url: str) -> None:
     request = urllib.request.Request(server_url + "/", method="GET")
     with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(request, timeout=10)
+        urlopen(request, timeout=10)
     with caught.value as error:
         assert error.code == 405
         assert error.headers["allow"] == "POST"
