@@ -1,8 +1,4 @@
-"""OpenAI webhooks as a plain ASGI application with ``async def`` handlers: ``uvicorn examples.asgi_app:app``.
-
-It answers a POST on any path; handlers are awaited before the answer, so a 200 means processed.
-In Starlette (or FastAPI), at an exact path without a redirect: ``Route("/webhooks/openai", app)``.
-"""
+"""Any ASGI server: uvicorn examples.asgi_app:app; handlers may be async def, awaited before the answer."""
 
 import asyncio
 import logging
@@ -11,7 +7,7 @@ from openai_webhook_events import AsyncRouter, ResponseCompletedWebhookEvent, We
 
 logger = logging.getLogger(__name__)
 
-webhook = Webhook()  # the secret comes from OPENAI_WEBHOOK_SECRET
+webhook = Webhook()  # reads OPENAI_WEBHOOK_SECRET
 router = AsyncRouter()
 
 
@@ -26,4 +22,4 @@ def anything_else(event: WebhookEvent) -> None:  # plain functions work too
     logger.info("ignored %s event %s", event.type, event.id)
 
 
-app = asgi.app(webhook, router)
+app = asgi.app(webhook, router)  # a POST on any path; in Starlette at one path: Route("/webhooks/openai", app)

@@ -1,31 +1,22 @@
-"""OpenAI webhooks in FastAPI: the package's ASGI app as the route of the exact path, ``async def`` handlers.
-
-Run ``OPENAI_WEBHOOK_SECRET=whsec_... uvicorn examples.fastapi_app:app``; the webhook URL is
-``http://HOST:8000/webhooks/openai``.  Not ``app.mount(...)``: a mount answers that path with a
-307 redirect, which OpenAI does not follow.  Starlette: ``Starlette(routes=[Route(...)])``, the same route.
-"""
+"""FastAPI (or Starlette): a route at /webhooks/openai whose endpoint is the package's ASGI app."""
 
 import logging
 
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from openai_webhook_events import AsyncRouter, ResponseCompletedWebhookEvent, Webhook, WebhookEvent, asgi
+from openai_webhook_events import AsyncRouter, ResponseCompletedWebhookEvent, Webhook, asgi
 
 logger = logging.getLogger(__name__)
 
-webhook = Webhook()  # the secret comes from OPENAI_WEBHOOK_SECRET
-router = AsyncRouter()
+webhook = Webhook()  # reads OPENAI_WEBHOOK_SECRET
+router = AsyncRouter()  # handlers may be async def (awaited before the answer) or plain def
 
 
 @router.on(ResponseCompletedWebhookEvent)
 async def response_completed(event: ResponseCompletedWebhookEvent) -> None:
-    logger.info("response %s completed", event.data.id)  # awaited before the answer: a 200 means processed
+    logger.info("response %s completed", event.data.id)
 
 
-@router.fallback
-async def anything_else(event: WebhookEvent) -> None:
-    logger.info("ignored %s event %s", event.type, event.id)
-
-
-app = FastAPI(routes=[Route("/webhooks/openai", asgi.app(webhook, router))])
+# A Route, never app.mount(...): a mount answers /webhooks/openai with a 307 redirect, which OpenAI does not follow.
+app = FastAPI(routes=[Route("/webhooks/openai", asgi.app(webhook, router))])  # Starlette: Starlette(routes=[...])

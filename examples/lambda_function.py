@@ -1,35 +1,19 @@
-"""OpenAI webhooks on AWS Lambda, behind a function URL, API Gateway (REST or HTTP API) or an ALB.
-
-Handler ``lambda_function.lambda_handler``; the endpoint's ``whsec_...`` secret in the
-environment variable ``OPENAI_WEBHOOK_SECRET``; the ``openai_webhook_events/`` folder next to this file.
-"""
+"""AWS Lambda: the handler is lambda_function.lambda_handler; the secret is in OPENAI_WEBHOOK_SECRET."""
 
 import logging
 
-from openai_webhook_events import (
-    BatchCompletedWebhookEvent,
-    ResponseCompletedWebhookEvent,
-    Router,
-    Webhook,
-    WebhookEvent,
-    aws_lambda,
-)
+from openai_webhook_events import ResponseCompletedWebhookEvent, Router, Webhook, WebhookEvent, aws_lambda
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-webhook = Webhook()  # the secret comes from OPENAI_WEBHOOK_SECRET
+webhook = Webhook()  # reads OPENAI_WEBHOOK_SECRET once per cold start
 router = Router()
 
 
 @router.on(ResponseCompletedWebhookEvent)
 def response_completed(event: ResponseCompletedWebhookEvent) -> None:
     logger.info("response %s completed", event.data.id)
-
-
-@router.on(BatchCompletedWebhookEvent)
-def batch_completed(event: BatchCompletedWebhookEvent) -> None:
-    logger.info("batch %s completed", event.data.id)
 
 
 @router.fallback

@@ -1,19 +1,12 @@
-"""OpenAI webhooks as a plain WSGI application, for any WSGI server: ``gunicorn examples.wsgi_app:app``.
-
-It answers a POST on any path.  ``OPENAI_WEBHOOK_SECRET=whsec_... python examples/wsgi_app.py [PORT]``
-serves it on the standard library's wsgiref.  In a Flask app, at an exact path without a redirect:
-``app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/webhooks/openai": wsgi.app(webhook, router)})``.
-"""
+"""Any WSGI server: gunicorn examples.wsgi_app:app (ASGI: examples/asgi_app.py under uvicorn)."""
 
 import logging
-import sys
-from wsgiref.simple_server import make_server
 
 from openai_webhook_events import ResponseCompletedWebhookEvent, Router, Webhook, WebhookEvent, wsgi
 
 logger = logging.getLogger(__name__)
 
-webhook = Webhook()  # the secret comes from OPENAI_WEBHOOK_SECRET
+webhook = Webhook()  # reads OPENAI_WEBHOOK_SECRET
 router = Router()
 
 
@@ -27,10 +20,4 @@ def anything_else(event: WebhookEvent) -> None:
     logger.info("ignored %s event %s", event.type, event.id)
 
 
-app = wsgi.app(webhook, router)
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO)
-    with make_server("127.0.0.1", int(sys.argv[1]) if sys.argv[1:] else 8000, app) as server:
-        print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)
-        server.serve_forever()
+app = wsgi.app(webhook, router)  # a POST on any path; in Flask at one path: DispatcherMiddleware (docs/wsgi-asgi.md)

@@ -59,6 +59,7 @@ from tests.deliveries import (
     oracle,
 )
 from tests.example_modules import load_example
+from tests.recipe_servers import django_configured
 from tests.servers import Server, free_port
 from tests.servers import _wait_for_port as wait_for_port
 
@@ -230,6 +231,7 @@ def recipes() -> dict[str, Any]:
     os.environ["OPENAI_WEBHOOK_SECRET"] = SECRET
     try:
         modules: dict[str, Any] = {}
+        django_configured()  # a project's settings, examples/django_app.py its URLconf
         for name in ("flask_app", "fastapi_depends", "django_app", "azure_function"):
             modules[name] = module = importlib.import_module(f"examples.{name}")
             add_failing_handler(module.router)
