@@ -10,7 +10,7 @@ without running a handler; a delivery another worker is processing is answered 4
 import logging
 import os
 
-from openai_webhook_events import ResponseCompletedWebhookEvent, Router, Webhook, WebhookEvent, asgi, wsgi
+from openai_webhook_events import ResponseCompletedWebhookEvent, Router, Webhook, asgi, wsgi
 from openai_webhook_events.idempotency import Idempotency, SQLiteStore
 
 logger = logging.getLogger(__name__)
@@ -23,11 +23,6 @@ idempotency = Idempotency(SQLiteStore(os.environ.get("WEBHOOK_IDEMPOTENCY_DB", "
 @router.on(ResponseCompletedWebhookEvent)
 def response_completed(event: ResponseCompletedWebhookEvent) -> None:
     logger.info("response %s completed", event.data.id)
-
-
-@router.fallback
-def anything_else(event: WebhookEvent) -> None:
-    logger.info("ignored %s event %s", event.type, event.id)
 
 
 app = wsgi.app(webhook, router, idempotency=idempotency)

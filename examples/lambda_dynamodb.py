@@ -12,7 +12,7 @@ import os
 import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 
-from openai_webhook_events import BatchCompletedWebhookEvent, Router, Webhook, WebhookEvent, aws_lambda
+from openai_webhook_events import BatchCompletedWebhookEvent, Router, Webhook, aws_lambda
 from openai_webhook_events.idempotency import DynamoDBStore, Idempotency
 
 logger = logging.getLogger(__name__)
@@ -29,11 +29,6 @@ idempotency = Idempotency(DynamoDBStore(client, os.environ["WEBHOOK_IDEMPOTENCY_
 @router.on(BatchCompletedWebhookEvent)
 def batch_completed(event: BatchCompletedWebhookEvent) -> None:
     logger.info("batch %s completed", event.data.id)
-
-
-@router.fallback
-def anything_else(event: WebhookEvent) -> None:
-    logger.info("ignored %s event %s", event.type, event.id)
 
 
 lambda_handler = aws_lambda.lambda_handler(webhook, router, idempotency=idempotency)
