@@ -464,3 +464,16 @@ def test_django_csrf_middleware_refuses_a_signed_delivery_to_a_view_without_csrf
     refused = middleware.process_view(request, module.openai_webhook, (), {})  # the same view, not exempt
     assert refused is not None
     assert refused.status_code == 403
+
+
+def test_no_test_follows_a_redirect() -> None:
+    """OpenAI follows no redirect, so no test may: Starlette's TestClient is told not to, and urllib's opener is
+    the one of tests/servers.py (``urllib.request.urlopen`` follows 301, 302, 303, 307 and 308)."""
+    client, opener = "TestClient" + "(", "urllib.request." + "urlopen("
+    following = ["follow_redirects=" + "True", "allow_redirects=" + "True"]
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        code = path.read_text(encoding="utf-8")
+        calls = re.findall(re.escape(client) + r"((?:[^()]|\([^()]*\))*)\)", code)
+        assert all("follow_redirects=False" in arguments for arguments in calls), path.name
+        assert opener not in code, path.name
+        assert not [setting for setting in following if setting in code], path.name
