@@ -116,3 +116,4 @@ def test_the_serve_and_post_commands_run_as_written_and_the_app_answers_ok(
         printed, logged = out.read(), err.read()
     assert returncode == 0, logged[-2000:]
     assert '{"message": "ok"}' in printed, (printed, logged[-2000:])
+    assert "\nHTTP 200 " in printed, printed  # the status line the printed curl writes after the answer

@@ -69,7 +69,6 @@ BLOCKS_RUN_BY = {
     ("docs/cli.md", "# Command line", "python3 -m openai_webhook_events parse "): "tests/test_docs_snippets.py",
     ("docs/cli.md", "# Command line", SECRET_LINE): "tests/test_docs_snippets.py",
     ("docs/cli.md", "# Command line", "python3 -m openai_webhook_events sign "): "tests/test_docs_snippets.py",
-    ("docs/lambda.md", "## Deploy without pip", "rm -rf lambda-package "): "tests/test_lambda_recipe.py",
     ("docs/wsgi-asgi.md", "## Try it", SECRET_LINE): "tests/test_docs_snippets.py",
 }
 # ... or why no test runs it, and what runs what it does.
