@@ -7,7 +7,8 @@ tests.recipe_servers:wsgi_app`` (and ``:duplicates_app``, ``:django_application`
 django|vercel|wsgiref PORT`` runs Django's ``runserver``, Vercel's handler on ``http.server`` and the WSGI
 app on ``wsgiref`` (port 0: a free one; it prints ``listening on URL``).  Django gets a project's settings
 (:data:`DJANGO_SETTINGS`, the CSRF middleware included) with examples/django_app.py as its URLconf.
-The wirings that examples/ names in a docstring (Flask's ``DispatcherMiddleware``, Starlette's ``Route``)
+The wirings that examples/ names in a docstring (Flask's ``DispatcherMiddleware``, Starlette's ``Route``,
+FastAPI's ``app.router.routes.append``)
 are built here exactly as written there, and a Starlette ``Mount``, the wiring that redirects.  Records go
 to the file ``RECIPE_LOG`` names, so a test can count handler runs.  Run with the repository root on ``PYTHONPATH``.
 """
@@ -75,6 +76,16 @@ def _starlette(mount: bool) -> Any:
     return Starlette(routes=[Mount("/webhooks/openai", app=app) if mount else Route("/webhooks/openai", app)])
 
 
+def _fastapi_appended() -> Any:
+    """docs/fastapi.md's wiring for an app that exists: examples/asgi_app.py's app appended to its routes."""
+    from fastapi import FastAPI
+    from starlette.routing import Route
+
+    app = FastAPI()
+    app.router.routes.append(Route("/webhooks/openai", recipe("asgi_app").app))
+    return app
+
+
 def django_configured() -> None:
     """Django set up with :data:`DJANGO_SETTINGS`, unless it already is."""
     import django
@@ -94,6 +105,8 @@ def __getattr__(name: str) -> Any:
         return get_wsgi_application()
     if name == "flask_dispatcher":
         return _flask_dispatcher()
+    if name == "fastapi_appended":
+        return _fastapi_appended()
     if name in ("starlette_route", "starlette_mount"):
         return _starlette(name == "starlette_mount")
     if name not in _APPS:

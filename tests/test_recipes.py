@@ -101,6 +101,7 @@ RECIPES: dict[str, tuple[str, str, str, bool]] = {
     "flask": ("flask", "flask_app", "/webhooks/openai", False),
     "flask-dispatcher": ("flask", "flask_dispatcher", "/webhooks/openai", False),
     "fastapi": ("uvicorn", "fastapi_app", "/webhooks/openai", False),
+    "fastapi-appended": ("uvicorn", "fastapi_appended", "/webhooks/openai", False),
     "fastapi-depends": ("uvicorn", "fastapi_depends", "/webhooks/openai", True),
     "duplicates-gunicorn": ("gunicorn", "duplicates_app", "/webhooks/openai", True),
     "duplicates-uvicorn": ("uvicorn", "duplicates_asgi", "/webhooks/openai", True),
