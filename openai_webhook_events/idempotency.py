@@ -51,7 +51,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
-from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, Claim
+from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, STOPS, Claim, checked_done
 from ._claim import ClaimState as ClaimState  # Claim's annotation, resolved in this module (its public home)
 from ._dynamodb_store import DynamoDBStore
 from ._errors import WebhookConfigurationError
@@ -88,6 +88,9 @@ DEFAULT_LEASE = 60.0
 SKEW_MARGIN = 5.0
 """Seconds added to a Lambda invocation's remaining time for clocks that differ between instances."""
 _MAX_RAW_KEY = 200  # longer keys are stored as their SHA-256 (DynamoDB keys stop at 2048 bytes)
+MAX_UNSETTLED = 128
+"""Claims of unknown outcome an :class:`Idempotency` remembers to release; past that the oldest is forgotten
+(its key stays blocked until its lease runs out)."""
 
 for _public in (Claim, DynamoDBStore, RedisStore, SQLiteStore):
     _public.__module__ = __name__  # defined in private modules, named (repr, help, pickle) by their public home
@@ -126,11 +129,18 @@ class Idempotency:
     (the event's own ``id``).  *namespace* separates endpoints that share a
     store.
 
+    A claim whose outcome is unknown (the store call raised, or answered
+    outside the protocol: it may still land once the store is back) must
+    not block its key for a whole lease: the receive step records it with
+    :meth:`unsettle` and, before its next claim through this object,
+    :meth:`settle` releases it (token-fenced, so never another attempt's
+    record).  :attr:`unsettled` holds at most :data:`MAX_UNSETTLED` of them.
+
     Raises :class:`WebhookConfigurationError` for a store without
     ``claim``/``complete``/``release``, or a bad option.
     """
 
-    __slots__ = ("_lease", "key", "namespace", "retention", "store")
+    __slots__ = ("_lease", "_lock", "key", "namespace", "retention", "store", "unsettled")
 
     def __init__(
         self,
@@ -158,6 +168,10 @@ class Idempotency:
         self.store = store
         self.key = key
         self.namespace = namespace
+        self.unsettled: list[tuple[str, str, float]] = []
+        """``(key, token, lease expiry)`` of the claims of unknown outcome not yet released, oldest first
+        (shared with a ``copy.copy`` of this object)."""
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (
@@ -185,6 +199,36 @@ class Idempotency:
     def new_token() -> str:
         """A fresh random token naming one attempt."""
         return os.urandom(16).hex()
+
+    def unsettle(self, key: str, token: str, expires_at: float) -> None:
+        """Remember a claim of *key* by *token*, leased until *expires_at*, whose outcome is unknown."""
+        with self._lock:
+            self.unsettled.append((key, token, expires_at))
+            del self.unsettled[:-MAX_UNSETTLED]
+
+    def settle(self, now: float) -> None:
+        """Release the remembered claims whose lease has not run out at *now*, in order, best effort.
+
+        A release that answers (``True`` or ``False``) settles its claim;
+        at the first one that fails (a store error) the rest are kept for
+        the next call, so a store still down costs one failed call.
+        Nothing is raised but ``KeyboardInterrupt`` and ``SystemExit``.
+        """
+        with self._lock:
+            pending = [claim for claim in self.unsettled if claim[2] > now]
+            self.unsettled.clear()
+        store = self.store
+        settled = 0
+        try:
+            for key, token, _ in pending:
+                checked_done(store.release(key, token), store, "release")
+                settled += 1
+        except BaseException as error:  # a gevent.Timeout too: kept for the next call
+            with self._lock:
+                self.unsettled[:0] = pending[settled:]
+                del self.unsettled[:-MAX_UNSETTLED]
+            if isinstance(error, STOPS):
+                raise
 
 
 # --- Memory ------------------------------------------------------------------------------------
