@@ -69,7 +69,9 @@ __all__ = [
     "DEFAULT_LEASE",
     "DEFAULT_RETENTION",
     "IN_PROGRESS",
+    "MAX_UNSETTLED",
     "MINIMUM_RETENTION",
+    "SETTLE_PAUSE",
     "SKEW_MARGIN",
     "Claim",
     "DynamoDBStore",
@@ -91,6 +93,9 @@ _MAX_RAW_KEY = 200  # longer keys are stored as their SHA-256 (DynamoDB keys sto
 MAX_UNSETTLED = 128
 """Claims of unknown outcome an :class:`Idempotency` remembers to release; past that the oldest is forgotten
 (its key stays blocked until its lease runs out)."""
+SETTLE_PAUSE = 1.0
+"""Seconds after a release of those claims failed before :meth:`Idempotency.settle` tries again: while the store
+is down, one claim a second waits on it twice, not every claim."""
 
 for _public in (Claim, DynamoDBStore, RedisStore, SQLiteStore):
     _public.__module__ = __name__  # defined in private modules, named (repr, help, pickle) by their public home
@@ -140,7 +145,7 @@ class Idempotency:
     ``claim``/``complete``/``release``, or a bad option.
     """
 
-    __slots__ = ("_lease", "_lock", "key", "namespace", "retention", "store", "unsettled")
+    __slots__ = ("_lease", "_lock", "_settle_at", "key", "namespace", "retention", "store", "unsettled")
 
     def __init__(
         self,
@@ -172,6 +177,7 @@ class Idempotency:
         """``(key, token, lease expiry)`` of the claims of unknown outcome not yet released, oldest first
         (shared with a ``copy.copy`` of this object)."""
         self._lock = threading.Lock()
+        self._settle_at = -math.inf  # no settle before this time: a release failed just before
 
     def __repr__(self) -> str:
         return (
@@ -210,10 +216,13 @@ class Idempotency:
         """Release the remembered claims whose lease has not run out at *now*, in order, best effort.
 
         A release that answers (``True`` or ``False``) settles its claim;
-        at the first one that fails (a store error) the rest are kept for
-        the next call, so a store still down costs one failed call.
-        Nothing is raised but ``KeyboardInterrupt`` and ``SystemExit``.
+        at the first one that fails (a store error) the rest are kept, and
+        calls before :data:`SETTLE_PAUSE` seconds have passed do nothing:
+        a store still down costs one failed call a second.  Nothing is
+        raised but ``KeyboardInterrupt`` and ``SystemExit``.
         """
+        if now < self._settle_at:
+            return
         with self._lock:
             pending = [claim for claim in self.unsettled if claim[2] > now]
             self.unsettled.clear()
@@ -227,6 +236,7 @@ class Idempotency:
             with self._lock:
                 self.unsettled[:0] = pending[settled:]
                 del self.unsettled[:-MAX_UNSETTLED]
+                self._settle_at = now + SETTLE_PAUSE
             if isinstance(error, STOPS):
                 raise
 

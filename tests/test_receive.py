@@ -27,7 +27,7 @@ from openai_webhook_events import (
     aws_lambda,
 )
 from openai_webhook_events._receive import Delivery, Response, begin, current_delivery, receive
-from openai_webhook_events.idempotency import MAX_UNSETTLED, Claim, Idempotency, MemoryStore
+from openai_webhook_events.idempotency import MAX_UNSETTLED, SETTLE_PAUSE, Claim, Idempotency, MemoryStore
 from tests.strategies import example_payload, hmac_signature, lambda_event
 
 SECRET_KEY = b"receive step test secret 32 bytes"
@@ -852,10 +852,10 @@ def test_a_bool_from_release_is_not_logged(answer: bool, caplog: pytest.LogCaptu
 # --- A claim of unknown outcome is released at the next claim ------------------------------------------
 
 
-def _deliver(idempotency: Idempotency, number: int, at: int = NOW, counting: Counting | None = None) -> Response:
+def _deliver(idempotency: Idempotency, number: int, at: float = NOW, counting: Counting | None = None) -> Response:
     """Receive the delivery ``wh_<number>`` at *at*."""
     router = (counting or Counting()).router
-    headers = signed(webhook_id=f"wh_{number}", timestamp=at)
+    headers = signed(webhook_id=f"wh_{number}", timestamp=int(at))
     return receive(WEBHOOK, router, BODY, headers, idempotency=idempotency, now=at)
 
 
@@ -903,12 +903,19 @@ def test_a_pending_release_that_fails_is_kept_and_tried_again_at_the_following_c
     assert idempotency.unsettled == []
 
 
-def test_while_the_store_stays_down_each_claim_tries_one_release_and_keeps_every_pending_claim() -> None:
+def test_while_the_store_stays_down_one_claim_a_settle_pause_tries_one_release_and_every_claim_is_kept() -> None:
     store = RecordingStore("claim", "release")
     idempotency = Idempotency(store)
-    for number in range(3):
-        assert _deliver(idempotency, number, NOW + number).status == 503
-    assert store.calls == ["claim", "release", "claim", "release", "claim"]
+    times = [
+        NOW,
+        NOW + 0.1,
+        NOW + 0.2,
+        NOW + 0.1 + SETTLE_PAUSE * 0.99,
+        NOW + 0.1 + SETTLE_PAUSE,
+    ]  # 1st release at +0.1
+    for number, at in enumerate(times):
+        assert _deliver(idempotency, number, at).status == 503
+    assert store.calls == ["claim", "release", "claim", "claim", "claim", "release", "claim"]
     claims = [arguments for arguments in store.arguments if len(arguments) == 4]
     assert idempotency.unsettled == [(key, token, expires_at) for key, token, _, expires_at in claims]
 
@@ -922,7 +929,7 @@ def test_at_most_max_unsettled_claims_are_kept_the_oldest_forgotten_first() -> N
     store.calls.clear()
     store.arguments.clear()
     store.failing.clear()
-    assert _deliver(idempotency, -1).status == 200
+    assert _deliver(idempotency, -1, NOW + SETTLE_PAUSE).status == 200
     released = [key for key, *_ in store.arguments[:-2]]
     assert released == [f"openai-webhook-events#wh_{number}" for number in range(3, MAX_UNSETTLED + 3)]
     assert store.calls[-2:] == ["claim", "complete"]
