@@ -20,7 +20,8 @@ The answers (the table of docs/receiving.md):
   up, within 1 s and ``_response.MAX_RETRY_AFTER``, an hour);
 - handler raised: the claim is released, the exception propagates (HTTP adapters answer :data:`HANDLER_FAILED`);
 - store unreachable at claim, or answering something that is not a valid ``Claim``: 503 with
-  ``Retry-After``, handler not run;
+  ``Retry-After``, handler not run; that claim may land once the store is back, so it is released
+  before the next claim through the same ``Idempotency`` (``Idempotency.settle``);
 - store failed at complete: 200 and an ERROR log;
 - handler returned an awaitable (an ``async def`` on a sync router) or a generator (its body never
   ran): 500, claim released, ERROR log.

@@ -32,9 +32,12 @@ A store error is anything a call raises (``gevent.Timeout`` and other
 in one of the three states with a finite ``expires_at`` (a subclass is
 a ``Claim``), and a ``complete``/``release`` answer that is not a
 ``bool``.  At ``claim`` it answers 503 with ``Retry-After: 5`` (the
-handler does not run); at ``complete`` 200 (the work is done; a retry
-may run it again); at ``release`` nothing changes (the lease runs out).
-Each is logged at ERROR, naming the store's class when it answered
+handler does not run) and, since that claim may still land once the
+store is back (a client timeout while the server stalls), releases it
+before the next claim through the same :class:`Idempotency`, so a retry
+is not blocked for a whole lease; at ``complete`` 200 (the work is done;
+a retry may run it again); at ``release`` nothing changes (the lease runs
+out).  Each is logged at ERROR, naming the store's class when it answered
 outside the protocol.
 
 Standard library only: each store drives a client object the caller
