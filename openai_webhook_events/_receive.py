@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ._claim import STOPS as _STOPS  # what ends the receive step; anything else a store raises is a store error
 from ._claim import checked_claim, checked_done
 from ._delivery import Delivery, activated, current_delivery
-from ._errors import InvalidPayloadError, WebhookVerificationError
+from ._errors import InvalidPayloadError, WebhookVerificationError, publish
 from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers  # the one header reader
 from ._json import load_payload  # the one place the strict JSON decoder is imported
@@ -370,6 +370,9 @@ class Attempt:
             error=error,
             exc_info=exc_info,
         )
+
+
+publish([Attempt])  # its public home
 
 
 def receive(

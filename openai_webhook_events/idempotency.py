@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, STOPS, Claim, checked_done
 from ._claim import ClaimState as ClaimState  # Claim's annotation, resolved in this module (its public home)
 from ._dynamodb_store import DynamoDBStore
-from ._errors import WebhookConfigurationError
+from ._errors import WebhookConfigurationError, publish
 from ._redis_store import RedisStore
 from ._sqlite_store import SQLiteStore
 
@@ -100,9 +100,8 @@ SETTLE_PAUSE = 1.0
 """Seconds after a release of those claims failed before :meth:`Idempotency.settle` tries again: while the store
 is down, one claim a second waits on it twice, not every claim."""
 
-for _public in (Claim, DynamoDBStore, RedisStore, SQLiteStore):
-    _public.__module__ = __name__  # defined in private modules, named (repr, help, pickle) by their public home
-del _public
+# Defined in private modules, named (repr, help, pickle) by their public home.
+publish([Claim, DynamoDBStore, RedisStore, SQLiteStore], "idempotency")
 
 
 class IdempotencyStore(Protocol):

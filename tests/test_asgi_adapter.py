@@ -27,9 +27,9 @@ from openai_webhook_events import (
     wsgi,
 )
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
+from tests import helpers
+from tests.helpers import BODY, SECRET, RecordingStore, call, environ
 from tests.strategies import lambda_event
-from tests.test_receive import BODY, SECRET, RecordingStore
-from tests.test_wsgi_adapter import call, environ
 
 WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
 KEY = "openai-webhook-events#wh_asgi"
@@ -42,10 +42,8 @@ def signed(body: bytes = BODY, webhook_id: str = "wh_asgi") -> dict[str, str]:
 def scope(
     headers: dict[str, str] | None = None, method: str = "POST", length: int | None = len(BODY)
 ) -> dict[str, Any]:
-    pairs = [(name.encode(), value.encode()) for name, value in (signed() if headers is None else headers).items()]
-    if length is not None:
-        pairs.append((b"content-length", str(length).encode()))
-    return {"type": "http", "method": method, "path": "/anything", "headers": pairs}
+    """An ASGI HTTP scope carrying *headers* (by default, signed) and a Content-Length of *length* unless None."""
+    return helpers.scope(signed() if headers is None else headers, method, length)
 
 
 def request(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -55,29 +53,7 @@ def request(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, An
 
 async def drive(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, Any] | None = None) -> dict[str, Any]:
     """:func:`request` on the running event loop (several at once with ``asyncio.gather``)."""
-    pending = list(chunks)
-    sent: list[dict[str, Any]] = []
-    read = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal read
-        if not pending:
-            return {"type": "http.disconnect"}
-        read += 1
-        chunk = pending.pop(0)
-        return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope() if the_scope is None else the_scope, receive, send)
-    if not sent:
-        return {"status": None, "read": read}
-    start, body = sent
-    assert (start["type"], body["type"]) == ("http.response.start", "http.response.body")
-    headers = {name.decode(): value.decode() for name, value in start["headers"]}
-    assert headers["content-length"] == str(len(body["body"]))
-    return {"status": start["status"], "headers": headers, "message": json.loads(body["body"])["message"], "read": read}
+    return await helpers.drive(app, chunks, scope() if the_scope is None else the_scope)
 
 
 class Runs:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
 import gc
 import inspect
 import json
 import logging
-import threading
 import time
 import warnings
 from collections.abc import Generator
@@ -28,56 +26,16 @@ from openai_webhook_events import (
 )
 from openai_webhook_events._receive import Delivery, Response, begin, current_delivery, receive
 from openai_webhook_events.idempotency import MAX_UNSETTLED, SETTLE_PAUSE, Claim, Idempotency, MemoryStore
+from tests.helpers import BODY, PAYLOAD, SECRET, SECRET_KEY, RecordingStore
 from tests.strategies import example_payload, hmac_signature, lambda_event
 
-SECRET_KEY = b"receive step test secret 32 bytes"
-SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
 WEBHOOK = Webhook(SECRET)
 NOW = 1_800_000_000
-PAYLOAD = example_payload("batch.completed")
-BODY = json.dumps(PAYLOAD).encode()
 HOUR = 3600.0
 
 
 def signed(body: bytes = BODY, webhook_id: str = "wh_1", timestamp: int = NOW) -> dict[str, str]:
     return WEBHOOK.sign(body, webhook_id=webhook_id, timestamp=timestamp)
-
-
-class RecordingStore:
-    """A :class:`MemoryStore` recording each call (name, arguments, thread), failing the operations in *failing*
-    (with *error*, by default a ``ConnectionError``), and answering *answers[name]* for the operations in it."""
-
-    def __init__(
-        self, *failing: str, error: BaseException | None = None, answers: dict[str, Any] | None = None
-    ) -> None:
-        self.inner = MemoryStore()
-        self.calls: list[str] = []
-        self.arguments: list[tuple[Any, ...]] = []  # of each call, in order
-        self.threads: list[threading.Thread] = []  # each call ran in
-        self.failing = set(failing)
-        self.error = error
-        self.answers = answers or {}
-
-    def _call(self, name: str, *args: Any) -> Any:
-        self.calls.append(name)
-        self.arguments.append(args)
-        self.threads.append(threading.current_thread())
-        if name in self.failing:
-            raise self.error or ConnectionError(f"{name}: connection refused\nsecond line")
-        answer = getattr(self.inner, name)(*args)
-        return self.answers.get(name, answer)
-
-    def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
-        result: Claim = self._call("claim", key, token, now, expires_at)
-        return result
-
-    def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
-        result: bool = self._call("complete", key, token, now, expires_at)
-        return result
-
-    def release(self, key: str, token: str) -> bool:
-        result: bool = self._call("release", key, token)
-        return result
 
 
 class Counting:
