@@ -8,6 +8,7 @@ import gc
 import inspect
 import json
 import logging
+import threading
 import time
 import warnings
 from collections.abc import Generator
@@ -919,3 +920,27 @@ def test_a_copy_of_an_idempotency_shares_its_pending_claims() -> None:
     copied = copy.copy(idempotency)  # as the ASGI app bounds its store calls
     copied.unsettle("key", "token", NOW + 60)
     assert idempotency.unsettled == [("key", "token", NOW + 60)]
+
+
+def test_threads_claiming_at_once_release_each_pending_claim_once() -> None:
+    store = RecordingStore("claim")
+    idempotency = Idempotency(store)
+    for number in range(20):
+        assert _deliver(idempotency, number).status == 503
+    store.failing.clear()
+    start = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def deliver(number: int) -> None:
+        start.wait()
+        statuses.append(_deliver(idempotency, 100 + number, NOW + 1).status)
+
+    threads = [threading.Thread(target=deliver, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    released = [arguments[0] for arguments in store.arguments if len(arguments) == 2]  # release(key, token)
+    assert sorted(released) == sorted(f"openai-webhook-events#wh_{number}" for number in range(20))
+    assert idempotency.unsettled == []
