@@ -5,7 +5,10 @@ It only translates: the request's body and headers go to the receive step
 answer; the handler runs here, awaited when it returns an awaitable,
 between ``Attempt.activate()`` and ``Attempt.succeeded()``/``failed()``.
 It ignores the path, so it can be served alone (uvicorn, hypercorn) or
-mounted anywhere (Starlette's ``Mount``, FastAPI's ``app.mount``).
+routed at an exact path: it is an object, not a function, so Starlette's
+``Route("/webhooks/openai", app)`` and FastAPI's ``add_route`` hand it the
+request as it came (a ``Mount`` would answer that path with a 307 redirect
+to ``/webhooks/openai/``, which OpenAI does not follow).
 
 The event loop never waits on the idempotency store: with *idempotency*
 the receive step's store work (claim, complete, release) runs in a worker
@@ -47,7 +50,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
-"""An ASGI 3 application (the shape Starlette's ``Mount`` and every ASGI server take)."""
+"""An ASGI 3 application (the shape Starlette's ``Route`` and every ASGI server take)."""
 
 DEFAULT_STORE_TIMEOUT = 2.0
 """Seconds one idempotency store call may take before the store counts as down (a claim then answers 503)."""
@@ -91,6 +94,11 @@ def app(
     them the receive step runs in a worker thread too (bound those clients'
     timeouts yourself).
 
+    The application is an object, not a function: Starlette's
+    ``Route("/webhooks/openai", app)`` and FastAPI's
+    ``add_route("/webhooks/openai", app)`` pass it every request to that exact
+    path (no redirect; a ``Mount`` redirects it with 307).
+
     ``lifespan`` events are acknowledged; ``websocket`` connections are
     closed; another scope type raises ``ValueError``.  A *store_timeout*
     that is not a number of seconds > 0 raises
@@ -107,12 +115,23 @@ def app(
     )  # options pass straight through
     # the receive step calls the store, the dead letter or the queue: keep those off the event loop
     off_loop = idempotency is not None or dead_letter is not None or hand_off is not None
-    limit = webhook.max_body_bytes
+    return _Application(start, off_loop, webhook.max_body_bytes)
 
-    async def application(scope: Scope, receive: Receive, send: Send) -> None:
+
+class _Application:
+    """The ASGI 3 application :func:`app` returns: an instance, so Starlette's ``Route`` treats it as ASGI."""
+
+    __slots__ = ("_limit", "_off_loop", "_start")
+
+    def __init__(self, start: Callable[[bytes, Any], Response | Attempt], off_loop: bool, limit: int | None) -> None:
+        self._start = start
+        self._off_loop = off_loop
+        self._limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            answer = await _answer(scope, receive, start, off_loop, limit)
+            answer = await _answer(scope, receive, self._start, self._off_loop, self._limit)
             if answer is not None:
                 await _respond(send, answer)
         elif kind == "lifespan":
@@ -122,8 +141,6 @@ def app(
             await send({"type": "websocket.close", "code": 1008})  # before accept: the server answers 403
         else:
             raise ValueError(f"unsupported ASGI scope type {kind!r}")
-
-    return application
 
 
 async def _answer(

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,15 @@ DYNALITE = ROOT / ".ci" / "dynalite" / "node_modules" / "dynalite" / "cli.js"
 SECRET_KEY = b"real store test secret, 32 bytes"
 TABLE = "webhook-deliveries"
 START_TIMEOUT = 15.0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None  # the 3xx itself raises HTTPError, with its status
+
+
+urlopen = urllib.request.build_opener(_NoRedirect()).open
+"""``urllib.request.urlopen`` following no redirect: a 3xx is an ``HTTPError`` with its status, as OpenAI sees it."""
 
 
 def missing(what: str) -> None:

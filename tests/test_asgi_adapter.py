@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import threading
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from openai_webhook_events import (
@@ -184,13 +185,22 @@ def test_a_websocket_is_closed_before_it_is_accepted_and_another_scope_type_rais
         asyncio.run(app({"type": "webtransport"}, receive, send))
 
 
-def test_mounted_in_starlette_it_answers_under_its_prefix() -> None:
+def test_routed_in_starlette_it_answers_at_the_exact_path_where_a_mount_redirects() -> None:
+    """An object, not a function: Starlette's Route hands it the request as ASGI; a Mount answers 307 instead."""
     runs = Runs()
-    site = Starlette(routes=[Mount("/webhooks/openai", app=asgi.app(WEBHOOK, runs.router))])
-    with TestClient(site) as client:
+    app = asgi.app(WEBHOOK, runs.router)
+    assert not inspect.isfunction(app)  # what Route checks to treat an endpoint as request -> response
+    routed = Starlette(routes=[Route("/webhooks/openai", app)])
+    with TestClient(routed, follow_redirects=False) as client:
         answer = client.post("/webhooks/openai", content=BODY, headers=signed())
         assert (answer.status_code, answer.json(), runs.ids) == (200, {"message": "ok"}, ["wh_asgi"])
+        assert client.get("/webhooks/openai").status_code == 405  # every method reaches the app
         assert client.post("/elsewhere", content=BODY, headers=signed()).status_code == 404
+    mounted = Starlette(routes=[Mount("/webhooks/openai", app=app)])
+    with TestClient(mounted, follow_redirects=False) as client:
+        answer = client.post("/webhooks/openai", content=BODY, headers=signed())
+        assert (answer.status_code, answer.headers["location"]) == (307, "http://testserver/webhooks/openai/")
+    assert runs.ids == ["wh_asgi"]
 
 
 # --- Handler failures and idempotency ------------------------------------------------------------

@@ -309,7 +309,6 @@ def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     ("event_type", "log"),
     [
         ("response.completed", "response obj_abc123 completed"),
-        ("batch.completed", "batch obj_abc123 completed"),
         ("fine_tuning.job.failed", "ignored fine_tuning.job.failed event evt_abc123"),
     ],
 )
