@@ -32,9 +32,12 @@ A store error is anything a call raises (``gevent.Timeout`` and other
 in one of the three states with a finite ``expires_at`` (a subclass is
 a ``Claim``), and a ``complete``/``release`` answer that is not a
 ``bool``.  At ``claim`` it answers 503 with ``Retry-After: 5`` (the
-handler does not run); at ``complete`` 200 (the work is done; a retry
-may run it again); at ``release`` nothing changes (the lease runs out).
-Each is logged at ERROR, naming the store's class when it answered
+handler does not run) and, since that claim may still land once the
+store is back (a client timeout while the server stalls), releases it
+before the next claim through the same :class:`Idempotency`, so a retry
+is not blocked for a whole lease; at ``complete`` 200 (the work is done;
+a retry may run it again); at ``release`` nothing changes (the lease runs
+out).  Each is logged at ERROR, naming the store's class when it answered
 outside the protocol.
 
 Standard library only: each store drives a client object the caller
@@ -51,7 +54,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
-from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, Claim
+from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, STOPS, Claim, checked_done
 from ._claim import ClaimState as ClaimState  # Claim's annotation, resolved in this module (its public home)
 from ._dynamodb_store import DynamoDBStore
 from ._errors import WebhookConfigurationError, publish
@@ -69,7 +72,9 @@ __all__ = [
     "DEFAULT_LEASE",
     "DEFAULT_RETENTION",
     "IN_PROGRESS",
+    "MAX_UNSETTLED",
     "MINIMUM_RETENTION",
+    "SETTLE_PAUSE",
     "SKEW_MARGIN",
     "Claim",
     "DynamoDBStore",
@@ -88,6 +93,12 @@ DEFAULT_LEASE = 60.0
 SKEW_MARGIN = 5.0
 """Seconds added to a Lambda invocation's remaining time for clocks that differ between instances."""
 _MAX_RAW_KEY = 200  # longer keys are stored as their SHA-256 (DynamoDB keys stop at 2048 bytes)
+MAX_UNSETTLED = 128
+"""Claims of unknown outcome an :class:`Idempotency` remembers to release; past that the oldest is forgotten
+(its key stays blocked until its lease runs out)."""
+SETTLE_PAUSE = 1.0
+"""Seconds after a release of those claims failed before :meth:`Idempotency.settle` tries again: while the store
+is down, one claim a second waits on it twice, not every claim."""
 
 # Defined in private modules, named (repr, help, pickle) by their public home.
 publish([Claim, DynamoDBStore, RedisStore, SQLiteStore], "idempotency")
@@ -125,11 +136,18 @@ class Idempotency:
     (the event's own ``id``).  *namespace* separates endpoints that share a
     store.
 
+    A claim whose outcome is unknown (the store call raised, or answered
+    outside the protocol: it may still land once the store is back) must
+    not block its key for a whole lease: the receive step records it with
+    :meth:`unsettle` and, before its next claim through this object,
+    :meth:`settle` releases it (token-fenced, so never another attempt's
+    record).  :attr:`unsettled` holds at most :data:`MAX_UNSETTLED` of them.
+
     Raises :class:`WebhookConfigurationError` for a store without
     ``claim``/``complete``/``release``, or a bad option.
     """
 
-    __slots__ = ("_lease", "key", "namespace", "retention", "store")
+    __slots__ = ("_lease", "_lock", "_settle_at", "key", "namespace", "retention", "store", "unsettled")
 
     def __init__(
         self,
@@ -157,6 +175,11 @@ class Idempotency:
         self.store = store
         self.key = key
         self.namespace = namespace
+        self.unsettled: list[tuple[str, str, float]] = []
+        """``(key, token, lease expiry)`` of the claims of unknown outcome not yet released, oldest first
+        (shared with a ``copy.copy`` of this object)."""
+        self._lock = threading.Lock()
+        self._settle_at = -math.inf  # no settle before this time: a release failed just before
 
     def __repr__(self) -> str:
         return (
@@ -184,6 +207,40 @@ class Idempotency:
     def new_token() -> str:
         """A fresh random token naming one attempt."""
         return os.urandom(16).hex()
+
+    def unsettle(self, key: str, token: str, expires_at: float) -> None:
+        """Remember a claim of *key* by *token*, leased until *expires_at*, whose outcome is unknown."""
+        with self._lock:
+            self.unsettled.append((key, token, expires_at))
+            del self.unsettled[:-MAX_UNSETTLED]
+
+    def settle(self, now: float) -> None:
+        """Release the remembered claims whose lease has not run out at *now*, in order, best effort.
+
+        A release that answers (``True`` or ``False``) settles its claim;
+        at the first one that fails (a store error) the rest are kept, and
+        calls before :data:`SETTLE_PAUSE` seconds have passed do nothing:
+        a store still down costs one failed call a second.  Nothing is
+        raised but ``KeyboardInterrupt`` and ``SystemExit``.
+        """
+        if now < self._settle_at:
+            return
+        with self._lock:
+            pending = [claim for claim in self.unsettled if claim[2] > now]
+            self.unsettled.clear()
+        store = self.store
+        settled = 0
+        try:
+            for key, token, _ in pending:
+                checked_done(store.release(key, token), store, "release")
+                settled += 1
+        except BaseException as error:  # a gevent.Timeout too: kept for the next call
+            with self._lock:
+                self.unsettled[:0] = pending[settled:]
+                del self.unsettled[:-MAX_UNSETTLED]
+                self._settle_at = now + SETTLE_PAUSE
+            if isinstance(error, STOPS):
+                raise
 
 
 # --- Memory ------------------------------------------------------------------------------------

@@ -27,7 +27,15 @@ import pytest
 
 from openai_webhook_events import Router, Webhook, WebhookEvent
 from openai_webhook_events._receive import Response, begin, receive
-from openai_webhook_events.idempotency import ACQUIRED, COMPLETED, IN_PROGRESS, Claim, Idempotency, SQLiteStore
+from openai_webhook_events.idempotency import (
+    ACQUIRED,
+    COMPLETED,
+    IN_PROGRESS,
+    Claim,
+    Idempotency,
+    RedisStore,
+    SQLiteStore,
+)
 from tests import servers
 from tests.strategies import example_payload
 
@@ -344,6 +352,33 @@ def test_a_store_down_at_complete_still_answers_200_and_logs_an_error(
     assert attempt.run().status == 200
     [record] = [r for r in caplog.records if r.name == "openai_webhook_events"]
     assert (record.levelno, record.outcome) == (logging.ERROR, "complete_failed")  # type: ignore[attr-defined]
+
+
+def test_a_claim_that_timed_out_in_a_redis_stall_does_not_block_its_retry_once_redis_is_back(
+    harness: Callable[..., Harness], executions: Executions
+) -> None:
+    server = harness("redis").server
+    assert server is not None
+    client = servers.redis_client(server.port, timeout=0.3)
+    idempotency = Idempotency(RedisStore(client))
+    router = executions.router()
+    assert receive(WEBHOOK, router, *delivery("warm"), idempotency=idempotency).status == 200  # scripts loaded
+    body, headers = delivery()
+    started = time.monotonic()
+    with server.paused():
+        stalled = receive(WEBHOOK, router, body, headers, idempotency=idempotency)
+    assert stalled.status == 503
+    assert time.monotonic() - started < 2  # 0.3 s and one retry
+    # the claim the client gave up on is processed now that Redis is back: it holds the key for a 60 s lease
+    record = f"webhook:{idempotency.namespace}#{headers['webhook-id']}"
+    back = time.monotonic()
+    while client.hget(record, "state") != b"in_progress":
+        assert time.monotonic() - back < 5, "the stalled claim never landed"
+        time.sleep(0.01)
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency) == Response(200, "ok")  # not 409
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency).message == "already processed"
+    assert time.monotonic() - back < 5
+    assert sorted(executions.per_event().values()) == [1, 1]  # the warm-up and the stalled delivery: once each
 
 
 @pytest.mark.parametrize(("kind", "persistent", "survives"), [
