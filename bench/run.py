@@ -347,6 +347,7 @@ TARGETS = [
     ),
     Target("cold start / stdlib floor", "cold", P, "stdlib floor", 1.5, True),
     Target("SDK cold start / cold start", "cold", "openai SDK", P, 20, False),
+    Target("Lambda cold start / stdlib handler", "lambda", coldstart.LAMBDA_PACKAGE, coldstart.LAMBDA_FLOOR, 1.7, True),
     Target("peak RSS over empty interpreter", "rss", P, "stdlib floor", 0.0, True, offset=1.0),
     *(
         Target(
@@ -431,6 +432,7 @@ def render_markdown(
     rows: list[tuple[str, str, str, str]],
     target_rows: list[tuple[str, str, str, str]],
     importtimes: list[tuple[str, float, float]],
+    lambda_importtimes: list[tuple[str, float, float]],
     notes: list[str],
     settings: str,
 ) -> str:
@@ -476,6 +478,18 @@ def render_markdown(
     out += [f"| `{name.strip()}` | {own:,.0f} | {total:,.0f} |" for name, own, total in importtimes]
     out += [
         "",
+        "## What an HTTP-only Lambda handler module imports beyond the runtime's own",
+        "",
+        "`python3.12 -I -X importtime`, the runtime's imports (`coldstart.RUNTIME_IMPORTS`) then the package's "
+        "handler module (`coldstart.LAMBDA_MODULES`), medians of 7 runs, modules the runtime has not already "
+        "imported, by self time:",
+        "",
+        "| module | self (µs) | cumulative (µs) |",
+        "| --- | ---: | ---: |",
+    ]
+    out += [f"| `{name.strip()}` | {own:,.0f} | {total:,.0f} |" for name, own, total in lambda_importtimes]
+    out += [
+        "",
         "## How it is measured",
         "",
         f"- **parse**: the {len(EVENTS)} `openai_webhook_events/payloads/*.json` payloads of the types the SDK "
@@ -498,6 +512,14 @@ def render_markdown(
         "the notes) minus the median of an empty interpreter doing the same prologue; bytecode compiled "
         "beforehand; samples interleaved. The stdlib floor imports "
         "`dataclasses, json, hmac, hashlib, base64, typing`, runs one `json.loads` and one HMAC.",
+        "- **Lambda cold start**: CPython 3.12 (a Lambda runtime's version), `python -I -c ...` per sample: "
+        "first what AWS's runtime (awslambdaric) imports before it imports a handler (`json`, `logging`, "
+        "`traceback`, `enum`, `decimal`, ...: `coldstart.RUNTIME_IMPORTS`) and the decoding of an HTTP API "
+        "(payload 2.0) request event carrying one signed `response.completed`; then importing the handler "
+        "module and calling it once. CPU time over a child that stops before the import. The package's handler "
+        "is `aws_lambda.lambda_handler(Webhook(...), router)` with one `router.on` handler; the stdlib one "
+        "imports what the stdlib floor imports and checks the signature and timestamp, runs `json.loads` and "
+        "answers (`coldstart.LAMBDA_MODULES`).",
         "- **peak RSS**: the child's own high-water mark at its end (`VmHWM` from `/proc/self/status` on Linux, "
         "since `ru_maxrss` after a fork carries the parent's peak; `ru_maxrss` elsewhere), minus the empty "
         "interpreter's.",
@@ -569,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         names.remove(name)
         notes.append(f"{name} is not installed: cold start skipped")
     cold = coldstart.measure(names, cold_samples)
+    lambda_python, lambda_cold = coldstart.measure_lambda(cold_samples)
 
     results: list[tuple[str, str, str, dict[str, float]]] = [
         (k, g.title, g.unit, g.values) for k, g in zip(("parse", "verify", "unwrap"), hot, strict=False)
@@ -589,6 +612,18 @@ def main(argv: list[str] | None = None) -> int:
             "MiB",
             {n: cold[n]["rss_mib"] for n in names},
         )
+    )
+    results.append(
+        (
+            "lambda",
+            "Lambda cold start: HTTP-only handler module, import + one delivery, CPU time after the runtime's imports",
+            "ms",
+            {name: lambda_cold[name] for name in coldstart.LAMBDA_MODULES},
+        )
+    )
+    notes.append(
+        f"Lambda cold start: {lambda_python}; the runtime's imports and the event's decoding alone: "
+        f"{lambda_cold['runtime only']:.1f} ms CPU"
     )
     empty = cold["empty"]
     notes.append(
@@ -637,13 +672,14 @@ def main(argv: list[str] | None = None) -> int:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         importtimes = coldstart.importtime(runs=1 if args.quick else 7)
+        lambda_importtimes = coldstart.lambda_importtime(runs=1 if args.quick else 7)
         settings = (
             f"{reps} repetitions {X} ~{batch * 1e3:g} ms batches per contender (hot paths); "
             f"{cold_samples} cold-start samples per contender"
         )
         idempotency_md = idempotency_bench.render_markdown(idempotency_found, idempotency_notes)
         (out / "RESULTS.md").write_text(
-            render_markdown(rows, target_rows, importtimes, notes, settings) + idempotency_md
+            render_markdown(rows, target_rows, importtimes, lambda_importtimes, notes, settings) + idempotency_md
         )
         plot(results, out / "results.png")
         print(f"wrote {out / 'RESULTS.md'} and {out / 'results.png'}")

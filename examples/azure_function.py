@@ -1,18 +1,10 @@
 """OpenAI webhooks on Azure Functions (Python v2 programming model, HTTP trigger).
 
-Deploy with this file as ``function_app.py`` (``azure-functions`` in
-``requirements.txt``, the package vendored or installed) and the app setting
-``OPENAI_WEBHOOK_SECRET``; the webhook URL is
-``https://APP.azurewebsites.net/api/webhooks/openai``.  ``ANONYMOUS``: OpenAI
-sends no function key, the signature is the authentication.
-
-Instances share no disk, so for once-only processing pass
-``idempotency=Idempotency(RedisStore(...))`` (Azure Cache for Redis) to
-``receive``.  A handler that raises propagates to the Functions host, which
-answers 500, so OpenAI retries.
+Deploy this file as ``function_app.py`` (``azure-functions`` in ``requirements.txt``) with the
+app setting ``OPENAI_WEBHOOK_SECRET``; the webhook URL is
+``https://APP.azurewebsites.net/api/webhooks/openai``.  ``ANONYMOUS``: OpenAI sends no function
+key, the signature authenticates.  A handler that raises makes the host answer 500, so OpenAI retries.
 """
-
-from __future__ import annotations
 
 import logging
 

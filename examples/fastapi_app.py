@@ -1,91 +1,22 @@
-"""OpenAI webhooks in a FastAPI app: a dependency that yields the verified, typed event to the route.
-
-Run ``OPENAI_WEBHOOK_SECRET=whsec_... uvicorn examples.fastapi_app:app`` and
-point the webhook at ``http://HOST:8000/webhooks/openai``.  With
-``WEBHOOK_IDEMPOTENCY_DB=/path/deliveries.sqlite3`` each delivery reaches the
-route once across workers (one host).
-
-``openai_event`` runs the receive step's ``begin()``: a delivery it answers
-itself (401 not verified, 400 invalid, 200 for a type without a handler or
-already processed, 409/503 with ``Retry-After``) is answered with that exact
-status, headers and body, and the route never runs.  Otherwise the route
-gets the typed event; when the route returns, the completion is recorded and
-the route's 200 goes out; when it raises, the claim is released and FastAPI
-answers 500, so OpenAI retries.
-
-``Depends(..., scope="function")`` (FastAPI 0.121 and later) is what makes
-this safe: the code after ``yield`` runs when the route returns and *before*
-the response is sent.  With the default ``scope="request"`` it runs after
-the 200 has been sent.
-"""
-
-from __future__ import annotations
+"""FastAPI (or Starlette): a route at /webhooks/openai whose endpoint is the package's ASGI app."""
 
 import logging
-import os
-from collections.abc import AsyncIterator
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
-from fastapi import Response as HTTPResponse
-from fastapi.concurrency import run_in_threadpool
+from fastapi import FastAPI
+from starlette.routing import Route
 
-from openai_webhook_events import Response, ResponseCompletedWebhookEvent, Router, Webhook, WebhookEvent, begin
-from openai_webhook_events.idempotency import Idempotency, SQLiteStore
+from openai_webhook_events import AsyncRouter, ResponseCompletedWebhookEvent, Webhook, asgi
 
 logger = logging.getLogger(__name__)
 
-webhook = Webhook()  # the secret comes from OPENAI_WEBHOOK_SECRET
-router = Router()  # which events reach the route: begin() answers 200 for a type without a handler
-database = os.environ.get("WEBHOOK_IDEMPOTENCY_DB")
-idempotency = Idempotency(SQLiteStore(database)) if database else None
+webhook = Webhook()  # reads OPENAI_WEBHOOK_SECRET
+router = AsyncRouter()  # handlers may be async def (awaited before the answer) or plain def
 
 
 @router.on(ResponseCompletedWebhookEvent)
-def response_completed(event: ResponseCompletedWebhookEvent) -> None:
+async def response_completed(event: ResponseCompletedWebhookEvent) -> None:
     logger.info("response %s completed", event.data.id)
 
 
-@router.fallback
-def anything_else(event: WebhookEvent) -> None:
-    logger.info("ignored %s event %s", event.type, event.id)
-
-
-class Answered(Exception):
-    """The receive step answered the delivery before the route: send ``response`` as it is."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
-
-
-async def openai_event(request: Request) -> AsyncIterator[WebhookEvent]:
-    """The verified event of this delivery (raises :class:`Answered` when the route must not run)."""
-    body = await request.body()  # the raw bytes the signature covers: never a parsed JSON model
-    # The store calls block: run them in the thread pool, not on the event loop.
-    started = await run_in_threadpool(begin, webhook, router, body, request.headers, idempotency=idempotency)
-    if isinstance(started, Response):
-        raise Answered(started)
-    with started.activate():  # current_delivery() works in the route
-        try:
-            yield started.event
-        except BaseException as error:  # the route raised: release the claim, let FastAPI answer 500
-            await run_in_threadpool(started.failed, error)
-            raise
-    await run_in_threadpool(started.succeeded)
-
-
-app = FastAPI()
-
-
-@app.exception_handler(Answered)
-async def answered(request: Request, answered: Answered) -> HTTPResponse:
-    response = answered.response
-    return HTTPResponse(response.body, response.status, dict(response.headers))
-
-
-@app.post("/webhooks/openai")
-def openai_webhook(event: Annotated[WebhookEvent, Depends(openai_event, scope="function")]) -> dict[str, str]:
-    """Runs once per verified delivery; raise to have it retried.  Here: the router's handler for the event."""
-    router.dispatch(event)  # or match on the event here, with the route's other dependencies at hand
-    return {"message": "ok"}  # what the receive step answers for a processed delivery
+# A Route, never app.mount(...): a mount answers /webhooks/openai with a 307 redirect, which OpenAI does not follow.
+app = FastAPI(routes=[Route("/webhooks/openai", asgi.app(webhook, router))])  # Starlette: Starlette(routes=[...])

@@ -1,20 +1,10 @@
-"""OpenAI webhooks on Google Cloud Functions (Python, HTTP trigger, the ``functions-framework`` runtime).
+"""OpenAI webhooks on Google Cloud Functions (HTTP trigger, the ``functions-framework`` runtime).
 
-Deploy with this file as ``main.py`` and the entry point ``openai_webhook``
-(``gcloud functions deploy ... --entry-point openai_webhook --trigger-http
---allow-unauthenticated``: OpenAI sends no Google credentials, the signature
-is the authentication); set ``OPENAI_WEBHOOK_SECRET``, from Secret Manager
-preferably.  Locally: ``functions-framework --source examples/gcf_main.py
---target openai_webhook --port 8080``.
-
-The request is a Flask request: ``get_data()`` is the raw body the signature
-covers.  Instances share no disk, so for once-only processing pass
-``idempotency=Idempotency(RedisStore(...))`` (a Memorystore for Redis) to
-``receive``; SQLite does not fit here.  A handler that raises answers 500,
-so OpenAI retries.
+Deploy this file as ``main.py``: ``gcloud functions deploy ... --entry-point openai_webhook
+--trigger-http --allow-unauthenticated`` (OpenAI sends no Google credentials: the signature
+authenticates), with ``OPENAI_WEBHOOK_SECRET`` set (from Secret Manager preferably).  Locally:
+``functions-framework --source examples/gcf_main.py --target openai_webhook --port 8080``.
 """
-
-from __future__ import annotations
 
 import logging
 

@@ -1,18 +1,9 @@
 """OpenAI webhooks on Vercel (Python runtime): ``api/openai_webhook.py`` holding a ``handler`` class.
 
-Copy this file to ``api/openai_webhook.py`` with the package vendored next
-to it (or ``openai-webhook-events`` in ``requirements.txt``), set the
-environment variable ``OPENAI_WEBHOOK_SECRET``, and point the webhook at
-``https://PROJECT.vercel.app/api/openai_webhook``.  Vercel calls ``do_POST``
-of the ``BaseHTTPRequestHandler`` subclass named ``handler``; locally the
-same class runs under ``http.server``: ``python examples/vercel_handler.py``.
-
-Instances share no disk, so for once-only processing pass
-``idempotency=Idempotency(RedisStore(...))`` (Upstash, Redis Cloud) to
-``receive``.  A handler that raises answers 500, so OpenAI retries.
+Copy this file to ``api/openai_webhook.py`` (the package vendored next to it or in
+``requirements.txt``), set ``OPENAI_WEBHOOK_SECRET``; the webhook URL is
+``https://PROJECT.vercel.app/api/openai_webhook``.  Locally: ``python examples/vercel_handler.py``.
 """
-
-from __future__ import annotations
 
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -84,8 +84,6 @@ if not TYPE_CHECKING:
     def __getattr__(name: str) -> Any:
         if name in _RECEIVE_NAMES:  # the receive step (and its logging import) only for those who use it
             value = globals()[name] = getattr(importlib.import_module(f"{__name__}._receive"), name)
-            if isinstance(value, type):
-                value.__module__ = __name__  # its public home, as for the classes below
             return value
         module = _LAZY_MODULES.get(name)
         if module is None:
@@ -98,8 +96,6 @@ if not TYPE_CHECKING:
         __all__ += _module.__all__
 
     # Public classes report this package as their module (tomli's trick): tracebacks and reprs show the public
-    # path, and pickle finds them here.  The payload modules do the same for their own classes.
-    for _name in __all__:
-        if isinstance(_value := globals().get(_name), type):
-            _value.__module__ = __name__
-    del _module, _name, _value
+    # path, and pickle finds them here.  The lazily imported ones do the same where they are defined.
+    _errors.publish(globals().get(_name) for _name in __all__)
+    del _module

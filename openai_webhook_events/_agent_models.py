@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from . import _checks as check
+from ._errors import publish
 
 __all__ = [
     "AgentSessionActionRequiredData",
@@ -150,6 +151,4 @@ def parse_action_required_data(value: Any) -> AgentSessionActionRequiredData:
     return result
 
 
-for _name in __all__:  # public classes report the package as their module, as the package's own do
-    if isinstance(_value := globals()[_name], type):
-        _value.__module__ = __name__.rpartition(".")[0]
+publish(globals()[_name] for _name in __all__)  # public classes report the package as their module

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from . import _checks as check
+from ._errors import publish
 
 __all__ = [
     "LiveCallIncomingData",
@@ -171,6 +172,4 @@ def parse_realtime_call_incoming_data(value: Any) -> RealtimeCallIncomingData:
     return result
 
 
-for _name in __all__:  # public classes report the package as their module, as the package's own do
-    if isinstance(_value := globals()[_name], type):
-        _value.__module__ = __name__.rpartition(".")[0]
+publish(globals()[_name] for _name in __all__)  # public classes report the package as their module

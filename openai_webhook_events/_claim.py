@@ -22,6 +22,9 @@ COMPLETED: Final = "completed"
 IN_PROGRESS: Final = "in_progress"
 
 GC_SLACK_SECONDS = 60  # a server drops a record this long after its expiry: expiry itself is decided by each write
+STOPS = (KeyboardInterrupt, SystemExit)
+"""What a store call may raise that ends the receive step: any other exception, ``BaseException`` subclasses
+such as ``gevent.Timeout`` included, counts as a store error."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,12 @@
 - ``verify FILE|- --header 'webhook-id: ...' ...``: check a delivery's
   signature with the secret from an environment variable, then parse it.
 - ``sign FILE|-``: print the three ``webhook-*`` headers for a payload, or
-  with ``--curl URL`` a ``curl`` command that posts it.
+  with ``--curl URL`` a ``curl`` command that posts it, prints the HTTP
+  status and exits non-zero unless it is 2xx (a redirect is not followed).
+- ``--version``: print the version.
+
+The help names the example payloads that ship in the package (one per
+event type, in ``openai_webhook_events/payloads/``).
 
 The secret is read from the environment variable ``OPENAI_WEBHOOK_SECRET``
 (or the one ``--secret-env`` names), never from the command line.  Input is
@@ -29,6 +34,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from . import __version__
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookError
 from ._json import load_payload
 from ._models import WebhookEvent
@@ -222,17 +228,32 @@ def _curl_command(url: str, headers: dict[str, str], body: bytes) -> str:
         raise InvalidPayloadError("body is not UTF-8 text, so it cannot be put in a curl command") from None
     if "\0" in text:
         raise InvalidPayloadError("body holds a NUL character, so it cannot be put in a curl command")
-    words = ["curl", "--silent", "--show-error", "--request", "POST", url, "--header", "content-type: application/json"]
+    # --fail-with-body: exit 22 on a 4xx/5xx, its body shown; --location --max-redirs 0: a 3xx is not followed and
+    # exits 47 (OpenAI follows none either); --write-out: the status (and a redirect's target) on a line of its own.
+    words = ["curl", "--no-progress-meter", "--fail-with-body", "--location", "--max-redirs", "0"]
+    words += ["--write-out", r"\nHTTP %{http_code} %{redirect_url}\n", url]
+    words += ["--header", "content-type: application/json"]
     for name, value in headers.items():
         words += ["--header", f"{name}: {value}"]
     words += ["--data-raw", text]
     return " ".join(shlex.quote(word) for word in words)
 
 
+def _payloads() -> str:
+    """The help's line naming the example payloads that ship in the package."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "payloads")
+    names: list[str] = []
+    with contextlib.suppress(OSError):  # a vendored copy without them: the folder is still named
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".json"))
+    return f"Example payloads, one per event type, ship in {folder}: {', '.join(names)}."
+
+
 def _command(
     commands: Any, name: str, summary: str, description: str, file_help: str, json_help: str, run: Any
 ) -> argparse.ArgumentParser:
-    command: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=description, **_NO_COLOR)
+    command: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=description, epilog=_payloads(), **_NO_COLOR
+    )
     command.add_argument("file", metavar="FILE", help=f"{file_help}, or - for standard input")
     command.add_argument("--json", action="store_true", help=json_help)
     if name != "parse":
@@ -262,9 +283,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="openai-webhook-events",
         description="Parse, verify and sign OpenAI webhook deliveries.",
         epilog="Exit codes: 0 ok; 1 rejected, invalid or unreadable input, or unwritable output; "
-        "2 usage or configuration; 130 interrupted.",
+        f"2 usage or configuration; 130 interrupted. {_payloads()}",
         **_NO_COLOR,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     event_json = "print the class and the event as JSON"
     _command(
@@ -293,7 +315,12 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sign.add_argument("--id", help="webhook-id to use (default: a new random id)")
     sign.add_argument("--timestamp", type=int, metavar="SECONDS", help="webhook-timestamp to use (default: now)")
-    sign.add_argument("--curl", metavar="URL", help="print a curl command posting the signed payload to URL")
+    sign.add_argument(
+        "--curl",
+        metavar="URL",
+        help="print a curl command posting the signed payload to URL; it prints the HTTP status and exits "
+        "non-zero unless it is 2xx (it follows no redirect: OpenAI follows none)",
+    )
     return parser
 
 

@@ -7,6 +7,8 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ._errors import publish
+
 __all__ = ["Delivery", "activated", "current_delivery"]
 
 
@@ -31,7 +33,7 @@ class Delivery:
 
 _current: contextvars.ContextVar[Delivery] = contextvars.ContextVar("openai_webhook_events_delivery")
 
-Delivery.__module__ = "openai_webhook_events"  # public home (pickle finds it there)
+publish([Delivery])  # public home (pickle finds it there)
 
 
 def current_delivery() -> Delivery:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from ._claim import ASYNC_STORE_NEEDS_ASGI
-from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError
+from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._headers import WEBHOOK_ID, read_webhook_headers
 from ._log import clean, failure, log
 from ._response import Response, refusal, retry_later
@@ -65,6 +65,9 @@ class HandOff(Protocol):
     """
 
     def send(self, body: bytes, headers: Mapping[str, str]) -> None: ...
+
+
+publish([HandOff], "queue")  # its public home
 
 
 def check_options(

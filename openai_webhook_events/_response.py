@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from ._errors import PayloadTooLargeError, WebhookVerificationError
+from ._errors import PayloadTooLargeError, WebhookVerificationError, publish
 
 __all__ = [
     "HANDLER_FAILED",
@@ -47,6 +47,8 @@ class Response:
     def body(self) -> bytes:
         return json.dumps({"message": self.message}).encode()
 
+
+publish([Response])  # its public home
 
 HANDLER_FAILED = Response(500, "handler failed")
 """An HTTP adapter's answer when the handler raised (the receive step has logged it)."""

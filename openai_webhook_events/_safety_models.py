@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _checks as check
+from ._errors import publish
 
 __all__ = ["SafetyIdentifierBlockedData"]
 
@@ -59,5 +60,4 @@ def parse_safety_identifier_blocked_data(value: Any) -> SafetyIdentifierBlockedD
     return result
 
 
-# The public class reports the package as its module, as the package's own do.
-SafetyIdentifierBlockedData.__module__ = __name__.rpartition(".")[0]
+publish([SafetyIdentifierBlockedData])  # the public class reports the package as its module

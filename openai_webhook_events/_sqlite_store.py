@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from typing import TYPE_CHECKING, Any
 
 from ._claim import Claim, claim_answer
 from ._errors import WebhookConfigurationError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 _SQLITE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS {table} ("
@@ -39,6 +44,20 @@ class SQLiteStore:
     instance's ``/tmp`` is its own) nor for network file systems (their
     locking breaks SQLite's).
 
+    A database file deleted or replaced while the store is open (a
+    temporary-file cleaner, a restore) is reopened, never written on:
+    before each operation the path's identity (device, inode) is compared
+    with that of the file the store opened, and on a difference the store
+    opens the path again and creates the table.  Reopening rather than failing
+    closed: the file the path names is the one every other process, and
+    every process started later, uses; following it keeps them all on one
+    record per key, while refusing would answer 503 until the process
+    restarts and win back no record (a deleted file's are gone for every
+    process alike).  The identity is compared again after the statement:
+    if the file changed during it, the operation raises
+    ``sqlite3.OperationalError`` (a store failure) instead of answering
+    from a file no other process reads.
+
     Raises :class:`WebhookConfigurationError` for an SQLite older than 3.35
     (no ``RETURNING``) or a bad *table* name; ``sqlite3`` errors for a
     database that cannot be opened.
@@ -51,33 +70,80 @@ class SQLiteStore:
             raise WebhookConfigurationError(f"SQLiteStore needs SQLite >= 3.35, this is {sqlite3.sqlite_version}")
         if not table.isidentifier() or not table.isascii():
             raise WebhookConfigurationError(f"table must be a plain SQL identifier, not {table!r}")
-        self._connection = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        in_memory = path in ("", ":memory:")
+        # Absolute, so that a later chdir moves neither the file compared nor the one reopened.
+        self._path = path if in_memory else os.path.abspath(path)
+        self._file = None if in_memory else self._path  # the path whose identity is compared (None: no file)
+        self._timeout = timeout
+        self._setup = (
+            "PRAGMA journal_mode=WAL",
+            f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}",
+            _SQLITE_SCHEMA.format(table=table),
+        )
         self._lock = threading.Lock()
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        self._connection.execute(_SQLITE_SCHEMA.format(table=table))
+        self._connection, self._identity = self._open()
         self._claim = _SQLITE_CLAIM.format(table=table)
         self._complete = _SQLITE_COMPLETE.format(table=table)
         self._release = _SQLITE_RELEASE.format(table=table)
 
+    def _open(self) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
+        """A connection to the store's path with the table created, and the identity of its file (None in memory)."""
+        import sqlite3
+
+        while True:
+            # The path names one file before and after the connection opened one: that is the file it opened
+            # (which it holds open, so its inode number cannot be reused).  A file just created takes a second round.
+            before = None if self._file is None else _identity(self._file)
+            connection = sqlite3.connect(
+                self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
+            if self._file is None or (before is not None and _identity(self._file) == before):
+                break
+            connection.close()
+        for statement in self._setup:
+            connection.execute(statement)
+        return connection, before
+
+    def _execute(self, statement: str, parameters: dict[str, object]) -> tuple[Any, int]:
+        """The row *statement* returns and the rows it changed, run on the file the path names now."""
+        # Two os.stat per operation: a claim 24.7 -> 29.0 us (synchronous=NORMAL, ext4; FULL: ~150 us, the fsync).
+        with self._lock:
+            if self._file is not None and _identity(self._file) != self._identity:
+                connection, self._identity = self._open()  # if it raises, the next operation tries again
+                self._connection.close()  # SQLite neither checkpoints into nor deletes the WAL of a moved file
+                self._connection = connection
+            cursor = self._connection.execute(statement, parameters)
+            answer = cursor.fetchone(), cursor.rowcount
+            if self._file is not None and _identity(self._file) != self._identity:
+                import sqlite3
+
+                raise sqlite3.OperationalError(
+                    f"SQLiteStore: the database file {self._file} was deleted or replaced during this operation, "
+                    "whose answer is therefore void (the next operation reopens the file)"
+                )
+        return answer
+
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (for good: a closed store does not reopen)."""
+        self._file = None
         self._connection.close()
 
     def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
-        with self._lock:
-            row = self._connection.execute(
-                self._claim, {"key": key, "token": token, "expires_at": expires_at, "now": now}
-            ).fetchone()
+        row, _ = self._execute(self._claim, {"key": key, "token": token, "expires_at": expires_at, "now": now})
         state, holder, expiry = row
         return claim_answer(state, holder, expiry, mine=token)
 
     def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
-        with self._lock:
-            cursor = self._connection.execute(self._complete, {"key": key, "token": token, "expires_at": expires_at})
-        return cursor.rowcount == 1
+        return self._execute(self._complete, {"key": key, "token": token, "expires_at": expires_at})[1] == 1
 
     def release(self, key: str, token: str) -> bool:
-        with self._lock:
-            cursor = self._connection.execute(self._release, {"key": key, "token": token})
-        return cursor.rowcount == 1
+        return self._execute(self._release, {"key": key, "token": token})[1] == 1
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The (device, inode) of the file *path* names, or None when there is none."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino

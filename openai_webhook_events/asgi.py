@@ -5,7 +5,10 @@ It only translates: the request's body and headers go to the receive step
 answer; the handler runs here, awaited when it returns an awaitable,
 between ``Attempt.activate()`` and ``Attempt.succeeded()``/``failed()``.
 It ignores the path, so it can be served alone (uvicorn, hypercorn) or
-mounted anywhere (Starlette's ``Mount``, FastAPI's ``app.mount``).
+routed at an exact path: it is an object, not a function, so Starlette's
+``Route("/webhooks/openai", app)`` and FastAPI's ``add_route`` hand it the
+request as it came (a ``Mount`` would answer that path with a 307 redirect
+to ``/webhooks/openai/``, which OpenAI does not follow).
 
 The event loop never waits on the idempotency store: with a sync store the
 receive step's store work (claim, complete, release) runs in a worker
@@ -32,7 +35,7 @@ from ._claim import ACQUIRED, Claim, checked_claim, checked_done
 from ._errors import WebhookConfigurationError, shorten
 from ._forward import check_options
 from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
-from ._receive import Attempt, Claiming, Response, begin, prepare
+from ._receive import Attempt, Claiming, Response, begin, checked_outcome, prepare
 from ._response import HANDLER_FAILED
 
 if TYPE_CHECKING:
@@ -49,7 +52,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
-"""An ASGI 3 application (the shape Starlette's ``Mount`` and every ASGI server take)."""
+"""An ASGI 3 application (the shape Starlette's ``Route`` and every ASGI server take)."""
 
 DEFAULT_STORE_TIMEOUT = 2.0
 """Seconds one idempotency store call may take before the store counts as down (a claim then answers 503)."""
@@ -95,6 +98,11 @@ def app(
     them the receive step runs in a worker thread too (bound those clients'
     timeouts yourself).
 
+    The application is an object, not a function: Starlette's
+    ``Route("/webhooks/openai", app)`` and FastAPI's
+    ``add_route("/webhooks/openai", app)`` pass it every request to that exact
+    path (no redirect; a ``Mount`` redirects it with 307).
+
     ``lifespan`` events are acknowledged; ``websocket`` connections are
     closed; another scope type raises ``ValueError``.  A *store_timeout*
     that is not a number of seconds > 0 raises
@@ -115,12 +123,22 @@ def app(
         )  # options pass straight through
         # the receive step calls the store, the dead letter or the queue: keep those off the event loop
         steps = _Threaded(start, idempotency is not None or dead_letter is not None or hand_off is not None)
-    limit = webhook.max_body_bytes
+    return _Application(steps, webhook.max_body_bytes)
 
-    async def application(scope: Scope, receive: Receive, send: Send) -> None:
+
+class _Application:
+    """The ASGI 3 application :func:`app` returns: an instance, so Starlette's ``Route`` treats it as ASGI."""
+
+    __slots__ = ("_limit", "_steps")
+
+    def __init__(self, steps: _Threaded | _Awaited, limit: int | None) -> None:
+        self._steps = steps
+        self._limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            answer = await _answer(scope, receive, steps, limit)
+            answer = await _answer(scope, receive, self._steps, self._limit)
             if answer is not None:
                 await _respond(send, answer)
         elif kind == "lifespan":
@@ -130,8 +148,6 @@ def app(
             await send({"type": "websocket.close", "code": 1008})  # before accept: the server answers 403
         else:
             raise ValueError(f"unsupported ASGI scope type {kind!r}")
-
-    return application
 
 
 async def _answer(scope: Scope, receive: Receive, steps: _Threaded | _Awaited, limit: int | None) -> Response | None:
@@ -260,8 +276,21 @@ class _Awaited:
         started = await _call(self._dead_letter, self._prepare, body, headers)
         if not isinstance(started, Claiming):
             return started
+        if started.idempotency.unsettled:  # nothing pending: this check is all it costs
+            await self._settle(started.idempotency, started.claim_args[2])
         key, token = started.claim_args[:2]
         return started.claimed(await self._call(self._store.claim, started.claim_args, (key, token)))
+
+    async def _settle(self, idempotency: Idempotency, now: float) -> None:
+        """``Idempotency.settle`` with each release awaited: the claims of unknown outcome released in order,
+        the rest kept from the first that fails."""
+        pending = idempotency.due(now)
+        store = self._store
+        for at, (key, token, _) in enumerate(pending):
+            released = checked_outcome(await self._call(store.release, (key, token)), checked_done, store, "release")
+            if isinstance(released, BaseException):
+                idempotency.defer(pending[at:], now)
+                return
 
     async def failed(self, attempt: Attempt, error: BaseException) -> None:
         attempt.failed(error, released=await self._call(self._store.release, attempt.release_args))

@@ -32,9 +32,12 @@ A store error is anything a call raises (``gevent.Timeout`` and other
 in one of the three states with a finite ``expires_at`` (a subclass is
 a ``Claim``), and a ``complete``/``release`` answer that is not a
 ``bool``.  At ``claim`` it answers 503 with ``Retry-After: 5`` (the
-handler does not run); at ``complete`` 200 (the work is done; a retry
-may run it again); at ``release`` nothing changes (the lease runs out).
-Each is logged at ERROR, naming the store's class when it answered
+handler does not run) and, since that claim may still land once the
+store is back (a client timeout while the server stalls), releases it
+before the next claim through the same :class:`Idempotency`, so a retry
+is not blocked for a whole lease; at ``complete`` 200 (the work is done;
+a retry may run it again); at ``release`` nothing changes (the lease runs
+out).  Each is logged at ERROR, naming the store's class when it answered
 outside the protocol.
 
 An async store (:class:`AsyncIdempotencyStore`: the same three operations
@@ -55,10 +58,10 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
-from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, Claim, awaits
+from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, STOPS, Claim, awaits, checked_done
 from ._claim import ClaimState as ClaimState  # Claim's annotation, resolved in this module (its public home)
 from ._dynamodb_store import DynamoDBStore
-from ._errors import WebhookConfigurationError
+from ._errors import WebhookConfigurationError, publish
 from ._redis_store import AsyncRedisStore, RedisStore
 from ._sqlite_store import SQLiteStore
 
@@ -73,7 +76,9 @@ __all__ = [
     "DEFAULT_LEASE",
     "DEFAULT_RETENTION",
     "IN_PROGRESS",
+    "MAX_UNSETTLED",
     "MINIMUM_RETENTION",
+    "SETTLE_PAUSE",
     "SKEW_MARGIN",
     "AsyncIdempotencyStore",
     "AsyncRedisStore",
@@ -94,10 +99,15 @@ DEFAULT_LEASE = 60.0
 SKEW_MARGIN = 5.0
 """Seconds added to a Lambda invocation's remaining time for clocks that differ between instances."""
 _MAX_RAW_KEY = 200  # longer keys are stored as their SHA-256 (DynamoDB keys stop at 2048 bytes)
+MAX_UNSETTLED = 128
+"""Claims of unknown outcome an :class:`Idempotency` remembers to release; past that the oldest is forgotten
+(its key stays blocked until its lease runs out)."""
+SETTLE_PAUSE = 1.0
+"""Seconds after a release of those claims failed before :meth:`Idempotency.settle` tries again: while the store
+is down, one claim a second waits on it twice, not every claim."""
 
-for _public in (AsyncRedisStore, Claim, DynamoDBStore, RedisStore, SQLiteStore):
-    _public.__module__ = __name__  # defined in private modules, named (repr, help, pickle) by their public home
-del _public
+# Defined in private modules, named (repr, help, pickle) by their public home.
+publish([AsyncRedisStore, Claim, DynamoDBStore, RedisStore, SQLiteStore], "idempotency")
 
 
 class IdempotencyStore(Protocol):
@@ -146,12 +156,19 @@ class Idempotency:
     *store* is an :class:`IdempotencyStore` or, for the ASGI app only, an
     :class:`AsyncIdempotencyStore` (``awaits`` is ``True`` then).
 
+    A claim whose outcome is unknown (the store call raised, or answered
+    outside the protocol: it may still land once the store is back) must
+    not block its key for a whole lease: the receive step records it with
+    :meth:`unsettle` and, before its next claim through this object,
+    :meth:`settle` releases it (token-fenced, so never another attempt's
+    record).  :attr:`unsettled` holds at most :data:`MAX_UNSETTLED` of them.
+
     Raises :class:`WebhookConfigurationError` for a store without
     ``claim``/``complete``/``release`` or mixing ``async def`` and plain
     ones, or a bad option.
     """
 
-    __slots__ = ("_lease", "awaits", "key", "namespace", "retention", "store")
+    __slots__ = ("_lease", "_lock", "_settle_at", "awaits", "key", "namespace", "retention", "store", "unsettled")
 
     def __init__(
         self,
@@ -180,6 +197,11 @@ class Idempotency:
         self.awaits = awaits(store)  # an async store: only the ASGI app can await it
         self.key = key
         self.namespace = namespace
+        self.unsettled: list[tuple[str, str, float]] = []
+        """``(key, token, lease expiry)`` of the claims of unknown outcome not yet released, oldest first
+        (shared with a ``copy.copy`` of this object)."""
+        self._lock = threading.Lock()
+        self._settle_at = -math.inf  # no settle before this time: a release failed just before
 
     def __repr__(self) -> str:
         return (
@@ -207,6 +229,53 @@ class Idempotency:
     def new_token() -> str:
         """A fresh random token naming one attempt."""
         return os.urandom(16).hex()
+
+    def unsettle(self, key: str, token: str, expires_at: float) -> None:
+        """Remember a claim of *key* by *token*, leased until *expires_at*, whose outcome is unknown."""
+        with self._lock:
+            self.unsettled.append((key, token, expires_at))
+            del self.unsettled[:-MAX_UNSETTLED]
+
+    def settle(self, now: float) -> None:
+        """Release the remembered claims whose lease has not run out at *now*, in order, best effort.
+
+        A release that answers (``True`` or ``False``) settles its claim;
+        at the first one that fails (a store error) the rest are kept, and
+        calls before :data:`SETTLE_PAUSE` seconds have passed do nothing:
+        a store still down costs one failed call a second.  Nothing is
+        raised but ``KeyboardInterrupt`` and ``SystemExit``.  (The ASGI app
+        does the same with an async store, awaiting each release: :meth:`due`,
+        then :meth:`defer` for the ones left.)
+        """
+        pending = self.due(now)
+        store = cast("IdempotencyStore", self.store)  # the sync receive step refused an async store
+        settled = 0
+        try:
+            for key, token, _ in pending:
+                checked_done(store.release(key, token), store, "release")
+                settled += 1
+        except BaseException as error:  # a gevent.Timeout too: kept for the next call
+            self.defer(pending[settled:], now)
+            if isinstance(error, STOPS):
+                raise
+
+    def due(self, now: float) -> list[tuple[str, str, float]]:
+        """Take the remembered claims to release at *now* (lease not run out), oldest first: none within
+        :data:`SETTLE_PAUSE` seconds of a failed release.  Those not released go back with :meth:`defer`."""
+        if now < self._settle_at:
+            return []
+        with self._lock:
+            pending = [claim for claim in self.unsettled if claim[2] > now]
+            self.unsettled.clear()
+        return pending
+
+    def defer(self, claims: list[tuple[str, str, float]], now: float) -> None:
+        """Keep *claims* (from :meth:`due`, the first of them failed to release at *now*) for a later
+        settle, no sooner than :data:`SETTLE_PAUSE` seconds from *now*."""
+        with self._lock:
+            self.unsettled[:0] = claims
+            del self.unsettled[:-MAX_UNSETTLED]
+            self._settle_at = now + SETTLE_PAUSE
 
 
 # --- Memory ------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,15 @@ DYNALITE = ROOT / ".ci" / "dynalite" / "node_modules" / "dynalite" / "cli.js"
 SECRET_KEY = b"real store test secret, 32 bytes"
 TABLE = "webhook-deliveries"
 START_TIMEOUT = 15.0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None  # the 3xx itself raises HTTPError, with its status
+
+
+urlopen = urllib.request.build_opener(_NoRedirect()).open
+"""``urllib.request.urlopen`` following no redirect: a 3xx is an ``HTTPError`` with its status, as OpenAI sees it."""
 
 
 def missing(what: str) -> None:
@@ -94,6 +105,17 @@ class Server:
         self.stop()
         self.start()
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The process stopped (SIGSTOP) inside the block, a stall: its sockets still take connections and
+        bytes, it answers nothing; continued (SIGCONT) after, it processes what came in meanwhile."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
+
 
 def redis_server(directory: Path, *, appendonly: bool = False) -> Server:
     binary = shutil.which("redis-server")
@@ -114,14 +136,18 @@ def dynalite(directory: Path | None = None) -> Server:
     return Server([str(node), str(DYNALITE), "--port", str(port), *storage], port)
 
 
-def redis_client(port: int) -> Any:
-    """redis-py's client with the short timeouts and the single retry the README recommends."""
+def redis_client(port: int, timeout: float = 1.0) -> Any:
+    """redis-py's client with the short timeouts (*timeout* seconds) and the single retry the README recommends."""
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
     return redis.Redis(
-        host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 1)
+        host="127.0.0.1",
+        port=port,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 1),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import threading
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from openai_webhook_events import (
@@ -27,9 +28,9 @@ from openai_webhook_events import (
     wsgi,
 )
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
+from tests import helpers
+from tests.helpers import BODY, SECRET, RecordingStore, call, environ
 from tests.strategies import lambda_event
-from tests.test_receive import BODY, SECRET, RecordingStore
-from tests.test_wsgi_adapter import call, environ
 
 WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
 KEY = "openai-webhook-events#wh_asgi"
@@ -42,10 +43,8 @@ def signed(body: bytes = BODY, webhook_id: str = "wh_asgi") -> dict[str, str]:
 def scope(
     headers: dict[str, str] | None = None, method: str = "POST", length: int | None = len(BODY)
 ) -> dict[str, Any]:
-    pairs = [(name.encode(), value.encode()) for name, value in (signed() if headers is None else headers).items()]
-    if length is not None:
-        pairs.append((b"content-length", str(length).encode()))
-    return {"type": "http", "method": method, "path": "/anything", "headers": pairs}
+    """An ASGI HTTP scope carrying *headers* (by default, signed) and a Content-Length of *length* unless None."""
+    return helpers.scope(signed() if headers is None else headers, method, length)
 
 
 def request(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -55,29 +54,7 @@ def request(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, An
 
 async def drive(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str, Any] | None = None) -> dict[str, Any]:
     """:func:`request` on the running event loop (several at once with ``asyncio.gather``)."""
-    pending = list(chunks)
-    sent: list[dict[str, Any]] = []
-    read = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal read
-        if not pending:
-            return {"type": "http.disconnect"}
-        read += 1
-        chunk = pending.pop(0)
-        return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope() if the_scope is None else the_scope, receive, send)
-    if not sent:
-        return {"status": None, "read": read}
-    start, body = sent
-    assert (start["type"], body["type"]) == ("http.response.start", "http.response.body")
-    headers = {name.decode(): value.decode() for name, value in start["headers"]}
-    assert headers["content-length"] == str(len(body["body"]))
-    return {"status": start["status"], "headers": headers, "message": json.loads(body["body"])["message"], "read": read}
+    return await helpers.drive(app, chunks, scope() if the_scope is None else the_scope)
 
 
 class Runs:
@@ -208,13 +185,22 @@ def test_a_websocket_is_closed_before_it_is_accepted_and_another_scope_type_rais
         asyncio.run(app({"type": "webtransport"}, receive, send))
 
 
-def test_mounted_in_starlette_it_answers_under_its_prefix() -> None:
+def test_routed_in_starlette_it_answers_at_the_exact_path_where_a_mount_redirects() -> None:
+    """An object, not a function: Starlette's Route hands it the request as ASGI; a Mount answers 307 instead."""
     runs = Runs()
-    site = Starlette(routes=[Mount("/webhooks/openai", app=asgi.app(WEBHOOK, runs.router))])
-    with TestClient(site) as client:
+    app = asgi.app(WEBHOOK, runs.router)
+    assert not inspect.isfunction(app)  # what Route checks to treat an endpoint as request -> response
+    routed = Starlette(routes=[Route("/webhooks/openai", app)])
+    with TestClient(routed, follow_redirects=False) as client:
         answer = client.post("/webhooks/openai", content=BODY, headers=signed())
         assert (answer.status_code, answer.json(), runs.ids) == (200, {"message": "ok"}, ["wh_asgi"])
+        assert client.get("/webhooks/openai").status_code == 405  # every method reaches the app
         assert client.post("/elsewhere", content=BODY, headers=signed()).status_code == 404
+    mounted = Starlette(routes=[Mount("/webhooks/openai", app=app)])
+    with TestClient(mounted, follow_redirects=False) as client:
+        answer = client.post("/webhooks/openai", content=BODY, headers=signed())
+        assert (answer.status_code, answer.headers["location"]) == (307, "http://testserver/webhooks/openai/")
+    assert runs.ids == ["wh_asgi"]
 
 
 # --- Handler failures and idempotency ------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -307,7 +309,6 @@ def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     ("event_type", "log"),
     [
         ("response.completed", "response obj_abc123 completed"),
-        ("batch.completed", "batch obj_abc123 completed"),
         ("fine_tuning.job.failed", "ignored fine_tuning.job.failed event evt_abc123"),
     ],
 )
@@ -522,3 +523,22 @@ def test_an_alb_request_that_cannot_be_read_is_answered_400_in_the_albs_shape(na
     answer = aws_lambda.lambda_handler(Webhook(SECRET), Router())(event, None)
     assert answer == response(event, 400)
     assert answer["statusDescription"] == "400 Bad Request"
+
+
+def test_an_http_only_lambda_function_answers_without_importing_the_queue_machinery() -> None:
+    """The queue (and its regular expressions) and the worker are imported by ``sqs_handler``, not before."""
+    code = (
+        "import json, sys\n"
+        "from openai_webhook_events import Router, Webhook, aws_lambda\n"
+        "queued = lambda: sorted(m for m in sys.modules if m.endswith(('.queue', '._worker')))\n"
+        "handler = aws_lambda.lambda_handler(Webhook(sys.argv[1]), Router())\n"
+        "print(handler(json.loads(sys.argv[2]), None)['statusCode'], queued())\n"
+        "aws_lambda.sqs_handler(Webhook(sys.argv[1]), Router())\n"
+        "print(queued())\n"
+    )
+    event = json.dumps(delivery("apiGatewayProxyV2Event.json", example_payload("response.completed")))
+    done = subprocess.run([sys.executable, "-c", code, SECRET, event], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "200 []",
+        "['openai_webhook_events._worker', 'openai_webhook_events.queue']",
+    ]

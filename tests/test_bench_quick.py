@@ -29,5 +29,7 @@ def test_quick_benchmark_exits_zero_prints_the_package_rows_and_writes_no_result
     measurements = {row.split("  ")[0] for row in rows}
     assert any(m.startswith("parse:") for m in measurements), done.stdout
     assert any(m.startswith("cold start:") for m in measurements), done.stdout
+    assert any(m.startswith("Lambda cold start:") for m in measurements), done.stdout
+    assert "Lambda cold start / stdlib handler" in done.stdout
     assert "parse_event / hand-written keyword floor" in done.stdout
     assert _mtimes() == before

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
 import runpy
 import shlex
+import shutil
 import subprocess
 import sys
+import threading
 import time
 import types
+import wsgiref.simple_server
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +24,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openai_webhook_events import InvalidEventError, _verify, parse_event
+from openai_webhook_events import (
+    EVENT_TYPES,
+    InvalidEventError,
+    Router,
+    Webhook,
+    __version__,
+    _verify,
+    parse_event,
+    wsgi,
+)
 from openai_webhook_events._cli import main
+from tests.servers import missing
 from tests.strategies import EXAMPLES_DIR, example_payload, hmac_signature
 
 ROOT = Path(__file__).parent.parent
@@ -75,7 +90,8 @@ def test_help_describes_each_command_and_exits_0(capsys: Any, monkeypatch: Any, 
 
 HELP_TEXTS = {
     "": [
-        "usage: openai-webhook-events [-h] COMMAND ...",
+        "usage: openai-webhook-events [-h] [--version] COMMAND ...",
+        "--version show program's version number and exit",
         "positional arguments: COMMAND parse",
         "Parse, verify and sign OpenAI webhook deliveries.",
         "Exit codes: 0 ok; 1 rejected, invalid or unreadable input, or unwritable output; "
@@ -106,7 +122,8 @@ HELP_TEXTS = {
         "--secret-env NAME environment variable holding the signing secret (default OPENAI_WEBHOOK_SECRET)",
         "--id ID webhook-id to use (default: a new random id)",
         "--timestamp SECONDS webhook-timestamp to use (default: now)",
-        "--curl URL print a curl command posting the signed payload to URL",
+        "--curl URL print a curl command posting the signed payload to URL; it prints the HTTP status and exits "
+        "non-zero unless it is 2xx (it follows no redirect: OpenAI follows none)",
     ],
 }
 
@@ -251,7 +268,17 @@ def test_curl_command_posts_the_exact_body_with_the_signed_headers(capsys: Any, 
     code, out, _ = run(capsys, monkeypatch, *argv, stdin=body)
     assert code == 0
     words = shlex.split(out)
-    assert words[:6] == ["curl", "--silent", "--show-error", "--request", "POST", "http://127.0.0.1:8000/hook?a=1&b=2"]
+    assert words[:9] == [
+        "curl",
+        "--no-progress-meter",  # not --silent: curl's own errors still show
+        "--fail-with-body",  # exit 22 on a 4xx or 5xx, the answer's body shown
+        "--location",
+        "--max-redirs",
+        "0",  # a redirect is not followed: exit 47
+        "--write-out",
+        "\\nHTTP %{http_code} %{redirect_url}\\n",  # the status on a line of its own
+        "http://127.0.0.1:8000/hook?a=1&b=2",
+    ]
     headers = [words[i + 1] for i, word in enumerate(words) if word == "--header"]
     signature = hmac_signature(SECRET_BYTES, "wh_9", 1700000000, body)
     assert headers == [
@@ -261,6 +288,70 @@ def test_curl_command_posts_the_exact_body_with_the_signed_headers(capsys: Any, 
         f"webhook-signature: {signature}",
     ]
     assert words[-2:] == ["--data-raw", body.decode()]
+
+
+@contextlib.contextmanager
+def _serving(app: Any) -> Iterator[str]:
+    """*app* (WSGI) on wsgiref at a free 127.0.0.1 port in a thread: its base URL, until the block ends."""
+
+    class Quiet(wsgiref.simple_server.WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    with wsgiref.simple_server.make_server("127.0.0.1", 0, app, handler_class=Quiet) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            thread.join(10)
+
+
+def _redirecting(environ: Any, start_response: Any) -> list[bytes]:
+    """What a Mount answers for the path without its trailing slash."""
+    start_response("307 Temporary Redirect", [("location", environ["PATH_INFO"] + "/"), ("content-length", "0")])
+    return [b""]
+
+
+@pytest.mark.parametrize(
+    ("server_secret", "path", "code", "shown"),
+    [
+        (SECRET, "/webhooks/openai", 0, '{"message": "ok"}\nHTTP 200 \n'),
+        ("whsec_" + base64.b64encode(b"another secret of 32 bytes......").decode(), "/webhooks/openai", 22,
+         '{"message": "webhook verification failed"}\nHTTP 401 \n'),
+        (None, "/webhooks/openai", 47, "\nHTTP 307 {url}/webhooks/openai/\n"),
+    ],
+    ids=["200", "401 wrong secret", "307 redirect"],
+)  # fmt: skip
+def test_the_printed_curl_command_shows_the_status_and_fails_unless_2xx(
+    capsys: Any, monkeypatch: Any, server_secret: str | None, path: str, code: int, shown: str
+) -> None:
+    if shutil.which("curl") is None:
+        missing("curl")
+    app = _redirecting if server_secret is None else wsgi.app(Webhook(server_secret), Router())
+    with _serving(app) as url:
+        _, command, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), "--curl", url + path)
+        result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (code, shown.replace("{url}", url))
+    assert (result.stderr == "") is (code == 0)  # curl names the failure: "(22) ... error: 401", "(47) ..."
+
+
+def test_version_prints_the_package_version_and_exits_0() -> None:
+    result = run_process("--version")
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"openai-webhook-events {__version__}\n", "")
+
+
+@pytest.mark.parametrize("command", [[], ["parse"], ["verify"], ["sign"]])
+def test_help_names_every_example_payload_shipped_in_the_package(
+    capsys: Any, monkeypatch: Any, command: list[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = run(capsys, monkeypatch, *command, "--help")
+    names = sorted(path.name for path in EXAMPLES_DIR.glob("*.json"))
+    assert names == sorted(f"{name}.json" for name in EVENT_TYPES)
+    expected = f"Example payloads, one per event type, ship in {EXAMPLES_DIR.resolve()}: {', '.join(names)}."
+    assert (code, _words(expected) in _words(out)) == (0, True)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -22,10 +23,9 @@ from openai_webhook_events import (
 )
 from openai_webhook_events._receive import receive
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
-from tests import test_queue
+from tests import helpers
+from tests.helpers import call, drive, environ, scope
 from tests.strategies import example_payload, lambda_event
-from tests.test_asgi_adapter import request, scope
-from tests.test_wsgi_adapter import call, environ
 
 SECRET = "whsec_" + base64.b64encode(b"dead letter test secret 32 bytes").decode()
 WEBHOOK = Webhook(SECRET)
@@ -250,7 +250,7 @@ def served(adapter: str, application: Any, body: bytes, headers: dict[str, str])
     if adapter == "wsgi":
         status, _, answer = call(application, environ(body, headers))
         return int(status.split()[0]), answer["message"]
-    answered = request(application, [body], scope(headers, length=len(body)))
+    answered = asyncio.run(drive(application, [body], scope(headers, length=len(body))))
     return answered["status"], answered["message"]
 
 
@@ -270,10 +270,9 @@ def test_the_wsgi_and_asgi_apps_pass_the_dead_letter_and_the_hand_off_through(ad
 def test_a_handed_off_delivery_the_worker_refuses_is_logged_at_error_with_its_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    body, headers = test_queue.delivery()
-    forged = {**headers, "webhook-signature": "v1," + "A" * 44}
-    worker = aws_lambda.sqs_handler(test_queue.WEBHOOK, Runs().router)
-    answer = worker(test_queue.sqs_event(test_queue.record("m-forged", body, forged)), None)
+    forged = {**WEBHOOK.sign(BODY, webhook_id="wh_q1"), "webhook-signature": "v1," + "A" * 44}
+    worker = aws_lambda.sqs_handler(WEBHOOK, Runs().router)
+    answer = worker(helpers.sqs_event(helpers.record("m-forged", BODY.decode(), forged)), None)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-forged"}]}
     [record] = records(caplog)
     assert (record.levelno, fields(record)["outcome"], fields(record)["status"]) == (logging.ERROR, "rejected", 401)

@@ -3,13 +3,19 @@ are the files of examples/ verbatim; its first command works on a fresh clone ex
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.markdown import PAGES, ROOT, anchor, blocks, fenced_code, headings, text
+from tests.servers import free_port, missing
 
 README_SNIPPETS = {  # the places the README shows one snippet for, each an example file that its tests serve
     "## AWS Lambda": "examples/lambda_function.py",
@@ -64,7 +70,8 @@ def test_the_readmes_first_command_parses_an_example_payload_on_a_fresh_clone(tm
 
 
 def test_the_command_line_pages_commands_run_as_written_one_after_another(tmp_path: Path) -> None:
-    """docs/cli.md's shell blocks, in order in one shell (the last verifies what the one before signed)."""
+    """The shell blocks of docs/cli.md ("Command line"), in order in one shell (the last verifies what the one
+    before signed)."""
     script = "".join(block.code for block in blocks("docs/cli.md") if block.language == "sh")
     shutil.copytree(ROOT / "openai_webhook_events", tmp_path / "openai_webhook_events",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
@@ -77,3 +84,36 @@ def test_the_command_line_pages_commands_run_as_written_one_after_another(tmp_pa
     assert printed[0].startswith("ResponseCompletedWebhookEvent(")
     assert any(line.startswith("curl ") for line in printed)
     assert printed[-1].startswith("ResponseCompletedWebhookEvent(")  # verify: the signed payload, typed
+
+
+@pytest.mark.parametrize(
+    ("page", "section"),
+    [("README.md", "## Send yourself a delivery"), ("docs/wsgi-asgi.md", "## Try it")],
+)
+def test_the_serve_and_post_commands_run_as_written_and_the_app_answers_ok(
+    page: str, section: str, tmp_path: Path
+) -> None:
+    """The shell block starts the app (Flask, gunicorn) on ``$PORT`` in the background, waits until it answers,
+    posts a signed delivery with ``sign --curl ... | sh`` and stops the app: run with ``PORT`` a free port, from
+    the checkout's root, this interpreter's scripts first on ``PATH``."""
+    if shutil.which("curl") is None:
+        missing("curl")
+    script = fenced_code(page, section, "sh")
+    assert "PORT=${PORT:-8000}" in script
+    assert script.endswith("| sh\nkill $!\n")
+    env = {**os.environ, "PORT": str(free_port()), "PYTHONPATH": str(ROOT),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
+    with (tmp_path / "out").open("w+") as out, (tmp_path / "err").open("w+") as err:
+        shell = subprocess.Popen(["sh", "-euc", script], cwd=ROOT, env=env, stdout=out, stderr=err,
+                                 start_new_session=True)  # fmt: skip
+        try:
+            returncode = shell.wait(timeout=120)
+        finally:  # the app too, when the script stopped before its `kill`: the group of the shell started here
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(shell.pid, signal.SIGTERM)
+        out.seek(0)
+        err.seek(0)
+        printed, logged = out.read(), err.read()
+    assert returncode == 0, logged[-2000:]
+    assert '{"message": "ok"}' in printed, (printed, logged[-2000:])
+    assert "\nHTTP 200 " in printed, printed  # the status line the printed curl writes after the answer

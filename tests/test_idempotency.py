@@ -221,6 +221,42 @@ def test_sqlite_store_serves_every_thread(tmp_path: Path) -> None:
         store.close()
 
 
+def test_sqlite_store_keeps_its_file_when_the_process_changes_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path)
+    store = SQLiteStore("d.db")
+    try:
+        monkeypatch.chdir(tmp_path / "elsewhere")
+        assert store.claim("k", "a", NOW, NOW + 30).state == ACQUIRED
+        assert SQLiteStore(str(tmp_path / "d.db")).claim("k", "b", NOW, NOW + 30).state == IN_PROGRESS
+        assert list((tmp_path / "elsewhere").iterdir()) == []  # no database reopened under the new directory
+    finally:
+        store.close()
+
+
+def test_sqlite_store_in_memory_serves_the_protocol() -> None:
+    store = SQLiteStore(":memory:")
+    assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+    assert store.complete("k", "a", NOW, NOW + 1000) is True
+    assert store.claim("k", "b", NOW, NOW + 30) == Claim(COMPLETED, NOW + 1000)
+    store.close()
+
+
+def test_a_closed_sqlite_store_does_not_reopen_its_deleted_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "d.db"
+    store = SQLiteStore(str(path))
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+        store.claim("k", "a", NOW, NOW + 30)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("table", ["", "x; DROP TABLE y", "naïve"])
 def test_sqlite_store_refuses_a_table_name_that_is_not_a_plain_identifier(tmp_path: Path, table: str) -> None:
     with pytest.raises(WebhookConfigurationError, match="plain SQL identifier"):

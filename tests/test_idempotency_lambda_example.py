@@ -1,4 +1,4 @@
-"""examples/lambda_function.py with WEBHOOK_IDEMPOTENCY_TABLE set: a duplicate delivery runs no handler twice."""
+"""examples/lambda_dynamodb.py with WEBHOOK_IDEMPOTENCY_TABLE set: a duplicate delivery runs no handler twice."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         create_table(boto3.client("dynamodb"), "webhook-deliveries")
-        yield load_example("lambda_function")
+        yield load_example("lambda_dynamodb")
 
 
 def test_the_example_with_a_table_runs_the_handler_once_and_acknowledges_the_retry(
@@ -44,5 +44,5 @@ def test_the_example_with_a_table_runs_the_handler_once_and_acknowledges_the_ret
     retry = example.lambda_handler(event, None)
     assert (first["statusCode"], json.loads(first["body"])) == (200, {"message": "ok"})
     assert (retry["statusCode"], json.loads(retry["body"])) == (200, {"message": "already processed"})
-    logged = [r.getMessage() for r in caplog.records if r.name == "lambda_function"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "lambda_dynamodb"]
     assert logged == ["batch batch_2b81f7657480c24f4a2c6511 completed"]

@@ -27,7 +27,15 @@ import pytest
 
 from openai_webhook_events import Router, Webhook, WebhookEvent
 from openai_webhook_events._receive import Response, begin, receive
-from openai_webhook_events.idempotency import Idempotency
+from openai_webhook_events.idempotency import (
+    ACQUIRED,
+    COMPLETED,
+    IN_PROGRESS,
+    Claim,
+    Idempotency,
+    RedisStore,
+    SQLiteStore,
+)
 from tests import servers
 from tests.strategies import example_payload
 
@@ -346,6 +354,33 @@ def test_a_store_down_at_complete_still_answers_200_and_logs_an_error(
     assert (record.levelno, record.outcome) == (logging.ERROR, "complete_failed")  # type: ignore[attr-defined]
 
 
+def test_a_claim_that_timed_out_in_a_redis_stall_does_not_block_its_retry_once_redis_is_back(
+    harness: Callable[..., Harness], executions: Executions
+) -> None:
+    server = harness("redis").server
+    assert server is not None
+    client = servers.redis_client(server.port, timeout=0.3)
+    idempotency = Idempotency(RedisStore(client))
+    router = executions.router()
+    assert receive(WEBHOOK, router, *delivery("warm"), idempotency=idempotency).status == 200  # scripts loaded
+    body, headers = delivery()
+    started = time.monotonic()
+    with server.paused():
+        stalled = receive(WEBHOOK, router, body, headers, idempotency=idempotency)
+    assert stalled.status == 503
+    assert time.monotonic() - started < 2  # 0.3 s and one retry
+    # the claim the client gave up on is processed now that Redis is back: it holds the key for a 60 s lease
+    record = f"webhook:{idempotency.namespace}#{headers['webhook-id']}"
+    back = time.monotonic()
+    while client.hget(record, "state") != b"in_progress":
+        assert time.monotonic() - back < 5, "the stalled claim never landed"
+        time.sleep(0.01)
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency) == Response(200, "ok")  # not 409
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency).message == "already processed"
+    assert time.monotonic() - back < 5
+    assert sorted(executions.per_event().values()) == [1, 1]  # the warm-up and the stalled delivery: once each
+
+
 @pytest.mark.parametrize(("kind", "persistent", "survives"), [
     ("sqlite", True, True),
     ("redis", True, True),  # appendonly yes, appendfsync always
@@ -366,3 +401,131 @@ def test_what_a_restarted_store_remembers(
     after = receive(WEBHOOK, router, body, headers, idempotency=Idempotency(servers.store_from_spec(store.spec)))
     assert after.message == ("already processed" if survives else "ok")
     assert list(executions.per_event().values()) == [1 if survives else 2]
+
+
+# --- An SQLite file deleted or replaced under an open store -------------------------------------
+
+NOW = time.time()
+CLEAN_UPS = ["deleted", "replaced"]
+# A store operation in a process of its own: the path, the method and its arguments in argv, the answer on stdout.
+OTHER_PROCESS = """
+import dataclasses, json, sys
+from openai_webhook_events.idempotency import SQLiteStore
+store = SQLiteStore(sys.argv[1])
+answer = getattr(store, sys.argv[2])(*json.loads(sys.argv[3]))
+print(json.dumps(dataclasses.astuple(answer) if dataclasses.is_dataclass(answer) else answer))
+"""
+
+
+def in_other_process(path: Path, operation: str, *arguments: object) -> Any:
+    """Open ``SQLiteStore(path)`` in a new process, run one operation, and give its answer (a Claim for claim)."""
+    result = subprocess.run(
+        [sys.executable, "-c", OTHER_PROCESS, str(path), operation, json.dumps(arguments)],
+        cwd=servers.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answer = json.loads(result.stdout)
+    return Claim(*answer) if operation == "claim" else answer
+
+
+def run_child(spec: dict[str, Any]) -> list[int]:
+    """The statuses ``tests.servers``' child answers to ``spec["deliveries"]``, told to go at once."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.servers", json.dumps(spec)],
+        cwd=servers.ROOT,
+        input="go\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    ready, statuses = result.stdout.splitlines()
+    assert ready == "ready"
+    return list(json.loads(statuses))
+
+
+def clean_up(path: Path, how: str) -> None:
+    """What a temporary-file cleaner (``deleted``) or a restore (``replaced``) does to an open store's file."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink()
+    if how == "replaced":  # a copy holding one completed delivery, ``restored``
+        copy = path.with_name("copy.db")
+        assert in_other_process(copy, "claim", "restored", "r", NOW, NOW + 30).state == ACQUIRED
+        assert in_other_process(copy, "complete", "restored", "r", NOW, NOW + 1000) is True
+        os.replace(copy, path)
+
+
+@pytest.mark.parametrize("how", CLEAN_UPS)
+def test_a_store_whose_file_was_deleted_or_replaced_never_holds_a_key_another_process_holds(
+    tmp_path: Path, how: str
+) -> None:
+    path = tmp_path / "deliveries.db"
+    old = SQLiteStore(str(path))
+    try:
+        assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED  # in the file about to go
+        clean_up(path, how)
+        assert in_other_process(path, "claim", "k", "new", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+        assert old.claim("k", "old", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)
+        assert old.complete("k", "old", NOW, NOW + 1000) is False  # its claim went with the old file
+        assert old.claim("k2", "old", NOW, NOW + 30).state == ACQUIRED
+        assert in_other_process(path, "claim", "k2", "new", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)
+    finally:
+        old.close()
+
+
+@pytest.mark.parametrize("how", CLEAN_UPS)
+def test_a_completion_after_the_file_was_deleted_or_replaced_is_seen_by_every_process(tmp_path: Path, how: str) -> None:
+    path = tmp_path / "deliveries.db"
+    old = SQLiteStore(str(path))
+    try:
+        clean_up(path, how)
+        assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED
+        assert old.complete("k", "old", NOW, NOW + 1000) is True
+        assert in_other_process(path, "claim", "k", "new", NOW, NOW + 30) == Claim(COMPLETED, NOW + 1000)
+        restored = Claim(COMPLETED, NOW + 1000) if how == "replaced" else Claim(ACQUIRED, NOW + 30)
+        assert old.claim("restored", "old", NOW, NOW + 30) == restored
+    finally:
+        old.close()
+
+
+def test_a_delivery_processed_by_a_new_process_after_the_file_was_deleted_is_not_run_again_by_an_old_one(
+    tmp_path: Path, executions: Executions
+) -> None:
+    path = tmp_path / "deliveries.db"
+    router = executions.router()
+    idempotency = Idempotency(SQLiteStore(str(path)))
+    first, (body, headers) = delivery(), delivery()
+    assert receive(WEBHOOK, router, *first, idempotency=idempotency).status == 200
+    clean_up(path, "deleted")
+    child_spec = {"kind": "sqlite", "path": str(path), "executions": str(executions.path)}
+    assert run_child({**child_spec, "deliveries": [[body.decode(), headers]]}) == [200]
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency).message == "already processed"
+    assert list(executions.per_event().values()) == [1, 1]
+
+
+def test_a_file_deleted_during_a_claim_answers_503_and_the_retry_finds_the_new_files_record(
+    tmp_path: Path, executions: Executions
+) -> None:
+    path = tmp_path / "deliveries.db"
+    store = SQLiteStore(str(path))
+    idempotency = Idempotency(store)
+    body, headers = delivery()
+    child_spec = {"kind": "sqlite", "path": str(path), "executions": str(executions.path)}
+    during: list[list[int]] = []
+
+    def while_the_claim_runs(statement: str) -> None:  # SQLite calls it as the claim's statement starts
+        if not during:
+            clean_up(path, "deleted")
+            during.append(run_child({**child_spec, "deliveries": [[body.decode(), headers]]}))
+
+    store._connection.set_trace_callback(while_the_claim_runs)
+    answer = receive(WEBHOOK, executions.router(), body, headers, idempotency=idempotency)
+    assert (answer.status, dict(answer.headers)["retry-after"]) == (503, "5")  # not acquired from the old file
+    assert during == [[200]]
+    assert receive(WEBHOOK, executions.router(), body, headers, idempotency=idempotency).message == (
+        "already processed"
+    )
+    assert list(executions.per_event().values()) == [1]

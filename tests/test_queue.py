@@ -16,7 +16,6 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
@@ -34,14 +33,11 @@ from openai_webhook_events import (
 )
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from openai_webhook_events.queue import QueuedDelivery, SQSQueue, sqs_deliveries, sqs_id
+from tests.helpers import BODY, NOW, SQS_SAMPLE, lambda_records, record, sqs_event
 from tests.strategies import example_payload, lambda_event
 
 SECRET = "whsec_" + base64.b64encode(b"hand-off queue test secret, 32 b").decode()
 WEBHOOK = Webhook(SECRET)
-SQS_SAMPLE = Path(__file__).parent / "data" / "lambda-events" / "sqsEvent.json"
-PAYLOAD = example_payload("batch.completed")
-BODY = json.dumps(PAYLOAD).encode()
-NOW = float(int(time.time()))  # whole seconds, as webhook-timestamp
 
 
 class Runs:
@@ -57,27 +53,6 @@ class Runs:
         self.events.append(event.id)
         if event.id in self.failing:
             raise RuntimeError("downstream unavailable")
-
-
-def attribute(value: str) -> dict[str, Any]:
-    """A String message attribute as Lambda's SQS event carries it."""
-    return {"stringValue": value, "stringListValues": [], "binaryListValues": [], "dataType": "String"}
-
-
-def record(
-    message_id: str, body: str, headers: dict[str, str], sent_at: float = NOW, extra: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """A record of AWS's sample SQS event, carrying a handed-off delivery."""
-    sample: dict[str, Any] = copy.deepcopy(json.loads(SQS_SAMPLE.read_text())["Records"][0])
-    sample["messageId"] = message_id
-    sample["body"] = body
-    sample["attributes"]["SentTimestamp"] = str(int(sent_at * 1000))
-    sample["messageAttributes"] = {name: attribute(value) for name, value in {**headers, **(extra or {})}.items()}
-    return sample
-
-
-def sqs_event(*records: object) -> dict[str, Any]:
-    return {"Records": list(records)}
 
 
 def delivery(
@@ -534,31 +509,6 @@ def sqs() -> Iterator[Any]:
     """boto3's SQS client on moto's SQS (single-threaded use only: never for races)."""
     with mock_aws():
         yield boto3.client("sqs", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-
-
-def lambda_records(sqs: Any, url: str) -> dict[str, Any]:
-    """The Lambda SQS event of the messages on the queue at *url*, as the event source mapping would build it."""
-    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
-                                   MessageSystemAttributeNames=["All"], WaitTimeSeconds=0)  # fmt: skip
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return sqs_event(*(
-        {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message["Attributes"],
-            "messageAttributes": {
-                name: {"stringValue": value["StringValue"], "stringListValues": [], "binaryListValues": [],
-                       "dataType": value["DataType"]}
-                for name, value in message.get("MessageAttributes", {}).items()
-            },
-            "md5OfBody": message["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": arn,
-            "awsRegion": "us-east-1",
-        }
-        for message in received.get("Messages", [])
-    ))  # fmt: skip
 
 
 def http_delivery(body: str | bytes, webhook_id: str) -> dict[str, Any]:

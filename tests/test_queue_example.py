@@ -15,9 +15,9 @@ from moto import mock_aws
 
 from openai_webhook_events import Webhook
 from tests.example_modules import load_example
+from tests.helpers import lambda_records
 from tests.servers import TABLE, create_table
 from tests.strategies import example_payload, lambda_event
-from tests.test_queue import lambda_records
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "whsec_" + "ZXhhbXBsZSBxdWV1ZSBmdW5jdGlvbiBzZWNyZXQgMzI="

@@ -16,10 +16,10 @@ import pytest
 from moto import mock_aws
 
 from openai_webhook_events import Router, Webhook
+from tests.helpers import lambda_records
 from tests.markdown import python_snippets
 from tests.servers import create_table
 from tests.strategies import example_payload, lambda_event
-from tests.test_queue import lambda_records
 
 SECRET = "whsec_" + base64.b64encode(b"readme queue test secret 32 byte").decode()
 

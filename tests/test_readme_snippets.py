@@ -59,6 +59,60 @@ def test_every_section_with_a_python_snippet_names_the_test_that_runs_it() -> No
         assert section is None or section.lstrip("# ") in text, f"{test_file} does not name {section!r}"
 
 
+# Every other fenced block, by (page, section, how its first line starts): the file that runs it as shown (one
+# that names the page and the section, or .ci/run, which holds the block's command line verbatim) ...
+SECRET_LINE = "export OPENAI_WEBHOOK_SECRET=whsec_$(python3 -c"
+BLOCKS_RUN_BY = {
+    ("README.md", "## Try it", "python3 -m openai_webhook_events parse "): "tests/test_docs_snippets.py",
+    ("README.md", "## Try it", "python3 -m venv .venv && "): ".ci/run",
+    ("README.md", "## Send yourself a delivery", SECRET_LINE): "tests/test_docs_snippets.py",
+    ("docs/cli.md", "# Command line", "python3 -m openai_webhook_events parse "): "tests/test_docs_snippets.py",
+    ("docs/cli.md", "# Command line", SECRET_LINE): "tests/test_docs_snippets.py",
+    ("docs/cli.md", "# Command line", "python3 -m openai_webhook_events sign "): "tests/test_docs_snippets.py",
+    ("docs/wsgi-asgi.md", "## Try it", SECRET_LINE): "tests/test_docs_snippets.py",
+}
+# ... or why no test runs it, and what runs what it does.
+NOT_RUN = {
+    ("README.md", "## Install", "pip install . "): (
+        "installs into the reader's environment (and its git URL is a placeholder); tests/test_packaging.py "
+        "installs the wheel alone in a fresh venv, tests/test_vendoring.py runs the folder copied alone"
+    ),
+    ("docs/benchmarks.md", "# Benchmarks", "pip install -e '.[bench]'"): (
+        "installs the bench extra and runs the 3-minute benchmark that rewrites bench/RESULTS.md; "
+        "tests/test_bench_quick.py runs bench/run.py --quick"
+    ),
+    ("docs/quality/index.md", "# Quality", "HYPOTHESIS_PROFILE=long pytest "): (
+        "the slow runs kept out of CI (the suite with 5,000 examples per property, 10 minutes of fuzzing per "
+        "target, mutmut on the whole package): hours of CPU; .ci/run runs scripts/fuzz.sh 20"
+    ),
+}
+
+
+def test_every_other_fenced_block_is_run_by_the_file_named_or_says_why_not() -> None:
+    """Beside the Python snippets of RUN_BY and the example files (a marked or included block, in any language:
+    checked against its file and run by that file's tests), each fenced block is in BLOCKS_RUN_BY or NOT_RUN,
+    once; each runner names the block's page and section, or (.ci/run) holds its first line verbatim."""
+    keys = [*BLOCKS_RUN_BY, *NOT_RUN]
+    found: list[tuple[str, str | None, str]] = []
+    for page in PAGES:
+        for block in blocks(page):
+            if block.language == "python" or block.marker is not None or block.include is not None:
+                continue  # RUN_BY's, or an example file's
+            first = block.code.splitlines()[0]
+            matches = [key for key in keys if key[0:2] == (page, block.section) and first.startswith(key[2])]
+            assert len(matches) == 1, f"{page}, {block.section}: {first!r} is in neither list, or matches two keys"
+            [key] = matches
+            found.append(key)
+            runner = BLOCKS_RUN_BY.get(key)
+            if runner == ".ci/run":
+                assert f"\n{first}\n" in (ROOT / runner).read_text(encoding="utf-8"), f"{runner} lacks {first!r}"
+            elif runner is not None:
+                text = (ROOT / runner).read_text(encoding="utf-8")
+                assert page in text, f"{runner} does not name {page}"
+                assert str(block.section).lstrip("# ") in text, f"{runner} does not name {block.section!r}"
+    assert sorted(found) == sorted(keys)  # each key names one block
+
+
 @pytest.fixture
 def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import base64
+import copy
 import gc
 import inspect
 import json
@@ -26,57 +26,17 @@ from openai_webhook_events import (
     aws_lambda,
 )
 from openai_webhook_events._receive import Delivery, Response, begin, current_delivery, receive
-from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
+from openai_webhook_events.idempotency import MAX_UNSETTLED, SETTLE_PAUSE, Claim, Idempotency, MemoryStore
+from tests.helpers import BODY, PAYLOAD, SECRET, SECRET_KEY, RecordingStore
 from tests.strategies import example_payload, hmac_signature, lambda_event
 
-SECRET_KEY = b"receive step test secret 32 bytes"
-SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
 WEBHOOK = Webhook(SECRET)
 NOW = 1_800_000_000
-PAYLOAD = example_payload("batch.completed")
-BODY = json.dumps(PAYLOAD).encode()
 HOUR = 3600.0
 
 
 def signed(body: bytes = BODY, webhook_id: str = "wh_1", timestamp: int = NOW) -> dict[str, str]:
     return WEBHOOK.sign(body, webhook_id=webhook_id, timestamp=timestamp)
-
-
-class RecordingStore:
-    """A :class:`MemoryStore` recording each call (name, arguments, thread), failing the operations in *failing*
-    (with *error*, by default a ``ConnectionError``), and answering *answers[name]* for the operations in it."""
-
-    def __init__(
-        self, *failing: str, error: BaseException | None = None, answers: dict[str, Any] | None = None
-    ) -> None:
-        self.inner = MemoryStore()
-        self.calls: list[str] = []
-        self.arguments: list[tuple[Any, ...]] = []  # of each call, in order
-        self.threads: list[threading.Thread] = []  # each call ran in
-        self.failing = set(failing)
-        self.error = error
-        self.answers = answers or {}
-
-    def _call(self, name: str, *args: Any) -> Any:
-        self.calls.append(name)
-        self.arguments.append(args)
-        self.threads.append(threading.current_thread())
-        if name in self.failing:
-            raise self.error or ConnectionError(f"{name}: connection refused\nsecond line")
-        answer = getattr(self.inner, name)(*args)
-        return self.answers.get(name, answer)
-
-    def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
-        result: Claim = self._call("claim", key, token, now, expires_at)
-        return result
-
-    def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
-        result: bool = self._call("complete", key, token, now, expires_at)
-        return result
-
-    def release(self, key: str, token: str) -> bool:
-        result: bool = self._call("release", key, token)
-        return result
 
 
 class Counting:
@@ -846,3 +806,141 @@ def test_a_bool_from_release_is_not_logged(answer: bool, caplog: pytest.LogCaptu
     with pytest.raises(RuntimeError):
         receive(WEBHOOK, Counting(1).router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
     assert [r.outcome for r in records(caplog)] == ["failed"]  # type: ignore[attr-defined]
+
+
+# --- A claim of unknown outcome is released at the next claim ------------------------------------------
+
+
+def _deliver(idempotency: Idempotency, number: int, at: float = NOW, counting: Counting | None = None) -> Response:
+    """Receive the delivery ``wh_<number>`` at *at*."""
+    router = (counting or Counting()).router
+    headers = signed(webhook_id=f"wh_{number}", timestamp=int(at))
+    return receive(WEBHOOK, router, BODY, headers, idempotency=idempotency, now=at)
+
+
+def test_a_claim_that_landed_but_whose_answer_was_lost_is_released_so_the_retry_is_processed_at_once() -> None:
+    store, counting = RecordingStore(answers={"claim": None}), Counting()  # the claim is written; its answer is lost
+    idempotency = Idempotency(store)
+    assert _deliver(idempotency, 1, counting=counting).status == 503
+    del store.answers["claim"]
+    retry = _deliver(idempotency, 1, NOW + 5, counting)
+    assert retry == Response(200, "ok")  # not 409 for the rest of a 60 s lease
+    assert store.calls == ["claim", "release", "claim", "complete"]
+    assert store.arguments[1] == store.arguments[0][:2]  # the lost claim's key and token
+    assert counting.runs == [PAYLOAD["id"]]
+
+
+def test_a_claim_that_raised_is_released_before_the_next_claim_of_any_delivery_and_only_once() -> None:
+    store = RecordingStore("claim")
+    idempotency = Idempotency(store)
+    assert _deliver(idempotency, 1).status == 503
+    store.failing.clear()
+    assert _deliver(idempotency, 2, NOW + 1).status == 200
+    assert _deliver(idempotency, 3, NOW + 2).status == 200
+    assert store.calls == ["claim", "release", "claim", "complete", "claim", "complete"]
+    assert store.arguments[1] == store.arguments[0][:2]
+    assert idempotency.unsettled == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"error": ConnectionError("reset")}, {"error": GreenletTimeout("2 seconds")}, {"answers": {"release": None}}],
+    ids=["ConnectionError", "BaseException", "not a bool"],
+)
+def test_a_pending_release_that_fails_is_kept_and_tried_again_at_the_following_claim(failure: dict[str, Any]) -> None:
+    store = RecordingStore("claim")
+    idempotency = Idempotency(store)
+    assert _deliver(idempotency, 1).status == 503
+    store.failing = {"release"} if "error" in failure else set()
+    store.error = failure.get("error")
+    store.answers = failure.get("answers", {})
+    assert _deliver(idempotency, 2, NOW + 1).status == 200  # the claim goes on: the release is best effort
+    store.failing, store.answers = set(), {}
+    assert _deliver(idempotency, 3, NOW + 2).status == 200
+    assert store.calls == ["claim", "release", "claim", "complete", "release", "claim", "complete"]
+    assert store.arguments[1] == store.arguments[4] == store.arguments[0][:2]
+    assert idempotency.unsettled == []
+
+
+def test_while_the_store_stays_down_one_claim_a_settle_pause_tries_one_release_and_every_claim_is_kept() -> None:
+    store = RecordingStore("claim", "release")
+    idempotency = Idempotency(store)
+    times = [
+        NOW,
+        NOW + 0.1,
+        NOW + 0.2,
+        NOW + 0.1 + SETTLE_PAUSE * 0.99,
+        NOW + 0.1 + SETTLE_PAUSE,
+    ]  # 1st release at +0.1
+    for number, at in enumerate(times):
+        assert _deliver(idempotency, number, at).status == 503
+    assert store.calls == ["claim", "release", "claim", "claim", "claim", "release", "claim"]
+    claims = [arguments for arguments in store.arguments if len(arguments) == 4]
+    assert idempotency.unsettled == [(key, token, expires_at) for key, token, _, expires_at in claims]
+
+
+def test_at_most_max_unsettled_claims_are_kept_the_oldest_forgotten_first() -> None:
+    store = RecordingStore("claim", "release")
+    idempotency = Idempotency(store)
+    for number in range(MAX_UNSETTLED + 3):
+        _deliver(idempotency, number)
+    assert len(idempotency.unsettled) == MAX_UNSETTLED
+    store.calls.clear()
+    store.arguments.clear()
+    store.failing.clear()
+    assert _deliver(idempotency, -1, NOW + SETTLE_PAUSE).status == 200
+    released = [key for key, *_ in store.arguments[:-2]]
+    assert released == [f"openai-webhook-events#wh_{number}" for number in range(3, MAX_UNSETTLED + 3)]
+    assert store.calls[-2:] == ["claim", "complete"]
+
+
+def test_a_claim_of_unknown_outcome_whose_lease_ran_out_is_not_released() -> None:
+    store = RecordingStore("claim")
+    idempotency = Idempotency(store, lease=30)
+    assert _deliver(idempotency, 1).status == 503
+    store.failing.clear()
+    assert _deliver(idempotency, 2, NOW + 30).status == 200  # the store would take the expired record over anyway
+    assert store.calls == ["claim", "claim", "complete"]
+    assert idempotency.unsettled == []
+
+
+def test_an_interrupt_during_a_pending_release_propagates_and_the_claim_stays_pending() -> None:
+    store = RecordingStore("claim")
+    idempotency = Idempotency(store)
+    assert _deliver(idempotency, 1).status == 503
+    store.failing, store.error = {"release"}, KeyboardInterrupt()
+    with pytest.raises(KeyboardInterrupt):
+        _deliver(idempotency, 2, NOW + 1)
+    assert store.calls == ["claim", "release"]
+    assert [key for key, *_ in idempotency.unsettled] == ["openai-webhook-events#wh_1"]
+
+
+def test_a_copy_of_an_idempotency_shares_its_pending_claims() -> None:
+    idempotency = Idempotency(RecordingStore())
+    copied = copy.copy(idempotency)  # as the ASGI app bounds its store calls
+    copied.unsettle("key", "token", NOW + 60)
+    assert idempotency.unsettled == [("key", "token", NOW + 60)]
+
+
+def test_threads_claiming_at_once_release_each_pending_claim_once() -> None:
+    store = RecordingStore("claim")
+    idempotency = Idempotency(store)
+    for number in range(20):
+        assert _deliver(idempotency, number).status == 503
+    store.failing.clear()
+    start = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def deliver(number: int) -> None:
+        start.wait()
+        statuses.append(_deliver(idempotency, 100 + number, NOW + 1).status)
+
+    threads = [threading.Thread(target=deliver, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    released = [arguments[0] for arguments in store.arguments if len(arguments) == 2]  # release(key, token)
+    assert sorted(released) == sorted(f"openai-webhook-events#wh_{number}" for number in range(20))
+    assert idempotency.unsettled == []

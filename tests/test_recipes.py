@@ -1,17 +1,21 @@
 """Every adapter and recipe of examples/ answers the one delivery set as the receive step does, on its real server.
 
-The WSGI app (under gunicorn and wsgiref), the ASGI app (uvicorn) and the
-Flask, FastAPI, Django, Google Cloud Functions and Vercel recipes each run in
-their own process on a free 127.0.0.1 port (started once, stopped by PID) and
-get tests/deliveries.py's delivery set over HTTP; the Lambda function gets it
-as API Gateway request events; every answer must equal what ``receive()``
-itself answers for that delivery.  Azure Functions is called with the SDK's
-real ``HttpRequest`` objects (its Core Tools host cannot be installed here).
+The WSGI app (gunicorn, wsgiref), the ASGI app (uvicorn; alone and in Starlette's ``Route``), the Flask
+recipe and Flask's ``DispatcherMiddleware`` wiring (``flask run``), the FastAPI recipes (uvicorn), the
+duplicates recipe (gunicorn, uvicorn), Django (``runserver``, gunicorn), Google Cloud Functions
+(functions-framework) and Vercel (``http.server``) each run in their own process on a free 127.0.0.1 port
+(started once, stopped by PID) and get tests/deliveries.py's delivery set over HTTP, POSTed at the exact
+documented path with no redirect followed; the Lambda function gets it as API Gateway request events;
+every answer must equal what ``receive()`` itself answers for that delivery.  A Starlette ``Mount``
+shows the failure this catches: a 307.  Azure Functions is called with the SDK's real ``HttpRequest``
+objects (its Core Tools host cannot be installed here).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import http.client
 import importlib.util
 import json
@@ -55,6 +59,7 @@ from tests.deliveries import (
     oracle,
 )
 from tests.example_modules import load_example
+from tests.recipe_servers import django_configured
 from tests.servers import Server, free_port
 from tests.servers import _wait_for_port as wait_for_port
 
@@ -87,32 +92,62 @@ class Running:
         return sum(text in line for line in self.log.read_text().splitlines())
 
 
-def _command(recipe: str, port: int) -> tuple[list[str], str]:
-    """The real server's command line serving *recipe* on *port*, and the webhook's path."""
+# recipe: (server, the app tests/recipe_servers.py gives it, the documented path, with an idempotency store)
+RECIPES: dict[str, tuple[str, str, str, bool]] = {
+    "wsgi-gunicorn": ("gunicorn", "wsgi_app", "/webhooks/openai", False),
+    "wsgi-wsgiref": ("main", "wsgiref", "/webhooks/openai", False),
+    "asgi-uvicorn": ("uvicorn", "asgi_app", "/webhooks/openai", False),
+    "starlette-route": ("uvicorn", "starlette_route", "/webhooks/openai", False),
+    "flask": ("flask", "flask_app", "/webhooks/openai", False),
+    "flask-dispatcher": ("flask", "flask_dispatcher", "/webhooks/openai", False),
+    "fastapi": ("uvicorn", "fastapi_app", "/webhooks/openai", False),
+    "fastapi-appended": ("uvicorn", "fastapi_appended", "/webhooks/openai", False),
+    "fastapi-depends": ("uvicorn", "fastapi_depends", "/webhooks/openai", True),
+    "duplicates-gunicorn": ("gunicorn", "duplicates_app", "/webhooks/openai", True),
+    "duplicates-uvicorn": ("uvicorn", "duplicates_asgi", "/webhooks/openai", True),
+    "django": ("main", "django", "/webhooks/openai", False),
+    "django-gunicorn": ("gunicorn", "django_application", "/webhooks/openai", False),
+    "gcf": ("gcf", "gcf_webhook", "/", False),
+    "vercel": ("main", "vercel", "/api/openai_webhook", False),
+}
+
+
+def _command(server: str, app: str, port: int) -> list[str]:
+    """The real server's command line serving *app* of tests/recipe_servers.py on *port*."""
     bind = ["--host", "127.0.0.1", "--port", str(port)]
-    if recipe == "flask":
-        app = ["--app", "tests.recipe_servers:flask_app", "run"]
-        return [sys.executable, "-m", flask.__name__, *app, *bind], "/webhooks/openai"
-    if recipe == "fastapi":
-        return [sys.executable, "-m", uvicorn.__name__, "tests.recipe_servers:fastapi_app", *bind], "/webhooks/openai"
-    if recipe == "asgi-uvicorn":
-        return [sys.executable, "-m", uvicorn.__name__, "tests.recipe_servers:asgi_app", *bind], "/webhooks/openai"
-    if recipe == "wsgi-gunicorn":
+    if server == "flask":
+        return [sys.executable, "-m", flask.__name__, "--app", f"tests.recipe_servers:{app}", "run", *bind]
+    if server == "uvicorn":
+        return [sys.executable, "-m", uvicorn.__name__, f"tests.recipe_servers:{app}", *bind]
+    if server == "gunicorn":
         gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-        return [*gunicorn, "--log-level", "warning", "tests.recipe_servers:wsgi_app"], "/webhooks/openai"
-    if recipe == "wsgi-wsgiref":
-        return [sys.executable, "-m", "tests.recipe_servers", "wsgiref", str(port)], "/webhooks/openai"
-    if recipe == "gcf":
+        return [*gunicorn, "--log-level", "warning", f"tests.recipe_servers:{app}"]
+    if server == "gcf":
         ff = [sys.executable, "-m", functions_framework.__name__, "--source", "tests/recipe_servers.py", "--target"]
-        return [*ff, "gcf_webhook", *bind], "/"
-    return [sys.executable, "-m", "tests.recipe_servers", recipe, str(port)], (
-        "/webhooks/openai" if recipe == "django" else "/api/openai_webhook"
-    )
+        return [*ff, app, *bind]
+    return [sys.executable, "-m", "tests.recipe_servers", app, str(port)]
 
 
-# the apps and recipes with WEBHOOK_IDEMPOTENCY_DB (one-host SQLite)
-IDEMPOTENT = {"flask", "fastapi", "django", "wsgi-gunicorn", "wsgi-wsgiref", "asgi-uvicorn"}
-SERVED = ["wsgi-gunicorn", "wsgi-wsgiref", "asgi-uvicorn", "flask", "fastapi", "django", "gcf", "vercel"]
+@contextlib.contextmanager
+def _serving(server: str, app: str, path: str, idempotent: bool, directory: Path) -> Iterator[Running]:
+    """*app* served by *server* in its own process on a free port until the block ends (stopped by PID)."""
+    port = free_port()
+    command = _command(server, app, port)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "OPENAI_WEBHOOK_SECRET": SECRET,
+        "RECIPE_LOG": str(directory / "records.log"),
+        "WEBHOOK_IDEMPOTENCY_DB": str(directory / "deliveries.sqlite3"),  # read by the recipes with a store
+    }
+    process = Server(command, port, cwd=ROOT)
+    with (directory / "server.err").open("wb") as errors:  # the server's own output, for a failing test
+        process.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=errors, stderr=errors)
+    try:
+        wait_for_port(port, process.process)
+        yield Running(port, path, directory / "records.log", idempotent)
+    finally:
+        process.stop()
 
 
 class LambdaFunction(Running):
@@ -151,7 +186,7 @@ class LambdaFunction(Running):
         return answer["statusCode"], answer["headers"], answer["body"].encode()
 
 
-@pytest.fixture(scope="module", params=[*SERVED, "lambda"])
+@pytest.fixture(scope="module", params=[*RECIPES, "lambda"])
 def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     recipe: str = request.param
     if recipe == "lambda":
@@ -159,25 +194,8 @@ def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         log.touch()
         yield LambdaFunction(log)
         return
-    directory = tmp_path_factory.mktemp(recipe)
-    port = free_port()
-    command, path = _command(recipe, port)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "OPENAI_WEBHOOK_SECRET": SECRET,
-        "RECIPE_LOG": str(directory / "records.log"),
-    }
-    if recipe in IDEMPOTENT:
-        env["WEBHOOK_IDEMPOTENCY_DB"] = str(directory / "deliveries.sqlite3")
-    server = Server(command, port, cwd=ROOT)
-    with (directory / "server.err").open("wb") as errors:  # the server's own output, for a failing test
-        server.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=errors, stderr=errors)
-    try:
-        wait_for_port(port, server.process)
-        yield Running(port, path, directory / "records.log", recipe in IDEMPOTENT)
-    finally:
-        server.stop()
+    with _serving(*RECIPES[recipe], tmp_path_factory.mktemp(recipe)) as served:
+        yield served
 
 
 def test_every_adapter_answers_every_delivery_exactly_as_the_receive_step(
@@ -186,12 +204,22 @@ def test_every_adapter_answers_every_delivery_exactly_as_the_receive_step(
     caplog.set_level(logging.INFO)  # records of the in-process Lambda function reach its log file
     sent = deliveries()
     expected = oracle(sent, Idempotency(MemoryStore()) if running.idempotent else None)
-    for delivery, answer in zip(sent, expected, strict=True):
+    for delivery, answer in zip(sent, expected, strict=True):  # at the documented path; a redirect is not followed
         check_answer(delivery, answer, *running.post(delivery.body, delivery.headers))
     assert expected[1] is not None
     assert expected[1].message == ("already processed" if running.idempotent else "ok")
     assert running.logged(KNOWN_LOG) == (1 if running.idempotent else 2)  # a duplicate runs no handler twice
     assert running.logged("handler failed for webhook event") == 2  # not acknowledged: the retry runs it again
+
+
+def test_a_mounted_app_redirects_the_documented_path_which_the_recipes_test_would_catch(tmp_path: Path) -> None:
+    """Starlette's Mount answers POST /webhooks/openai with 307 (OpenAI does not follow it): the POST of the test
+    above follows no redirect, so a recipe wired this way fails it."""
+    known = deliveries()[0]
+    with _serving("uvicorn", "starlette_mount", "/webhooks/openai", False, tmp_path) as mounted:
+        status, headers, _ = mounted.post(known.body, known.headers)
+        assert (status, headers["location"]) == (307, f"http://127.0.0.1:{mounted.port}/webhooks/openai/")
+        assert mounted.logged(KNOWN_LOG) == 0
 
 
 # --- in process: each framework's own test client or request objects ----------------------------
@@ -204,7 +232,8 @@ def recipes() -> dict[str, Any]:
     os.environ["OPENAI_WEBHOOK_SECRET"] = SECRET
     try:
         modules: dict[str, Any] = {}
-        for name in ("flask_app", "fastapi_app", "django_app", "azure_function"):
+        django_configured()  # a project's settings, examples/django_app.py its URLconf
+        for name in ("flask_app", "fastapi_depends", "django_app", "azure_function"):
             modules[name] = module = importlib.import_module(f"examples.{name}")
             add_failing_handler(module.router)
         (modules["azure_registered"],) = modules["azure_function"].app.get_functions()  # builds them: once
@@ -251,8 +280,8 @@ def test_the_azure_function_answers_every_delivery_as_the_receive_step(recipes: 
 
 
 def _in_process_post(recipes: dict[str, Any], recipe: str) -> Callable[[Delivery], tuple[int, dict[str, str], bytes]]:
-    """POST through the framework's own test client: Flask's, Starlette's, Django's."""
-    module = recipes[f"{recipe}_app"]
+    """POST through the framework's own test client (Flask's, Starlette's, Django's), following no redirect."""
+    module = recipes[IN_PROCESS[recipe]]
     if recipe == "flask":
         client = module.app.test_client()
 
@@ -262,7 +291,7 @@ def _in_process_post(recipes: dict[str, Any], recipe: str) -> Callable[[Delivery
 
         return flask_post
     if recipe == "fastapi":
-        starlette = TestClient(module.app, raise_server_exceptions=False)
+        starlette = TestClient(module.app, raise_server_exceptions=False, follow_redirects=False)
 
         def fastapi_post(delivery: Delivery) -> tuple[int, dict[str, str], bytes]:
             answer = starlette.post("/webhooks/openai", content=delivery.body, headers=list(delivery.headers))
@@ -282,6 +311,18 @@ def _in_process_post(recipes: dict[str, Any], recipe: str) -> Callable[[Delivery
     return django_post
 
 
+# the recipes tested in process: Flask's and Django's views, the FastAPI route taking the dependency
+IN_PROCESS = {"flask": "flask_app", "fastapi": "fastapi_depends", "django": "django_app"}
+
+
+def _with_store(module: Any, idempotency: Idempotency, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give *module* an idempotency store: its ``idempotency``, or the ``receive`` its view calls given one."""
+    if hasattr(module, "idempotency"):
+        monkeypatch.setattr(module, "idempotency", idempotency)
+    else:
+        monkeypatch.setattr(module, "receive", functools.partial(owe.receive, idempotency=idempotency))
+
+
 class _DownStore(MemoryStore):
     def claim(self, key: str, token: str, now: float, expires_at: float) -> Any:
         raise ConnectionError("store unreachable")
@@ -298,7 +339,7 @@ def test_a_recipe_passes_retry_after_through_for_a_held_delivery_and_a_store_tha
     key = held.store_key(webhook_id, parse_event(json.loads(known.body)))
     held.store.claim(key, "another attempt", time.time(), time.time() + 30)  # another attempt holds it for 30 s
     for idempotency, status, retry_after in [(held, 409, "30"), (Idempotency(_DownStore()), 503, "5")]:
-        monkeypatch.setattr(recipes[f"{recipe}_app"], "idempotency", idempotency)
+        _with_store(recipes[IN_PROCESS[recipe]], idempotency, monkeypatch)
         delivery = dataclasses.replace(known, status=status)
         (expected,) = oracle([delivery], idempotency)
         assert expected is not None
@@ -310,7 +351,7 @@ def test_a_recipe_passes_retry_after_through_for_a_held_delivery_and_a_store_tha
 def test_a_recipe_answers_every_delivery_as_the_receive_step_through_its_framework_client(
     recipes: dict[str, Any], recipe: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(recipes[f"{recipe}_app"], "idempotency", Idempotency(MemoryStore()))
+    _with_store(recipes[IN_PROCESS[recipe]], Idempotency(MemoryStore()), monkeypatch)
     post = _in_process_post(recipes, recipe)
     sent = deliveries()
     for delivery, answer in zip(sent, oracle(sent, Idempotency(MemoryStore())), strict=True):
@@ -337,7 +378,7 @@ def test_the_fastapi_dependency_records_the_outcome_before_the_answer_is_sent(
     recipes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Depends(scope="function"): completion (or release) happens before the first byte of the answer."""
-    module = recipes["fastapi_app"]
+    module = recipes["fastapi_depends"]
     steps: list[str] = []
     monkeypatch.setattr(module, "idempotency", Idempotency(_RecordingStore(steps)))
 
@@ -349,7 +390,7 @@ def test_the_fastapi_dependency_records_the_outcome_before_the_answer_is_sent(
 
         await module.app(scope, receive, recording_send)
 
-    client = TestClient(app, raise_server_exceptions=False)
+    client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
     sent = {delivery.name: delivery for delivery in deliveries()}
     for name in ["signed known event", "handler raises"]:
         delivery = sent[name]
@@ -385,12 +426,11 @@ def test_the_receive_step_is_public_and_imported_only_when_first_used() -> None:
 
 
 def test_the_readme_flask_snippet_answers_as_the_receive_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    section = (ROOT / "README.md").read_text().split("## Use with your framework", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert code is not None
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    (code,) = [block for block in blocks if "Flask(__name__)" in block]  # the README's one Flask snippet
     monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
     namespace: dict[str, Any] = {"__name__": "readme_flask"}
-    exec(code.group(1), namespace)
+    exec(code, namespace)
     add_failing_handler(namespace["router"])
     client = namespace["app"].test_client()
     sent = deliveries()
@@ -412,15 +452,29 @@ def test_the_flask_recipe_refuses_a_huge_body_before_reading_it(recipes: dict[st
 def test_django_csrf_middleware_refuses_a_signed_delivery_to_a_view_without_csrf_exempt(
     recipes: dict[str, Any],
 ) -> None:
-    """Why the recipe's view is @csrf_exempt: a webhook carries no CSRF token, so the middleware answers 403."""
+    """Why the recipe's URL takes csrf_exempt(view): a webhook carries no CSRF token, so the middleware answers 403."""
     known = deliveries()[0]
     headers = dict(known.headers)
     request = RequestFactory(HTTP_HOST="127.0.0.1").post(
         "/webhooks/openai", data=known.body, content_type=headers.pop("Content-Type"), headers=headers
     )
     middleware = CsrfViewMiddleware(lambda request: HttpResponse())
-    view = recipes["django_app"].openai_webhook
-    assert middleware.process_view(request, view, (), {}) is None  # exempt: the view runs
-    refused = middleware.process_view(request, view.__wrapped__, (), {})  # the same view, undecorated
+    module = recipes["django_app"]
+    (pattern,) = module.urlpatterns
+    assert middleware.process_view(request, pattern.callback, (), {}) is None  # exempt: the view runs
+    refused = middleware.process_view(request, module.openai_webhook, (), {})  # the same view, not exempt
     assert refused is not None
     assert refused.status_code == 403
+
+
+def test_no_test_follows_a_redirect() -> None:
+    """OpenAI follows no redirect, so no test may: Starlette's TestClient is told not to, and urllib's opener is
+    the one of tests/servers.py (``urllib.request.urlopen`` follows 301, 302, 303, 307 and 308)."""
+    client, opener = "TestClient" + "(", "urllib.request." + "urlopen("
+    following = ["follow_redirects=" + "True", "allow_redirects=" + "True"]
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        code = path.read_text(encoding="utf-8")
+        calls = re.findall(re.escape(client) + r"((?:[^()]|\([^()]*\))*)\)", code)
+        assert all("follow_redirects=False" in arguments for arguments in calls), path.name
+        assert opener not in code, path.name
+        assert not [setting for setting in following if setting in code], path.name

@@ -3,8 +3,8 @@
 AWS's Runtime Interface Emulator (from the ``aws-sam-cli`` wheel) runs ``awslambdaric`` with the
 example as its handler on each interpreter of ``RUNTIME_PYTHONS`` (default: this one), and every
 real Lambda request shape in ``tests/data/lambda-events/`` is replayed through its invoke API:
-signed → 200, tampered → 401, malformed → 400, unknown type → 200; and with the example's idempotency
-table (``WEBHOOK_IDEMPOTENCY_TABLE``, on dynalite from ``tests/servers.py``, boto3 installed next to
+signed → 200, tampered → 401, malformed → 400, unknown type → 200; and examples/lambda_dynamodb.py with its
+idempotency table (``WEBHOOK_IDEMPOTENCY_TABLE``, on dynalite from ``tests/servers.py``, boto3 installed next to
 ``awslambdaric`` as Lambda's runtime has it) a duplicate → 200 "already processed", its handler not run again.
 
 Run: ``pytest --no-cov -m runtime tests/test_runtime_lambda_rie.py``.  Another configuration of the
@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from tests.runtimes import ROOT, free_port, lambda_rie, matrix_pythons, runtime_packages, unavailable
-from tests.servers import TABLE, create_table, dynalite, dynamodb_client
+from tests.servers import TABLE, create_table, dynalite, dynamodb_client, urlopen
 from tests.strategies import LAMBDA_TEMPLATES, example_payload, hmac_signature, lambda_event
 
 pytestmark = pytest.mark.runtime
@@ -41,10 +41,18 @@ TEMPLATES = sorted(LAMBDA_TEMPLATES)
 class LambdaFunction:
     """The example function vendored into a task root and served by the RIE on a free 127.0.0.1 port."""
 
-    def __init__(self, python: str, tmp: Path, *, env: dict[str, str] | None = None, packages: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        python: str,
+        tmp: Path,
+        *,
+        env: dict[str, str] | None = None,
+        packages: tuple[str, ...] = (),
+        example: str = "lambda_function",
+    ):
         self.task_root = tmp / "task"
         self.task_root.mkdir()
-        shutil.copy(ROOT / "examples" / "lambda_function.py", self.task_root)
+        shutil.copy(ROOT / "examples" / f"{example}.py", self.task_root)
         shutil.copytree(
             ROOT / "openai_webhook_events",
             self.task_root / "openai_webhook_events",
@@ -63,7 +71,7 @@ class LambdaFunction:
                 python,
                 "-m",
                 "awslambdaric",
-                "lambda_function.lambda_handler",
+                f"{example}.lambda_handler",
             ],
             cwd=self.task_root,
             env={
@@ -86,7 +94,7 @@ class LambdaFunction:
 
     def _listening(self) -> bool:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=1)  # any HTTP answer will do
+            urlopen(f"http://127.0.0.1:{self.port}/", timeout=1)  # any HTTP answer will do
         except urllib.error.HTTPError:
             return True
         except OSError:
@@ -99,7 +107,7 @@ class LambdaFunction:
             data=json.dumps(event).encode(),
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=60) as answer:
+        with urlopen(request, timeout=60) as answer:
             result: dict[str, Any] = json.loads(answer.read())
         return result
 
@@ -181,7 +189,7 @@ def test_a_signed_delivery_of_an_unknown_type_is_acknowledged_with_200(function:
 
 @pytest.fixture(scope="module")
 def idempotent_function(python: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaFunction]:
-    """The example with its idempotency table (``WEBHOOK_IDEMPOTENCY_TABLE``) on dynalite, boto3 in the runtime."""
+    """examples/lambda_dynamodb.py with its table (``WEBHOOK_IDEMPOTENCY_TABLE``) on dynalite, boto3 in the runtime."""
     server = dynalite().start()
     try:
         create_table(dynamodb_client(server.port), TABLE)
@@ -196,6 +204,7 @@ def idempotent_function(python: str, tmp_path_factory: pytest.TempPathFactory) -
                 "AWS_SECRET_ACCESS_KEY": "test",  # dummy: dynalite checks no credentials
             },
             packages=("boto3",),
+            example="lambda_dynamodb",
         )
         try:
             yield served

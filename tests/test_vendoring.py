@@ -7,7 +7,9 @@ is copied alone into an empty folder and a script runs there with
 unwraps a delivery, checks the run-time types, public module and pickling of
 two events, makes an event and a Lambda request with the test helpers (from
 the payloads in the folder), and checks that only standard library modules
-were imported.
+were imported.  Vendored under another name (``myapp._vendor.openai_webhook_events``),
+every public class names its public home under that name and every public
+object pickles (events, errors, the ``Delivery`` of ``current_delivery()``...).
 """
 
 from __future__ import annotations
@@ -47,6 +49,22 @@ def interpreters() -> dict[str, str]:
         if candidates and minor not in found:
             found[minor] = str(candidates[-1])
     return found
+
+
+def run_bare(python: str, folder: Path, script: str, *arguments: str) -> str:
+    """What *script* prints, run as ``folder/check.py`` by *python* as in a bare runtime (no site, no environment)."""
+    (folder / "check.py").write_text(script)
+    result = subprocess.run(
+        [python, "-E", "-s", "-S", "check.py", *arguments],
+        cwd=folder,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 SCRIPT = r"""
@@ -99,17 +117,120 @@ def test_vendored_folder_parses_signs_and_unwraps_with_only_the_standard_library
 ) -> None:
     shutil.copytree(PACKAGE, tmp_path / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
     assert sorted(p.name for p in tmp_path.iterdir()) == [PACKAGE.name]
-    (tmp_path / "check.py").write_text(SCRIPT)
     payload = (ROOT / "openai_webhook_events" / "payloads" / "response.completed.json").read_text()
     call = (ROOT / "openai_webhook_events" / "payloads" / "realtime.call.incoming.json").read_text()
-    result = subprocess.run(
-        [python, "-E", "-s", "-S", "check.py", json.dumps(json.loads(payload)), str(tmp_path), call],
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    out = run_bare(python, tmp_path, SCRIPT, json.dumps(json.loads(payload)), str(tmp_path), call)
+    assert out.startswith(f"ok ({version.replace('.', ', ')})"), out
+
+
+PICKLE_SCRIPT = r"""
+import json, pickle, sys, types
+
+from myapp._vendor.openai_webhook_events import Router, Webhook, begin, current_delivery, receive, sign
+
+package = "myapp._vendor.openai_webhook_events"
+
+
+def roundtrip(value):
+    copy = pickle.loads(pickle.dumps(value))
+    assert type(copy) is type(value), (type(copy), type(value))
+    return copy
+
+
+secret = "whsec_" + "dmVuZG9yZWQtc2VjcmV0LWtleS0wMTIzNDU2Nzg5YWI="
+router, pickled = Router(), []
+
+
+@router.fallback
+def handle(event):
+    pickled.append(pickle.dumps(current_delivery()))  # first: nothing has read the package's Delivery yet
+
+
+from myapp._vendor.openai_webhook_events import idempotency, queue, testing
+
+body = json.dumps(testing.make_payload("batch.completed")).encode()
+store = idempotency.MemoryStore()
+response = receive(Webhook(secret), router, body, sign(body, secret, webhook_id="msg_1"),
+                   idempotency=idempotency.Idempotency(store))
+assert roundtrip(response) == response and response.status == 200, response
+delivery = pickle.loads(pickled[0])
+assert (type(delivery).__module__, delivery.webhook_id) == (package, "msg_1") and delivery.idempotency_key, delivery
+attempt = begin(Webhook(secret), router, body, sign(body, secret, webhook_id="msg_2"))
+copy = roundtrip(attempt)
+assert (copy.event, copy.delivery, copy.handler) == (attempt.event, attempt.delivery, handle)
+
+from myapp._vendor import openai_webhook_events as root
+from myapp._vendor.openai_webhook_events import EVENT_TYPES, WebhookError, parse_event
+
+for event_type in EVENT_TYPES:  # every event, its payload classes (imported on first use) included
+    event = parse_event(testing.make_payload(event_type))
+    assert roundtrip(event) == event, event_type
+unknown = parse_event({"id": "evt_1", "object": "event", "created_at": 1, "type": "brand.new", "data": {"a": [1]}})
+assert roundtrip(unknown) == unknown
+
+errors = {  # each error's args are its constructor's arguments
+    "WebhookError": ("x",), "WebhookConfigurationError": ("x",), "InvalidPayloadError": ("x",),
+    "PayloadTooLargeError": (10,), "InvalidEventError": ("data.id", "x"), "UnknownEventTypeError": ("brand.new",),
+    "WebhookVerificationError": ("x",), "MissingHeaderError": ("webhook-id",),
+    "InvalidHeaderError": ("webhook-timestamp", "x"), "TimestampOutOfRangeError": (True,),
+    "SignatureMismatchError": (),
+}
+exported = {name for name in root.__all__ if isinstance(value := getattr(root, name), type)
+            and issubclass(value, WebhookError)}
+assert set(errors) == exported, exported ^ set(errors)
+for name, arguments in errors.items():
+    error = getattr(root, name)(*arguments)
+    copy = roundtrip(error)
+    assert (copy.args, str(copy)) == (error.args, str(error)), name
+
+claim = idempotency.Claim("completed", 1.5)
+assert roundtrip(claim) == claim
+queued = queue.QueuedDelivery(body, {"webhook-id": "msg_1"}, 2.5)
+assert roundtrip(queued) == queued
+
+classes = 0
+for module in (root, idempotency, queue, testing, *(__import__(f"{package}.{name}", fromlist=["_"])
+                                                  for name in ("aws_lambda", "wsgi", "asgi"))):
+    for name in module.__all__:
+        value = getattr(module, name)
+        # Stores, routers, adapters...: named by their public home, pickled by it (on 3.10 an alias such as
+        # queue.DeadLetter, Callable[...], passes isinstance(..., type)).
+        if isinstance(value, type) and not isinstance(value, types.GenericAlias):
+            assert value.__module__ == module.__name__, (value, module.__name__)
+            assert pickle.loads(pickle.dumps(value)) is value
+            classes += 1
+assert "openai_webhook_events" not in sys.modules
+print("ok", classes)
+"""
+
+
+@pytest.mark.parametrize(("version", "python"), sorted(interpreters().items()))
+def test_vendored_under_another_name_every_public_object_pickles_by_its_public_home(
+    version: str, python: str, tmp_path: Path
+) -> None:
+    vendor = tmp_path / "myapp" / "_vendor"
+    shutil.copytree(PACKAGE, vendor / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in (vendor.parent, vendor):
+        (folder / "__init__.py").touch()
+    out = run_bare(python, tmp_path, PICKLE_SCRIPT)
+    assert out.startswith("ok "), out
+
+
+def test_every_public_class_is_named_by_the_public_module_that_exports_it() -> None:
+    import importlib
+    import types
+
+    homes = {}
+    for name in ("", ".idempotency", ".queue", ".testing", ".aws_lambda", ".wsgi", ".asgi"):
+        module = importlib.import_module(PACKAGE.name + name)
+        for public in module.__all__:
+            value = getattr(module, public)
+            if not isinstance(value, types.GenericAlias) and isinstance(value, type):  # on 3.10 an alias is a type
+                homes[value.__qualname__] = value.__module__
+                assert value.__module__ == module.__name__, (value, module.__name__)
+    assert {homes[name] for name in ("Delivery", "Attempt", "Response")} == {"openai_webhook_events"}
+    assert (homes["Claim"], homes["SQLiteStore"], homes["HandOff"]) == (
+        "openai_webhook_events.idempotency",
+        "openai_webhook_events.idempotency",
+        "openai_webhook_events.queue",
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(f"ok ({version.replace('.', ', ')})"), result.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -24,7 +23,8 @@ from openai_webhook_events import (
     wsgi,
 )
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
-from tests.test_receive import BODY, SECRET, RecordingStore
+from tests import helpers
+from tests.helpers import BODY, SECRET, Reads, RecordingStore, call
 
 WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
 
@@ -33,43 +33,9 @@ def signed(body: bytes = BODY, webhook_id: str = "wh_wsgi") -> dict[str, str]:
     return WEBHOOK.sign(body, webhook_id=webhook_id)
 
 
-class Reads(io.BytesIO):
-    """``wsgi.input`` that records how many bytes were read (and can refuse to be read at all)."""
-
-    def __init__(self, body: bytes, *, readable: bool = True) -> None:
-        super().__init__(body)
-        self.taken = 0
-        self.readable_ = readable
-
-    def read(self, size: int | None = -1) -> bytes:
-        assert self.readable_, "the body was read"
-        chunk = super().read(size)
-        self.taken += len(chunk)
-        return chunk
-
-
 def environ(body: bytes = BODY, headers: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
-    """A WSGI environ of a POST carrying *body* (Content-Length set) and *headers*; *extra* overrides."""
-    found: dict[str, Any] = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/hooks/openai",
-        "SCRIPT_NAME": "/mounted",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": Reads(body),
-    }
-    for name, value in (signed(body) if headers is None else headers).items():
-        found["HTTP_" + name.upper().replace("-", "_")] = value
-    return {**found, **extra}
-
-
-def call(application: Any, env: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
-    answered: list[tuple[str, list[tuple[str, str]]]] = []
-    body = b"".join(application(env, lambda status, headers: answered.append((status, headers))))
-    (status, headers), = answered  # fmt: skip
-    named = dict(headers)
-    assert named["content-length"] == str(len(body))
-    return status, named, json.loads(body)
+    """A WSGI environ of a POST carrying *body* and *headers* (by default, signed); *extra* overrides."""
+    return helpers.environ(body, signed(body) if headers is None else headers, **extra)
 
 
 class Runs:

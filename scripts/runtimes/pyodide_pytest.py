@@ -48,6 +48,10 @@ DESELECTED.update(
         )
     }
 )
+# collected since it imports tests/helpers.py, not test_queue (boto3): its ASGI half drives the app with asyncio.run
+DESELECTED["tests/test_dead_letter.py::test_the_wsgi_and_asgi_apps_pass_the_dead_letter_and_the_hand_off_through"] = (
+    _NO_ASYNCIO_RUN
+)
 NEEDS_AN_OS = ("subprocess", "sys.executable", "threading", "multiprocessing", "socket", "Executor(", "Popen")
 
 
