@@ -326,6 +326,46 @@ def test_a_late_claim_whose_release_fails_is_left_to_its_lease_quietly(caplog: p
     assert errors == ["store_unavailable"]  # the claim's own record: the failed late release says nothing
 
 
+def test_a_claim_that_raised_is_released_on_the_loop_before_the_next_claim() -> None:
+    """The claim may have landed before the client gave up (a stalled server): the next claim releases it first."""
+    store = AsyncStore()
+    inner_claim = store.claim
+
+    async def landed_then_raised(key: str, token: str, now: float, expires_at: float) -> Claim:
+        await inner_claim(key, token, now, expires_at)
+        raise ConnectionError("timed out reading the answer")
+
+    store.claim = landed_then_raised  # type: ignore[method-assign]
+    idempotency = Idempotency(store)
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+
+    async def scenario() -> list[int]:
+        first = (await drive(app))[0]
+        store.claim = inner_claim  # type: ignore[method-assign]
+        return [first, (await drive(app, "wh_next"))[0], (await drive(app))[0]]
+
+    assert asyncio.run(scenario()) == [503, 200, 200]  # the first id is free again: its retry processes
+    assert [name for name, _ in store.calls] == ["claim", "release", "claim", "complete", "claim", "complete"]
+    assert store.calls[0][1] == store.calls[1][1]  # released with the token of the claim that raised
+    assert idempotency.unsettled == []
+
+
+def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settle_pause() -> None:
+    store = AsyncStore(answers={"claim": "garbage"})  # outside the protocol: outcome unknown
+    idempotency = Idempotency(store)
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+
+    async def scenario() -> list[int]:
+        first = (await drive(app))[0]
+        store.answers = {"release": None}  # the settle's release fails too
+        second = (await drive(app, "wh_next"))[0]
+        return [first, second]
+
+    assert asyncio.run(scenario()) == [503, 200]
+    assert [name for name, _ in store.calls] == ["claim", "release", "claim", "complete"]
+    assert [key for key, _, _ in idempotency.unsettled] == [KEY]  # kept, tried again after SETTLE_PAUSE
+
+
 # --- Store errors and answers outside the protocol ------------------------------------------------
 
 
