@@ -246,8 +246,8 @@ class _Awaited:
     """The receive step's steps with an async store: each store call awaited on the event loop, for at most
     *timeout* seconds (a worker thread only for a *dead_letter*).
 
-    Measured (bench/asgi_store.py --servers, redis-server, 8 concurrent, noisy 2-core machine): 483 us of server
-    CPU per first delivery under uvicorn, against 1060 us with worker threads and 673 us for WSGI on gunicorn gthread.
+    Measured (bench/asgi_store.py --servers, redis-server, 8 concurrent, noisy 2-core machine, 2 runs): 483-500 us
+    of server CPU per first delivery under uvicorn; 1060-1520 us with worker threads; WSGI, gunicorn gthread 673-1153.
 
     A call that does not answer in time is a ``TimeoutError`` (the store is
     down) and runs on: a claim it then acquires is released, so the key is
