@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -463,11 +464,12 @@ def lambda_handlers(port: int) -> dict[str, Callable[[dict[str, Any], Any], Any]
     }
     with contextlib.suppress(ImportError):
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent
-        from aws_lambda_powertools.utilities.idempotency.persistence.redis import RedisCachePersistenceLayer
         from openai import OpenAI
 
+        from load_apps import powertools_redis_layer
+
         client = OpenAI(api_key="unused: no API call", webhook_secret=SECRET)
-        layer = RedisCachePersistenceLayer(client=servers.redis_client(port))
+        layer = powertools_redis_layer(servers.redis_client(port))
         config = IdempotencyConfig(event_key_jmespath='headers."webhook-id"', expires_after_seconds=7 * 24 * 3600)
 
         @idempotent(persistence_store=layer, config=config)
@@ -550,10 +552,9 @@ def measure(
         redis = servers.redis_client(store.port)
         try:
             for contender in chosen:
-                server = app_server(contender, store.port, directory)
-                started[contender.name] = server
-                server.start()
-                warm_up(server)
+                started[contender.name] = app_server(contender, store.port, directory)
+            with ThreadPoolExecutor() as pool:  # servers start side by side (seconds each)
+                list(pool.map(lambda server: warm_up(server.start()), started.values()))
             for index in range(runs):  # interleaved: each run visits every contender, in rotating order
                 shift = index % len(chosen)
                 for contender in chosen[shift:] + chosen[:shift]:
@@ -573,8 +574,8 @@ def measure(
                 print(_line(faults[-1]), file=sys.stderr)
             lambda_numbers = lambda_invocations(store.port, 100, lambda_batches) if lambda_batches else {}
         finally:
-            for server in started.values():
-                server.stop()
+            with ThreadPoolExecutor() as pool:  # each stop waits for its workers: side by side
+                list(pool.map(lambda server: server.stop(), started.values()))
     return results, faults, lambda_numbers, notes
 
 
@@ -658,13 +659,17 @@ def render_markdown(
         for row in faults:
             out.append(
                 f"| {row['contender']} | {row['lost']} | {row['doubled']} | {row['unanswered']} "
-                f"| {row['non_2xx_deliveries']} | {row['recovery_s']:.1f} | {row['deliveries_with_409']} "
+                f"| {row['non_2xx_deliveries']} | {_seconds(row['recovery_s'])} | {row['deliveries_with_409']} "
                 f"| {row['max_409_s']:.1f} / {row['median_409_s']:.1f} |"
             )
         out.append("")
     if lambda_numbers:
         out += lambda_markdown(lambda_numbers)
     return "\n".join(out)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f}" if math.isfinite(value) else "∞"
 
 
 def lambda_markdown(numbers: dict[str, dict[str, float]]) -> list[str]:
@@ -720,8 +725,18 @@ def plot(merged: dict[str, dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def section(path: Path) -> str:
+    """The load section of the results file *path*, after a blank line (from :data:`MARK` to its end; ``""``
+    when it has none).
+
+    ``bench/run.py`` keeps it when it rewrites the file.
+    """
+    text = path.read_text() if path.exists() else ""
+    return "\n" + text[text.index(MARK) :] if MARK in text else ""
+
+
 def write_results(markdown: str, path: Path) -> None:
-    """Replace the load section of *path* (from :data:`MARK` to the end), or append it."""
+    """Replace the load section of *path*, or append it."""
     text = path.read_text() if path.exists() else ""
     kept = text.split(MARK)[0].rstrip("\n")
     path.write_text(kept + "\n\n" + markdown.rstrip("\n") + "\n")
@@ -733,6 +748,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the runs as JSON to this file")
     parser.add_argument("--sends", type=int, help="sends per run (default 8,000; --quick 200)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at once (default 32)")
+    parser.add_argument("--out", type=Path, default=HERE, help="directory of RESULTS.md and load.png (default bench/)")
     args = parser.parse_args(argv)
     count = args.sends or (200 if args.quick else 8000)
     runs, fault_count, lambda_batches = (1, 0, 0) if args.quick else (3, max(400, count // 4), 7)
@@ -765,9 +781,9 @@ def main(argv: list[str] | None = None) -> int:
             "× 4 threads); uvicorn: 2 workers; redis-server 127.0.0.1, `--save ''`. Each handler counts its run "
             "with `INCR runs:<event id>` on that redis-server."
         )
-        write_results(render_markdown(merged, faults, lambda_numbers, settings), HERE / "RESULTS.md")
-        plot(merged, HERE / "load.png")
-        print(f"wrote {HERE / 'RESULTS.md'} (load section) and {HERE / 'load.png'}", file=sys.stderr)
+        write_results(render_markdown(merged, faults, lambda_numbers, settings), args.out / "RESULTS.md")
+        plot(merged, args.out / "load.png")
+        print(f"wrote {args.out / 'RESULTS.md'} (load section) and {args.out / 'load.png'}", file=sys.stderr)
     return 0
 
 

@@ -70,17 +70,27 @@ def package_app(kind: str) -> Any:
     return asgi.app(webhook, async_router, idempotency=idempotency)
 
 
+def powertools_redis_layer(client: Any) -> Any:
+    """Powertools' Redis persistence layer on *client* (``CachePersistenceLayer``, as Powertools 3.x names it)."""
+    import warnings
+
+    from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
+
+    with warnings.catch_warnings():  # Powertools 3.x warns about its own Redis class's future rename
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return CachePersistenceLayer(client=client)
+
+
 def powertools_app() -> Any:
     """Flask + the openai SDK's ``client.webhooks.unwrap`` + Powertools' ``idempotent_function`` on Redis."""
     import flask
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-    from aws_lambda_powertools.utilities.idempotency.persistence.redis import RedisCachePersistenceLayer
     from openai import OpenAI
 
     count = _counter()
     client = OpenAI(api_key="unused: the benchmark makes no API call", webhook_secret=SECRET)
-    layer = RedisCachePersistenceLayer(client=store_client())
+    layer = powertools_redis_layer(store_client())
     config = IdempotencyConfig(event_key_jmespath="webhook_id", expires_after_seconds=RETENTION_SECONDS)
     app = flask.Flask(__name__)
 
