@@ -63,6 +63,7 @@ BASELINE = "package WSGI, gunicorn gthread, Redis"
 MARK = "<!-- bench/load.py writes from here to the end -->"
 BACKOFF_BASE, BACKOFF_CAP = 0.05, 2.0  # seconds: retry k waits min(cap, base * 2**k) x uniform(0.5, 1)
 STALL_SECONDS = 3.0
+X = "\N{MULTIPLICATION SIGN}"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -209,9 +210,7 @@ class Client:
     async def post(self, body: bytes, headers: dict[str, str]) -> int:
         """The answer's status; 0 when the connection failed or the answer took longer than the timeout."""
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        request = (
-            f"POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {len(body)}\r\n{head}\r\n".encode() + body
-        )
+        request = f"POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {len(body)}\r\n{head}\r\n".encode() + body
         for reused in (True, False):
             if reused and not self.idle:
                 continue
@@ -344,7 +343,8 @@ def measure_run(
     give_up: float = 60.0,
 ) -> dict[str, Any]:
     """One run of *count* sends to *server*; with *stall*, redis-server paused for 3 s a third of the way."""
-    assert server.process is not None and redis_server_.process is not None
+    assert server.process is not None
+    assert redis_server_.process is not None
     deliveries, events = plan(count, tag)
     redis_pid = redis_server_.process.pid
     resumed: list[float] = []
@@ -464,9 +464,8 @@ def lambda_handlers(port: int) -> dict[str, Callable[[dict[str, Any], Any], Any]
     }
     with contextlib.suppress(ImportError):
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent
-        from openai import OpenAI
-
         from load_apps import powertools_redis_layer
+        from openai import OpenAI
 
         client = OpenAI(api_key="unused: no API call", webhook_secret=SECRET)
         layer = powertools_redis_layer(servers.redis_client(port))
@@ -567,8 +566,15 @@ def measure(
                 tag = f"f{contender.app}{contender.server}"
                 faults.append(
                     measure_run(
-                        contender, started[contender.name], store, redis, fault_count, concurrency, tag,
-                        stall=True, give_up=90.0,
+                        contender,
+                        started[contender.name],
+                        store,
+                        redis,
+                        fault_count,
+                        concurrency,
+                        tag,
+                        stall=True,
+                        give_up=90.0,
                     )
                 )
                 print(_line(faults[-1]), file=sys.stderr)
@@ -584,7 +590,11 @@ def _line(result: dict[str, Any]) -> str:
         f"{result['contender']}: {result['requests_per_s']:.0f} req/s, {result['cpu_ms_per_request']:.2f} ms CPU/req, "
         f"lost {result['lost']}, doubled {result['doubled']}, unanswered {result['unanswered']}, "
         f"statuses {result['statuses']}"
-        + (f", recovery {result['recovery_s']:.1f} s, max 409 {result['max_409_s']:.1f} s" if "recovery_s" in result else "")
+        + (
+            f", recovery {result['recovery_s']:.1f} s, max 409 {result['max_409_s']:.1f} s"
+            if "recovery_s" in result
+            else ""
+        )
     )
 
 
@@ -629,17 +639,17 @@ def render_markdown(
         "",
         f"`python bench/load.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). {settings} "
         "Servers, redis-server and the load generator share this machine's 2 cores with other work: "
-        "the numbers are noisy, the ratios less so. `× WSGI` is the contender's value over this package's WSGI app "
+        f"the numbers are noisy, the ratios less so. `{X} WSGI` is the contender's value over this package's WSGI app "
         "under gunicorn gthread (requests/s: above 1 serves more; CPU: above 1 costs more).",
         "",
-        "| contender | req/s | × WSGI | server CPU ms/req | × WSGI | redis CPU µs/req | p50 / p95 / p99 ms "
+        f"| contender | req/s | {X} WSGI | server CPU ms/req | {X} WSGI | redis CPU µs/req | p50 / p95 / p99 ms "
         "| RSS MiB | lost | doubled |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in merged.items():
         out.append(
-            f"| {name} | {row['requests_per_s']:,.0f} | {row['requests_per_s'] / base['requests_per_s']:.2f}× "
-            f"| {row['cpu_ms_per_request']:.2f} | {row['cpu_ms_per_request'] / base['cpu_ms_per_request']:.2f}× "
+            f"| {name} | {row['requests_per_s']:,.0f} | {row['requests_per_s'] / base['requests_per_s']:.2f}{X} "
+            f"| {row['cpu_ms_per_request']:.2f} | {row['cpu_ms_per_request'] / base['cpu_ms_per_request']:.2f}{X} "
             f"| {row['redis_cpu_us_per_request']:.0f} | {row['p50_ms']:.1f} / {row['p95_ms']:.1f} / "
             f"{row['p99_ms']:.1f} | {row['rss_mib']:.0f} | {row['lost']} | {row['doubled']} |"
         )
@@ -678,11 +688,11 @@ def lambda_markdown(numbers: dict[str, dict[str, float]]) -> list[str]:
         "",
         "The Lambda handlers called in-process on the same redis-server (an API Gateway REST event from "
         "`openai_webhook_events.testing.lambda_event`): this package's `aws_lambda.lambda_handler` with `RedisStore`, "
-        "and a Powertools `@idempotent` handler (Redis persistence layer, key `headers.\"webhook-id\"`) around the "
+        'and a Powertools `@idempotent` handler (Redis persistence layer, key `headers."webhook-id"`) around the '
         "SDK's `client.webhooks.unwrap`. Medians over interleaved batches, per invocation.",
         "",
-        "Assumptions: duration = CPU × 1,769 / memory MB (Lambda's CPU share below one full vCPU at 1,769 MB) + "
-        "the time waiting on Redis (wall − CPU, as measured over loopback: a real network adds to both "
+        f"Assumptions: duration = CPU {X} 1,769 / memory MB (Lambda's CPU share below one full vCPU at 1,769 MB) + "
+        "the time waiting on Redis (wall - CPU, as measured over loopback: a real network adds to both "
         "contenders alike), billed per whole ms; price us-east-1, x86: "
         f"${PRICE_GB_SECOND:.10f} per GB-s and ${PRICE_PER_MILLION_REQUESTS:.2f} per million requests "
         "(AWS's list price, assumed unchanged as of 2026-12-07); no free tier; cold starts, API Gateway and "
@@ -756,9 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped = [c.name for c in chosen if not available(c)]
     chosen = [c for c in chosen if c.name not in skipped]
     started = time.perf_counter()
-    results, faults, lambda_numbers, notes = measure(
-        chosen, count, runs, args.concurrency, fault_count, lambda_batches
-    )
+    results, faults, lambda_numbers, notes = measure(chosen, count, runs, args.concurrency, fault_count, lambda_batches)
     notes += [f"{name}: not installed (pip install -e '.[bench]'), skipped" for name in skipped]
     merged = medians(results)
     print(render_text(merged))
@@ -778,7 +786,7 @@ def main(argv: list[str] | None = None) -> int:
             f"copy, two more later), {args.concurrency} requests in flight, non-2xx retried with backoff "
             f"({BACKOFF_BASE * 1e3:g} ms doubling, capped at {BACKOFF_CAP:g} s, jittered); medians of {runs} "
             "interleaved runs per contender (lost and doubled: summed over them). gunicorn: 2 workers (gthread: "
-            "× 4 threads); uvicorn: 2 workers; redis-server 127.0.0.1, `--save ''`. Each handler counts its run "
+            f"{X} 4 threads); uvicorn: 2 workers; redis-server 127.0.0.1, `--save ''`. Each handler counts its run "
             "with `INCR runs:<event id>` on that redis-server."
         )
         write_results(render_markdown(merged, faults, lambda_numbers, settings), args.out / "RESULTS.md")
