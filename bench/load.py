@@ -387,6 +387,7 @@ def measure_run(
         "requests": requests,
         "wall_s": wall,
         "requests_per_s": requests / wall,
+        "sends_per_s": len(deliveries) / wall,  # sends answered 2xx (every one, unless given up) per second
         "cpu_ms_per_request": cpu / requests * 1e3,
         "redis_cpu_us_per_request": redis_cpu / requests * 1e6,
         "p50_ms": percentile(latencies, 0.50) * 1e3,
@@ -528,11 +529,10 @@ FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB; a share proportio
 MEMORY_SIZES_MB = (128, 512, 1769)
 
 
-def cost_per_million(cpu_ms: float, wall_ms: float, memory_mb: int) -> float:
-    """USD per million invocations: CPU scaled by the vCPU share, store waits added, billed per whole ms."""
-    duration_ms = cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb) + max(0.0, wall_ms - cpu_ms)
-    billed_s = math.ceil(duration_ms) / 1000
-    return 1e6 * billed_s * memory_mb / 1024 * PRICE_GB_SECOND + PRICE_PER_MILLION_REQUESTS
+def cost_per_million(cpu_ms: float, wall_ms: float, memory_mb: int) -> tuple[int, float]:
+    """(billed ms, USD per million invocations): CPU scaled by the vCPU share, store waits added, whole ms."""
+    billed_ms = math.ceil(cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb) + max(0.0, wall_ms - cpu_ms))
+    return billed_ms, 1e6 * billed_ms / 1000 * memory_mb / 1024 * PRICE_GB_SECOND + PRICE_PER_MILLION_REQUESTS
 
 
 # --- the benchmark -------------------------------------------------------------------------------------------
@@ -640,15 +640,18 @@ def render_markdown(
         f"`python bench/load.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). {settings} "
         "Servers, redis-server and the load generator share this machine's 2 cores with other work: "
         f"the numbers are noisy, the ratios less so. `{X} WSGI` is the contender's value over this package's WSGI app "
-        "under gunicorn gthread (requests/s: above 1 serves more; CPU: above 1 costs more).",
+        "under gunicorn gthread (requests/s: above 1 serves more; CPU: above 1 costs more). *req/s* counts every "
+        "HTTP request (409s and their retries included); *sends/s* counts the sends, each answered 2xx once. "
+        "Latency: every request's. RSS: the sum over the server's processes at the end of a run.",
         "",
-        f"| contender | req/s | {X} WSGI | server CPU ms/req | {X} WSGI | redis CPU µs/req | p50 / p95 / p99 ms "
-        "| RSS MiB | lost | doubled |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| contender | req/s | {X} WSGI | sends/s | server CPU ms/req | {X} WSGI | redis CPU µs/req "
+        "| p50 / p95 / p99 ms | RSS MiB | lost | doubled |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in merged.items():
         out.append(
             f"| {name} | {row['requests_per_s']:,.0f} | {row['requests_per_s'] / base['requests_per_s']:.2f}{X} "
+            f"| {row['sends_per_s']:,.0f} "
             f"| {row['cpu_ms_per_request']:.2f} | {row['cpu_ms_per_request'] / base['cpu_ms_per_request']:.2f}{X} "
             f"| {row['redis_cpu_us_per_request']:.0f} | {row['p50_ms']:.1f} / {row['p95_ms']:.1f} / "
             f"{row['p99_ms']:.1f} | {row['rss_mib']:.0f} | {row['lost']} | {row['doubled']} |"
@@ -696,17 +699,18 @@ def lambda_markdown(numbers: dict[str, dict[str, float]]) -> list[str]:
         "contenders alike), billed per whole ms; price us-east-1, x86: "
         f"${PRICE_GB_SECOND:.10f} per GB-s and ${PRICE_PER_MILLION_REQUESTS:.2f} per million requests "
         "(AWS's list price, assumed unchanged as of 2026-12-07); no free tier; cold starts, API Gateway and "
-        "Redis hosting left out. CPU measured on this shared machine, not on Lambda.",
+        "Redis hosting left out; the request charge is the same for both, so the difference is in the duration. "
+        "CPU measured on this shared machine, not on Lambda.",
         "",
         "| handler | delivery | CPU ms | wall ms | "
-        + " | ".join(f"USD / million at {m:,} MB" for m in MEMORY_SIZES_MB)
+        + " | ".join(f"{m:,} MB: billed ms, USD / million" for m in MEMORY_SIZES_MB)
         + " |",
         "| --- | --- | ---: | ---: | " + " | ".join("---:" for _ in MEMORY_SIZES_MB) + " |",
     ]
     for name, row in numbers.items():
         for kind in ("first", "duplicate"):
             cpu, wall = row[f"{kind}_cpu_ms"], row[f"{kind}_wall_ms"]
-            costs = " | ".join(f"{cost_per_million(cpu, wall, m):.2f}" for m in MEMORY_SIZES_MB)
+            costs = " | ".join("{}, {:.4f}".format(*cost_per_million(cpu, wall, m)) for m in MEMORY_SIZES_MB)
             out.append(f"| {name} | {kind} | {cpu:.3f} | {wall:.3f} | {costs} |")
     out.append("")
     return out
