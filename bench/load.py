@@ -699,7 +699,8 @@ def lambda_markdown(numbers: dict[str, dict[str, float]]) -> list[str]:
         "contenders alike), billed per whole ms; price us-east-1, x86: "
         f"${PRICE_GB_SECOND:.10f} per GB-s and ${PRICE_PER_MILLION_REQUESTS:.2f} per million requests "
         "(AWS's list price, assumed unchanged as of 2026-12-07); no free tier; API Gateway and Redis hosting "
-        "left out; cold starts too (once per instance: the SDK's import is the cold start rows' ~0.7 s of CPU); the request charge is the same for both, so the difference is in the duration. "
+        "left out; cold starts too (once per instance: the SDK's import is the cold start rows' ~0.7 s of CPU); "
+        "the request charge is the same for both, so the difference is in the duration. "
         "CPU measured on this shared machine, not on Lambda.",
         "",
         "| handler | delivery | CPU ms | wall ms | "
