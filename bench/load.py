@@ -757,6 +757,11 @@ def write_results(markdown: str, path: Path) -> None:
     path.write_text(kept + "\n\n" + markdown.rstrip("\n") + "\n")
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    """SIGTERM or SIGINT: leave by an exception, so the servers are stopped on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="CI smoke: this package only, small, no files written")
@@ -765,6 +770,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at once (default 32)")
     parser.add_argument("--out", type=Path, default=HERE, help="directory of RESULTS.md and load.png (default bench/)")
     args = parser.parse_args(argv)
+    for stop in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a background job starts with it ignored
+        signal.signal(stop, _interrupted)
     count = args.sends or (200 if args.quick else 8000)
     runs, fault_count, lambda_batches = (1, 0, 0) if args.quick else (3, max(400, count // 4), 7)
     chosen = [c for c in CONTENDERS if c.package or not args.quick]
