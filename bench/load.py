@@ -219,11 +219,11 @@ class Client:
                 if connection is None:
                     connection = await asyncio.open_connection("127.0.0.1", self.port)
                 return await asyncio.wait_for(self._exchange(connection, request), self.timeout)
-            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError):
+            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as error:
                 if connection is not None:
                     connection[1].close()
-                if not reused:
-                    return 0
+                if not reused or isinstance(error, asyncio.TimeoutError):
+                    return 0  # else a kept-alive connection the server closed meanwhile: once more on a fresh one
         return 0  # not reached: the fresh connection's attempt returns
 
     async def _exchange(self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes) -> int:
