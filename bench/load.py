@@ -60,6 +60,9 @@ from tests import servers  # noqa: E402
 SECRET = "whsec_" + "bG9hZCBiZW5jaG1hcmsgc2VjcmV0LCAzMiBieXRlcyE="
 WEBHOOK = Webhook(SECRET)
 BASELINE = "package WSGI, gunicorn gthread, Redis"
+ASGI = "package ASGI, uvicorn, Redis"
+HANDWRITTEN = "hand-written SET NX (standardwebhooks + pydantic), gthread, Redis"
+RECOVERY_TARGET_S = 15.0
 MARK = "<!-- bench/load.py writes from here to the end -->"
 BACKOFF_BASE, BACKOFF_CAP = 0.05, 2.0  # seconds: retry k waits min(cap, base * 2**k) x uniform(0.5, 1)
 STALL_SECONDS = 3.0
@@ -84,7 +87,7 @@ class Contender:
 CONTENDERS = (
     Contender(BASELINE, "package-wsgi", "gthread", "redis"),
     Contender("package WSGI, gunicorn sync, Redis", "package-wsgi", "sync", "redis"),
-    Contender("package ASGI, uvicorn, Redis", "package-asgi", "uvicorn", "redis"),
+    Contender(ASGI, "package-asgi", "uvicorn", "redis"),
     Contender("package WSGI, gunicorn gthread, SQLite", "package-wsgi", "gthread", "sqlite"),
     Contender(
         "Flask + SDK unwrap + Powertools, gthread, Redis",
@@ -95,7 +98,7 @@ CONTENDERS = (
         package=False,
     ),
     Contender(
-        "hand-written SET NX (standardwebhooks + pydantic), gthread, Redis",
+        HANDWRITTEN,
         "handwritten",
         "gthread",
         "redis",
@@ -613,6 +616,42 @@ def medians(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return merged
 
 
+def targets(merged: dict[str, dict[str, Any]], faults: list[dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
+    """Issue 20's targets: (target, wanted, measured, reached), for the contenders measured."""
+    found = []
+    base, hand, asgi = merged.get(BASELINE), merged.get(HANDWRITTEN), merged.get(ASGI)
+    if base and hand:
+        ratio = base["requests_per_s"] / hand["requests_per_s"]
+        found.append(("package WSGI req/s / hand-written SET NX req/s", f"≥ 0.9{X}", f"{ratio:.2f}{X}", ratio >= 0.9))
+    if base and asgi:
+        ratio = asgi["cpu_ms_per_request"] / base["cpu_ms_per_request"]
+        found.append(
+            ("package ASGI CPU/request / WSGI (gthread) CPU/request", f"≤ 1.15{X}", f"{ratio:.2f}{X}", ratio <= 1.15)
+        )
+    for row in faults:
+        if row["contender"].startswith("package"):
+            found.append(
+                (
+                    f"store stalled {STALL_SECONDS:g} s, {row['contender']}: every delivery 2xx after its return",
+                    f"≤ {RECOVERY_TARGET_S:g} s",
+                    f"{_seconds(row['recovery_s'])} s",
+                    row["recovery_s"] <= RECOVERY_TARGET_S,
+                )
+            )
+    package = [row for name, row in merged.items() if name.startswith("package")]
+    package += [row for row in faults if row["contender"].startswith("package")]
+    lost, doubled = sum(r["lost"] for r in package), sum(r["doubled"] for r in package)
+    found.append(
+        (
+            "exactly once: package runs, fault runs included (lost, doubled)",
+            "0, 0",
+            f"{lost}, {doubled}",
+            lost == doubled == 0,
+        )
+    )
+    return found
+
+
 def render_text(merged: dict[str, dict[str, Any]]) -> str:
     lines = []
     for name, row in merged.items():
@@ -656,7 +695,11 @@ def render_markdown(
             f"| {row['redis_cpu_us_per_request']:.0f} | {row['p50_ms']:.1f} / {row['p95_ms']:.1f} / "
             f"{row['p99_ms']:.1f} | {row['rss_mib']:.0f} | {row['lost']} | {row['doubled']} |"
         )
-    out += ["", "![load](load.png)", ""]
+    out += ["", "![load](load.png)", "", "Targets (issue 20):", "", "| target | wanted | measured | status |"]
+    out.append("| --- | --- | ---: | --- |")
+    for target, wanted, measured, reached in targets(merged, faults):
+        out.append(f"| {target} | {wanted} | {measured} | {'reached' if reached else '**missed**'} |")
+    out.append("")
     if faults:
         out += [
             f"### Store paused for {STALL_SECONDS:g} s (SIGSTOP, then SIGCONT) a third of the way through a run",
@@ -784,6 +827,8 @@ def main(argv: list[str] | None = None) -> int:
     print(render_text(merged))
     for row in faults:
         print("fault: " + _line(row))
+    for target, wanted, measured, reached in targets(merged, faults):
+        print(f"target: {target}: wanted {wanted}, measured {measured}: {'reached' if reached else 'MISSED'}")
     for name, row in lambda_numbers.items():
         print(f"lambda: {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
     for note in notes:
