@@ -61,6 +61,7 @@ SECRET = "whsec_" + "bG9hZCBiZW5jaG1hcmsgc2VjcmV0LCAzMiBieXRlcyE="
 WEBHOOK = Webhook(SECRET)
 BASELINE = "package WSGI, gunicorn gthread, Redis"
 ASGI = "package ASGI, uvicorn, Redis"
+ASGI_ASYNC = "package ASGI, uvicorn, Redis async client"
 HANDWRITTEN = "hand-written SET NX (standardwebhooks + pydantic), gthread, Redis"
 RECOVERY_TARGET_S = 15.0
 GIVE_UP_S = 75.0  # a fault run's sender gives a delivery up after this long: past the package's 60 s lease
@@ -89,6 +90,7 @@ CONTENDERS = (
     Contender(BASELINE, "package-wsgi", "gthread", "redis"),
     Contender("package WSGI, gunicorn sync, Redis", "package-wsgi", "sync", "redis"),
     Contender(ASGI, "package-asgi", "uvicorn", "redis"),
+    Contender(ASGI_ASYNC, "package-asgi-async", "uvicorn", "redis"),
     Contender("package WSGI, gunicorn gthread, SQLite", "package-wsgi", "gthread", "sqlite"),
     Contender(
         "Flask + SDK unwrap + Powertools, gthread, Redis",
@@ -647,14 +649,15 @@ def fault_summary(faults: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def targets(merged: dict[str, dict[str, Any]], faults: list[dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
     """Issue 20's targets: (target, wanted, measured, reached), for the contenders measured."""
     found = []
-    base, hand, asgi = merged.get(BASELINE), merged.get(HANDWRITTEN), merged.get(ASGI)
+    base, hand = merged.get(BASELINE), merged.get(HANDWRITTEN)
+    asgi = next((name for name in (ASGI_ASYNC, ASGI) if name in merged), None)  # the async client's when measured
     if base and hand:
         ratio = base["requests_per_s"] / hand["requests_per_s"]
         found.append(("package WSGI req/s / hand-written SET NX req/s", f"≥ 0.9{X}", f"{ratio:.2f}{X}", ratio >= 0.9))
     if base and asgi:
-        ratio = asgi["cpu_ms_per_request"] / base["cpu_ms_per_request"]
+        ratio = merged[asgi]["cpu_ms_per_request"] / base["cpu_ms_per_request"]
         found.append(
-            ("package ASGI CPU/request / WSGI (gthread) CPU/request", f"≤ 1.15{X}", f"{ratio:.2f}{X}", ratio <= 1.15)
+            (f"{asgi}: CPU/request / WSGI (gthread) CPU/request", f"≤ 1.15{X}", f"{ratio:.2f}{X}", ratio <= 1.15)
         )
     for name, row in fault_summary(faults).items():
         if name.startswith("package"):

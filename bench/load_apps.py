@@ -3,7 +3,8 @@
 The servers import ``load_apps:app`` (gunicorn and uvicorn, ``--app-dir``/``--chdir bench``)
 with these variables set by ``bench/load.py``:
 
-* ``LOAD_APP``: ``package-wsgi``, ``package-asgi``, ``powertools`` or ``handwritten``;
+* ``LOAD_APP``: ``package-wsgi``, ``package-asgi`` (a sync store client, in worker threads),
+  ``package-asgi-async`` (``AsyncRedisStore``, awaited on the loop), ``powertools`` or ``handwritten``;
 * ``LOAD_SECRET``: the ``whsec_...`` secret; ``LOAD_REDIS_PORT``: the redis-server on 127.0.0.1;
 * ``LOAD_SQLITE``: a file path: the package's store is ``SQLiteStore`` there instead of ``RedisStore``.
 
@@ -22,37 +23,63 @@ REDIS_PORT = int(os.environ.get("LOAD_REDIS_PORT", "0"))
 RETENTION_SECONDS = 7 * 24 * 3600
 
 
-def store_client() -> Any:
-    """The store's client, with the short timeouts and the single retry the README recommends."""
+def _redis(asynchronous: bool = False, **options: Any) -> Any:
+    """A redis-py client (``redis.asyncio``'s with *asynchronous*) on ``LOAD_REDIS_PORT``."""
     import redis
+    import redis.asyncio
+
+    module: Any = redis.asyncio if asynchronous else redis
+    return module.Redis(host="127.0.0.1", port=REDIS_PORT, **options)
+
+
+def store_client(asynchronous: bool = False) -> Any:
+    """The store's client, with the short timeouts and the single retry the README recommends."""
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    return redis.Redis(
-        host="127.0.0.1", port=REDIS_PORT, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 1)
-    )
+    retry: Any = Retry(NoBackoff(), 1)
+    if asynchronous:
+        from redis.asyncio.retry import Retry as AsyncRetry
+
+        retry = AsyncRetry(NoBackoff(), 1)
+    return _redis(asynchronous, socket_timeout=1, socket_connect_timeout=1, retry=retry)
 
 
 def _counter() -> Any:
     """``count(event_id)``: one ``INCR runs:<event id>``, no timeout, no retry (a run is counted exactly once)."""
-    import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    client = redis.Redis(host="127.0.0.1", port=REDIS_PORT, retry=Retry(NoBackoff(), 0))
+    client = _redis(retry=Retry(NoBackoff(), 0))
     return lambda event_id: client.incr("runs:" + event_id)
 
 
 def package_app(kind: str) -> Any:
-    """This package's WSGI or ASGI app, ``RedisStore`` (or ``SQLiteStore`` with ``LOAD_SQLITE``)."""
-    from openai_webhook_events import AsyncRouter, Router, Webhook, WebhookEvent, asgi, wsgi
-    from openai_webhook_events.idempotency import Idempotency, RedisStore, SQLiteStore
+    """This package's WSGI or ASGI app, ``RedisStore`` (or ``SQLiteStore`` with ``LOAD_SQLITE``).
 
+    *kind* ``"asgi-async"``: the ASGI app on ``AsyncRedisStore`` (a ``redis.asyncio`` client), its handler
+    ``async def``, counting through ``redis.asyncio`` too: everything awaited on the event loop.
+    """
+    from openai_webhook_events import AsyncRouter, Router, Webhook, WebhookEvent, asgi, wsgi
+    from openai_webhook_events.idempotency import AsyncRedisStore, Idempotency, RedisStore, SQLiteStore
+
+    webhook = Webhook(SECRET)
+    if kind == "asgi-async":
+        from redis.asyncio.retry import Retry as AsyncRetry
+        from redis.backoff import NoBackoff
+
+        counter = _redis(asynchronous=True, retry=AsyncRetry(NoBackoff(), 0))
+        awaiting: AsyncRouter[Any] = AsyncRouter()
+
+        @awaiting.fallback
+        async def handle_awaiting(event: WebhookEvent) -> None:
+            await counter.incr("runs:" + event.id)
+
+        return asgi.app(webhook, awaiting, idempotency=Idempotency(AsyncRedisStore(store_client(asynchronous=True))))
     count = _counter()
     path = os.environ.get("LOAD_SQLITE")
     store = SQLiteStore(path) if path else RedisStore(store_client())
     idempotency = Idempotency(store)
-    webhook = Webhook(SECRET)
     if kind == "wsgi":
         router: Router[Any] = Router()
 
@@ -161,6 +188,8 @@ def build(name: str) -> Any:
         return package_app("wsgi")
     if name == "package-asgi":
         return package_app("asgi")
+    if name == "package-asgi-async":
+        return package_app("asgi-async")
     if name == "powertools":
         return powertools_app()
     if name == "handwritten":

@@ -21,6 +21,7 @@ LOAD_CONTENDERS = {
     "package WSGI, gunicorn gthread, Redis",
     "package WSGI, gunicorn sync, Redis",
     "package ASGI, uvicorn, Redis",
+    "package ASGI, uvicorn, Redis async client",
     "package WSGI, gunicorn gthread, SQLite",
 }
 
