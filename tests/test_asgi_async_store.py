@@ -537,6 +537,34 @@ def test_async_redis_store_keeps_the_store_protocol_on_a_real_redis_server(redis
     ]
 
 
+def test_async_redis_store_loads_its_scripts_again_after_a_script_flush_and_propagates_other_errors(
+    redis_port: int,
+) -> None:
+    import redis
+    import redis.asyncio
+
+    now = time.time()
+
+    async def scenario() -> list[object]:
+        client = redis.asyncio.Redis(host="127.0.0.1", port=redis_port, socket_timeout=1)
+        store = AsyncRedisStore(client, prefix="flushed:")
+        try:
+            answers: list[object] = [await store.claim("k", "a", now, now + 60)]
+            await client.script_flush()  # as a restart or a failover to a replica without the scripts does
+            answers.append(await store.complete("k", "a", now, now + 600))
+            await client.script_flush()
+            answers.append(await store.claim("k", "b", now, now + 60))
+            answers.append(await store.release("k", "b"))  # completed: not released; the script now loaded
+            await client.set("flushed:text", "a string, not a record")
+            with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+                await store.release("text", "a")
+            return answers
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(scenario()) == [Claim("acquired", now + 60), True, Claim("completed", now + 600), False]
+
+
 def test_the_asgi_app_on_redis_asyncio_processes_each_delivery_once_among_concurrent_copies(redis_port: int) -> None:
     import redis.asyncio
 

@@ -381,6 +381,56 @@ def test_a_claim_that_timed_out_in_a_redis_stall_does_not_block_its_retry_once_r
     assert sorted(executions.per_event().values()) == [1, 1]  # the warm-up and the stalled delivery: once each
 
 
+def _commands(client: Any) -> Counter[str]:
+    """The commands the redis-server has run so far, by name (``INFO commandstats``)."""
+    return Counter({name.removeprefix("cmdstat_"): row["calls"] for name, row in client.info("commandstats").items()})
+
+
+def test_a_first_delivery_is_two_redis_round_trips_and_a_duplicate_one(redis_port: int, executions: Executions) -> None:
+    counter = servers.redis_client(redis_port)
+    idempotency = Idempotency(RedisStore(servers.redis_client(redis_port)))
+    router = executions.router()
+    assert receive(WEBHOOK, router, *delivery("warm"), idempotency=idempotency).status == 200  # scripts loaded
+    body, headers = delivery()
+    before = _commands(counter)
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency) == Response(200, "ok")
+    first = _commands(counter)
+    assert receive(WEBHOOK, router, body, headers, idempotency=idempotency).message == "already processed"
+    duplicate = _commands(counter)
+    info = Counter({"info": 1})  # the INFO reading the counts
+    assert first - before - info == Counter({"evalsha": 2, "hmget": 2, "hset": 2, "pexpire": 2})  # claim, complete
+    assert duplicate - first - info == Counter({"evalsha": 1, "hmget": 1})  # claim: found completed
+
+
+def test_a_redis_server_whose_script_cache_was_flushed_runs_every_operation_after_loading_it_again(
+    redis_port: int,
+) -> None:
+    client = servers.redis_client(redis_port)
+    store = RedisStore(client, prefix="flushed:")
+    now = time.time()
+    assert store.claim("k", "a", now, now + 60) == Claim(ACQUIRED, now + 60)
+    client.script_flush()  # as a restart or a failover to a replica without the scripts does
+    assert store.claim("k", "b", now, now + 60) == Claim(IN_PROGRESS, now + 60)
+    client.script_flush()
+    assert store.complete("k", "a", now, now + 600) is True
+    client.script_flush()
+    assert store.release("k", "a") is False  # completed: not released
+    assert client.hget("flushed:k", "state") == b"completed"
+
+
+def test_a_redis_error_other_than_noscript_propagates_from_one_evalsha(redis_port: int) -> None:
+    import redis
+
+    client = servers.redis_client(redis_port)
+    store = RedisStore(client, prefix="wrongtype:")
+    store.claim("loaded", "a", time.time(), time.time() + 60)  # the claim script in the server's cache
+    client.set("wrongtype:k", "a string, not a record")
+    before = _commands(client)["evalsha"]
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        store.claim("k", "a", time.time(), time.time() + 60)
+    assert _commands(client)["evalsha"] == before + 1  # not run again through the registered script
+
+
 @pytest.mark.parametrize(("kind", "persistent", "survives"), [
     ("sqlite", True, True),
     ("redis", True, True),  # appendonly yes, appendfsync always

@@ -1,0 +1,128 @@
+"""The claim path's client CPU, in process, against a real redis-server (the numbers in ``_redis_store``'s comments).
+
+    python bench/claim_path.py              # every case, 25 interleaved rounds
+    python bench/claim_path.py claim wsgi   # only the cases whose label contains one of these words
+
+Per case, the CPU of this process (``time.process_time``, so the redis-server's own CPU is not counted) per
+call, median and minimum over interleaved rounds of 1,000 calls (50,000 for the calls without a round trip).
+The ``wsgi`` cases run ``bench/load_apps.py``'s apps in process on ``bench/load.py``'s mix: each webhook-id
+sent 4 times (a first delivery, then 3 duplicates), per request.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from openai_webhook_events import Webhook  # noqa: E402
+from openai_webhook_events._redis_store import _REDIS_CLAIM, _claim_args  # noqa: E402
+from openai_webhook_events.idempotency import Idempotency, RedisStore  # noqa: E402
+from openai_webhook_events.testing import make_payload  # noqa: E402
+from tests import servers  # noqa: E402
+
+SECRET = "whsec_" + "Y2xhaW0gcGF0aCBiZW5jaG1hcmsgc2VjcmV0LCAzMmI="
+SENDS = 4  # per webhook-id, as bench/load.py sends them
+
+
+def environs(ids: int, tag: str) -> list[tuple[bytes, dict[str, Any]]]:
+    """*ids* signed deliveries as a WSGI server's environ (``wsgi.input`` added per request)."""
+    webhook = Webhook(SECRET)
+    now = int(time.time())
+    out = []
+    for index in range(ids):
+        body = json.dumps(make_payload("response.completed", id=f"evt_{tag}_{index}"), separators=(",", ":"))
+        data = body.encode()
+        environ: dict[str, Any] = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(len(data)), "PATH_INFO": "/"}
+        environ |= {"CONTENT_TYPE": "application/json", "HTTP_HOST": "127.0.0.1", "HTTP_USER_AGENT": "load"}
+        for name, value in webhook.sign(data, webhook_id=f"wh_{tag}_{index}", timestamp=now).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        out.append((data, environ))
+    return out
+
+
+def per_request(app: Any, tag: str, ids: int = 250) -> Callable[[], float]:
+    """A round of *app* on fresh deliveries: its CPU seconds per request."""
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        pass
+
+    def round_() -> float:
+        deliveries = environs(ids, f"{tag}{time.time_ns()}")
+        started = time.process_time()
+        for body, environ in deliveries:
+            for _ in range(SENDS):
+                app({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
+        return (time.process_time() - started) / (ids * SENDS)
+
+    return round_
+
+
+def timed(call: Callable[[], object], number: int) -> Callable[[], float]:
+    def round_() -> float:
+        started = time.process_time()
+        for _ in range(number):
+            call()
+        return (time.process_time() - started) / number
+
+    return round_
+
+
+def main(words: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        server = servers.redis_server(Path(name)).start()
+        try:
+            os.environ |= {"LOAD_SECRET": SECRET, "LOAD_REDIS_PORT": str(server.port)}
+            import load_apps
+
+            client = servers.redis_client(server.port)
+            store = RedisStore(client)
+            now = time.time()
+            token = Idempotency.new_token()
+            store.claim("done", token, now, now + 60)
+            store.complete("done", token, now, now + 3600)
+            script = client.register_script(_REDIS_CLAIM)
+            args = _claim_args("t", now, now + 60)
+            cases: dict[str, Callable[[], float]] = {
+                "redis SET NX EX, key present (the hand-written claim)": timed(
+                    lambda: client.set("seen", 1, nx=True, ex=604800), 1000
+                ),
+                "claim script through Script.__call__, record completed": timed(
+                    lambda: script(keys=["webhook:done"], args=args), 1000
+                ),
+                "claim script through client.evalsha, record completed": timed(
+                    lambda: client.evalsha(script.sha, 1, "webhook:done", *args), 1000
+                ),
+                "RedisStore.claim, record completed": timed(lambda: store.claim("done", "t", now, now + 60), 1000),
+                "Idempotency.new_token": timed(Idempotency.new_token, 50_000),
+                "_claim_args": timed(lambda: _claim_args("t", now, now + 60), 50_000),
+            }
+            wanted = [label for label in cases if not words or any(word in label for word in words)]
+            if not words or "wsgi" in words:
+                for app in ("package-wsgi", "handwritten"):
+                    label = f"wsgi: {app} (load_apps), per request"
+                    cases[label] = per_request(load_apps.build(app), app)
+                    cases[label]()  # connections opened, scripts loaded
+                    wanted.append(label)
+            samples: dict[str, list[float]] = {label: [] for label in wanted}
+            for _ in range(25):
+                for label in wanted:
+                    samples[label].append(cases[label]() * 1e6)
+            for label, values in samples.items():
+                print(f"{label:58s} median {statistics.median(values):7.2f} µs, min {min(values):7.2f} µs")
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
