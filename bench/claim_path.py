@@ -25,7 +25,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from openai_webhook_events import Webhook  # noqa: E402
+from openai_webhook_events import Webhook, wsgi  # noqa: E402
+from openai_webhook_events._headers import read_webhook_headers  # noqa: E402
 from openai_webhook_events._redis_store import _REDIS_CLAIM, _claim_args  # noqa: E402
 from openai_webhook_events.idempotency import Idempotency, RedisStore  # noqa: E402
 from openai_webhook_events.testing import make_payload  # noqa: E402
@@ -33,6 +34,28 @@ from tests import servers  # noqa: E402
 
 SECRET = "whsec_" + "Y2xhaW0gcGF0aCBiZW5jaG1hcmsgc2VjcmV0LCAzMmI="
 SENDS = 4  # per webhook-id, as bench/load.py sends them
+GUNICORN = {  # the rest of a gunicorn gthread environ (29 keys with a delivery's), as a server gives it
+    "SERVER_NAME": "127.0.0.1",
+    "SERVER_PORT": "8000",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "SCRIPT_NAME": "",
+    "QUERY_STRING": "",
+    "RAW_URI": "/",
+    "REMOTE_ADDR": "127.0.0.1",
+    "REMOTE_PORT": "50000",
+    "HTTP_CONTENT_TYPE": "application/json",
+    "HTTP_ACCEPT_ENCODING": "identity",
+    "HTTP_CONNECTION": "keep-alive",
+    "wsgi.version": (1, 0),
+    "wsgi.url_scheme": "http",
+    "wsgi.multithread": True,
+    "wsgi.multiprocess": True,
+    "wsgi.run_once": False,
+    "wsgi.errors": None,
+    "wsgi.file_wrapper": None,
+    "wsgi.input_terminated": True,
+    "gunicorn.socket": None,
+}
 
 
 def environs(ids: int, tag: str) -> list[tuple[bytes, dict[str, Any]]]:
@@ -45,6 +68,7 @@ def environs(ids: int, tag: str) -> list[tuple[bytes, dict[str, Any]]]:
         data = body.encode()
         environ: dict[str, Any] = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(len(data)), "PATH_INFO": "/"}
         environ |= {"CONTENT_TYPE": "application/json", "HTTP_HOST": "127.0.0.1", "HTTP_USER_AGENT": "load"}
+        environ |= GUNICORN
         for name, value in webhook.sign(data, webhook_id=f"wh_{tag}_{index}", timestamp=now).items():
             environ["HTTP_" + name.upper().replace("-", "_")] = value
         out.append((data, environ))
@@ -93,6 +117,14 @@ def main(words: list[str]) -> None:
             store.complete("done", token, now, now + 3600)
             script = client.register_script(_REDIS_CLAIM)
             args = _claim_args("t", now, now + 60)
+            body, environ = environs(1, "headers")[0]
+            webhook = Webhook(SECRET)
+
+            def read_and_verify() -> None:
+                headers = wsgi._headers(environ)
+                webhook.verify(body, headers)
+                read_webhook_headers(headers)  # as _receive.prepare reads them again
+
             cases: dict[str, Callable[[], float]] = {
                 "redis SET NX EX, key present (the hand-written claim)": timed(
                     lambda: client.set("seen", 1, nx=True, ex=604800), 1000
@@ -104,6 +136,7 @@ def main(words: list[str]) -> None:
                     lambda: client.evalsha(script.sha, 1, "webhook:done", *args), 1000
                 ),
                 "RedisStore.claim, record completed": timed(lambda: store.claim("done", "t", now, now + 60), 1000),
+                "wsgi: headers read from a gunicorn environ and verified": timed(read_and_verify, 50_000),
                 "Idempotency.new_token": timed(Idempotency.new_token, 50_000),
                 "_claim_args": timed(lambda: _claim_args("t", now, now + 60), 50_000),
             }

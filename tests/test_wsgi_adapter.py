@@ -158,6 +158,28 @@ def test_repeated_headers_joined_by_the_server_are_read() -> None:
     assert call(wsgi.app(WEBHOOK, runs.router), env)[0] == "200 OK"
 
 
+@pytest.mark.parametrize(("webhook_id", "status"), [("wh_wsgi", "200 OK"), ("wh_other", "401 Unauthorized")])
+def test_a_second_spelling_of_a_webhook_header_in_the_environ_is_read_with_the_first(
+    webhook_id: str, status: str
+) -> None:
+    runs = Runs()
+    env = environ(HTTP_Webhook_Id=webhook_id)  # a server that keeps case: read as a repeat of webhook-id
+    assert call(wsgi.app(WEBHOOK, runs.router), env)[0] == status
+    assert runs.ids == (["wh_wsgi"] if status == "200 OK" else [])
+
+
+def test_a_missing_webhook_header_is_missed_beside_another_header_naming_webhook(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env = environ(HTTP_X_WEBHOOK_NOTE="hello")
+    del env["HTTP_WEBHOOK_TIMESTAMP"]
+    with caplog.at_level(logging.WARNING, "openai_webhook_events"):
+        assert call(wsgi.app(WEBHOOK, Runs().router), env)[0] == "401 Unauthorized"
+    assert [record.getMessage() for record in caplog.records] == [
+        "rejected webhook delivery: missing header webhook-timestamp"
+    ]
+
+
 def test_a_handler_that_raises_is_answered_500_logged_once_and_its_retry_processes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
