@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("idempotency stores", frozenset({"idempotency", "_sqlite_store", "_redis_store", "_dynamodb_store"})),
     ("the receive step", frozenset({"_receive", "_forward", "_worker"})),
     ("the queue", frozenset({"queue"})),
-    ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda"})),
+    ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda", "_lambda_request"})),
     ("tools and the root", frozenset({"testing", "_cli", "__main__", "__init__"})),
 ]
 """The package's layers, lowest first: a module imports only its own layer and the layers before it."""
