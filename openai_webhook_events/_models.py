@@ -25,6 +25,7 @@ from copy import copy
 from dataclasses import Field, dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeAlias, TypeVar, Union, get_args
 
+from ._checks import field_hash
 from ._frozen import JSONValue
 
 if TYPE_CHECKING:  # the payload modules named in the event classes' bases
@@ -40,6 +41,8 @@ _Type = TypeVar("_Type", bound=str)
 class _EnvelopeWithObject(Generic[_Data, _Type]):
     """Envelope of an event whose ``object`` is always present."""
 
+    __hash__ = field_hash  # the generated one, shared (see field_hash)
+
     id: str
     created_at: int
     data: _Data
@@ -51,6 +54,8 @@ class _EnvelopeWithObject(Generic[_Data, _Type]):
 class _Envelope(Generic[_Data, _Type]):
     """Envelope of an event whose ``object`` may be absent or null."""
 
+    __hash__ = field_hash
+
     id: str
     created_at: int
     data: _Data
@@ -61,6 +66,8 @@ class _Envelope(Generic[_Data, _Type]):
 @dataclass(frozen=True, slots=True)
 class ResourceData:
     """Payload naming the object the event is about (a response, batch, job...)."""
+
+    __hash__ = field_hash
 
     id: str
 
@@ -295,6 +302,8 @@ class UnknownWebhookEvent:
     immutable (objects become :class:`FrozenDict`, arrays tuples), or
     ``None`` when the payload has no ``data``.
     """
+
+    __hash__ = field_hash
 
     id: str
     created_at: int
