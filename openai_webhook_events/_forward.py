@@ -20,7 +20,6 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from ._claim import ASYNC_STORE_NEEDS_ASGI
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._headers import WEBHOOK_ID, read_webhook_headers
 from ._log import clean, failure, log
@@ -87,6 +86,8 @@ def check_options(
             "an AsyncRouter's handlers need openai_webhook_events.asgi.app to be awaited: give this adapter a Router"
         )
     if not awaits and getattr(idempotency, "awaits", False) is True:
+        from ._claim import ASYNC_STORE_NEEDS_ASGI  # only with a store: see _receive.stored()
+
         raise WebhookConfigurationError(ASYNC_STORE_NEEDS_ASGI)
     if hand_off is None:
         if router is None:
