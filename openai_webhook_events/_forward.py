@@ -20,12 +20,12 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from ._claim import ASYNC_STORE_NEEDS_ASGI
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._headers import WEBHOOK_ID, read_webhook_headers
 from ._log import clean, failure, log
 from ._response import Response, refusal, retry_later
 from ._router import AsyncRouter
+from .idempotency._base import ASYNC_STORE_NEEDS_ASGI
 
 if TYPE_CHECKING:
     from ._headers import HeadersLike

@@ -54,7 +54,6 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
-from ._claim import ASYNC_STORE_NEEDS_ASGI, STOPS, StoreAnswerError, checked_claim, checked_done
 from ._delivery import Delivery, activated, current_delivery
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
@@ -64,6 +63,7 @@ from ._log import clean, failure, log
 from ._parse import parse_event
 from ._response import Response, in_progress, refusal, retry_after, retry_later
 from ._router import close_unrun, must_await, never_ran
+from .idempotency._base import ASYNC_STORE_NEEDS_ASGI, STOPS, StoreAnswerError, checked_claim, checked_done
 
 if TYPE_CHECKING:
     from ._forward import DeadLetter, HandOff
