@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 from ._errors import publish
 
-__all__ = ["Delivery", "activated", "current_delivery"]
-
 
 @dataclass(frozen=True)
 class Delivery:

@@ -15,8 +15,8 @@ name their payload as ``"<module>.<class>"``, a string that resolves in the
 package's namespace (a stand-in there imports it), and build their fields on
 first use.
 
-Every public name defined here is exported by the package (``__all__`` is
-derived below, not listed).
+Every public name defined here is exported by the package: the event
+classes as the members of :data:`WebhookEvent` (no list to keep).
 """
 
 import dataclasses
@@ -375,6 +375,11 @@ class _DeferredFields:
         return fields
 
 
+PAYLOAD_MODULES: set[str] = set()
+"""The payload modules the event classes' annotations name (``"_agent_models.AgentSessionData"``), imported on first
+use: the package keeps a stand-in for each in its namespace, where those annotations resolve."""
+
+
 def _concrete_types(cls: type[Any]) -> None:
     """Give event class *cls* its own annotations and fields, read from its envelope's parameters."""
     data, literal = get_args(cls.__orig_bases__[0])
@@ -382,20 +387,12 @@ def _concrete_types(cls: type[Any]) -> None:
     annotations = dict(cls.__mro__[1].__annotations__)
     annotations["data"], annotations["type"] = payload, literal
     cls.__annotations__ = annotations
-    cls.__dataclass_fields__ = _fields(cls, data, literal) if payload is data else _DeferredFields(cls)
+    if payload is data:
+        cls.__dataclass_fields__ = _fields(cls, data, literal)
+    else:
+        cls.__dataclass_fields__ = _DeferredFields(cls)
+        PAYLOAD_MODULES.add(payload.partition(".")[0])
 
 
 for _cls in get_args(WebhookEvent)[:-1]:
     _concrete_types(_cls)
-
-if not TYPE_CHECKING:
-    # Type checkers read a module without ``__all__`` as exporting every public name it defines; the same, derived.
-    # (The module's annotations through sys.modules: on 3.14 ``__annotations__`` is no global name of the module.)
-    import sys
-
-    _aliases = getattr(sys.modules[__name__], "__annotations__", {})  # WebhookEvent
-    __all__ = [
-        name
-        for name, value in globals().items()
-        if not name.startswith("_") and (getattr(value, "__module__", None) == __name__ or name in _aliases)
-    ]

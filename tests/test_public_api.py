@@ -3,14 +3,26 @@
 A refactor must leave :data:`PUBLIC_API` true; adding, removing or moving a public name is an explicit edit here.
 A module's public names are its ``__all__``; a class or function is shown with its ``__module__`` (where
 ``pickle``, ``repr`` and ``help`` find it), a typing construct as ``alias``, any other value by its type.
+
+``__all__`` means public and nothing else: only the public modules define it, so no line of a private module
+publishes a name by itself; the root publishes what it imports, the members of ``WebhookEvent`` and the names of
+its one lazy-import map (``_LAZY``), which its type-checking imports repeat name for name.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import types
+import typing
+from pathlib import Path
 
 import pytest
+
+import openai_webhook_events
+from openai_webhook_events import _models
+
+PACKAGE = Path(openai_webhook_events.__file__).parent
 
 PUBLIC_API: dict[str, dict[str, str]] = {
     "openai_webhook_events": {
@@ -195,3 +207,76 @@ def test_describe_tells_classes_functions_aliases_and_values_apart() -> None:
         f"function {__name__}",
         "float",
     ]
+
+
+def _package_modules() -> dict[str, ast.Module]:
+    """Every module of the package, parsed, by its dotted name (``openai_webhook_events.idempotency._base``)."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = [PACKAGE.name, *path.relative_to(PACKAGE).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = ast.parse(path.read_text())
+    return found
+
+
+MODULES = _package_modules()
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def _run_time_nodes(node: ast.AST) -> list[ast.AST]:
+    """*node* and every node under it but those under an ``if TYPE_CHECKING:``."""
+    found = [node]
+    for child in ast.iter_child_nodes(node):
+        if not _is_type_checking(child):
+            found += _run_time_nodes(child)
+    return found
+
+
+def _defines_all(tree: ast.Module) -> bool:
+    targets = [
+        target
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+    ]
+    return any(isinstance(target, ast.Name) and target.id == "__all__" for target in targets)
+
+
+def test_the_package_star_imports_nothing_at_run_time() -> None:
+    starred = sorted(
+        name
+        for name, tree in MODULES.items()
+        for node in _run_time_nodes(tree)
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names)
+    )
+    assert starred == []
+
+
+def test_the_root_imports_each_lazy_name_for_type_checkers_from_the_module_of_the_map() -> None:
+    root = MODULES[PACKAGE.name]
+    typed = {
+        alias.asname or alias.name: node.module
+        for block in root.body
+        if _is_type_checking(block)
+        for node in ast.walk(block)
+        if isinstance(node, ast.ImportFrom) and node.module != "_models"
+        for alias in node.names
+    }
+    assert typed == openai_webhook_events._LAZY
+
+
+def test_a_stand_in_waits_in_the_root_for_each_payload_module_the_events_name() -> None:
+    named = _models.PAYLOAD_MODULES
+    assert named == {"_agent_models", "_call_models", "_safety_models"}
+    assert named <= set(openai_webhook_events._LAZY.values())
+
+
+def test_the_root_publishes_every_event_class_of_the_union() -> None:
+    events = typing.get_args(openai_webhook_events.WebhookEvent)
+    assert len(events) == len(openai_webhook_events.EVENT_TYPES) + 1  # and UnknownWebhookEvent
+    assert all(getattr(openai_webhook_events, cls.__name__) is cls for cls in events)
+    assert {cls.__name__ for cls in events} <= set(openai_webhook_events.__all__)
