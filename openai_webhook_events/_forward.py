@@ -31,17 +31,6 @@ if TYPE_CHECKING:
     from ._headers import HeadersLike
     from ._models import WebhookEvent
 
-__all__ = [
-    "HAND_OFF_SLACK",
-    "DeadLetter",
-    "HandOff",
-    "check_options",
-    "hand_over",
-    "invalid_delivery",
-    "queued_clock",
-    "reject_queued",
-]
-
 DeadLetter: TypeAlias = Callable[[bytes, dict[str, str]], object]
 """``dead_letter(body, headers)``: keeps a signed delivery whose body is not a valid event.
 

@@ -9,8 +9,6 @@ from ._errors import InvalidPayloadError, PayloadTooLargeError
 from ._receive import reject_request
 from ._response import JSON_HEADER, Response
 
-__all__ = ["METHOD_NOT_ALLOWED", "bad_length", "declared_length", "too_large"]
-
 METHOD_NOT_ALLOWED = Response(405, "use POST", (JSON_HEADER, ("allow", "POST")))
 """The answer to any method but ``POST`` (not a delivery: nothing is logged)."""
 

@@ -54,7 +54,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
-from ._delivery import Delivery, activated, current_delivery
+from ._delivery import Delivery, activated
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers  # the one header reader
@@ -72,21 +72,6 @@ if TYPE_CHECKING:
     from ._router import AsyncRouter, Router
     from ._verify import Webhook
     from .idempotency import Idempotency
-
-__all__ = [
-    "Attempt",
-    "Claiming",
-    "Delivery",
-    "Outcome",
-    "Response",
-    "begin",
-    "checked_outcome",
-    "current_delivery",
-    "prepare",
-    "receive",
-    "reject_request",
-    "stored",
-]
 
 T = TypeVar("T")
 

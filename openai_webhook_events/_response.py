@@ -13,18 +13,6 @@ from dataclasses import dataclass
 
 from ._errors import PayloadTooLargeError, WebhookVerificationError, publish
 
-__all__ = [
-    "HANDLER_FAILED",
-    "JSON_HEADER",
-    "MAX_RETRY_AFTER",
-    "RETRY_AFTER",
-    "Response",
-    "in_progress",
-    "refusal",
-    "retry_after",
-    "retry_later",
-]
-
 RETRY_AFTER = 5
 """``Retry-After`` (seconds) of a 503 answered when a store, queue or dead letter is unreachable."""
 MAX_RETRY_AFTER = 3600

@@ -53,8 +53,6 @@ if TYPE_CHECKING:
 
     Secrets: TypeAlias = Union[str, bytes, Sequence[Union[str, bytes]]]
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "SECRET_ENV", "Webhook", "sign", "unwrap", "verify_signature"]
-
 SECRET_ENV = "OPENAI_WEBHOOK_SECRET"  # noqa: S105  (a variable name, not a secret)
 """The environment variable :class:`Webhook` reads when it is given no secret."""
 

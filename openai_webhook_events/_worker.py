@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from ._verify import Webhook
     from .idempotency import Idempotency
 
-__all__ = ["receive_queued"]
-
 
 def receive_queued(
     webhook: Webhook,

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from ._errors import WebhookConfigurationError, shorten
 from ._forward import check_options
 from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
-from ._receive import Attempt, Claiming, Response, begin, checked_outcome, prepare
-from ._response import HANDLER_FAILED
+from ._receive import Attempt, Claiming, begin, checked_outcome, prepare
+from ._response import HANDLER_FAILED, Response
 from .idempotency._base import ACQUIRED, Claim, checked_claim, checked_done
 
 if TYPE_CHECKING:

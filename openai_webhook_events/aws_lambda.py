@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from ._errors import InvalidPayloadError
 from ._forward import check_options, reject_queued
 from ._headers import ascii_lower
-from ._receive import Response, receive, reject_request
-from ._response import refusal
+from ._receive import receive, reject_request
+from ._response import Response, refusal
 
 if TYPE_CHECKING:
     from ._forward import DeadLetter, HandOff

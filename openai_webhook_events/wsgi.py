@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._forward import check_options
 from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
-from ._receive import Response, begin
-from ._response import HANDLER_FAILED
+from ._receive import begin
+from ._response import HANDLER_FAILED, Response
 
 if TYPE_CHECKING:
     from collections.abc import Callable

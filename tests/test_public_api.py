@@ -246,6 +246,10 @@ def _defines_all(tree: ast.Module) -> bool:
     return any(isinstance(target, ast.Name) and target.id == "__all__" for target in targets)
 
 
+def test_only_the_public_modules_define_all() -> None:
+    assert sorted(name for name, tree in MODULES.items() if _defines_all(tree)) == sorted(PUBLIC_API)
+
+
 def test_the_package_star_imports_nothing_at_run_time() -> None:
     starred = sorted(
         name

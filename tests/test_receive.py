@@ -18,14 +18,18 @@ import pytest
 
 from openai_webhook_events import (
     BatchCompletedWebhookEvent,
+    Delivery,
     PayloadTooLargeError,
+    Response,
     Router,
     Webhook,
     WebhookEvent,
     _verify,
     aws_lambda,
+    begin,
+    current_delivery,
+    receive,
 )
-from openai_webhook_events._receive import Delivery, Response, begin, current_delivery, receive
 from openai_webhook_events.idempotency import MAX_UNSETTLED, SETTLE_PAUSE, Claim, Idempotency, MemoryStore
 from tests.helpers import BODY, PAYLOAD, SECRET, SECRET_KEY, RecordingStore
 from tests.strategies import example_payload, hmac_signature, lambda_event
