@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from ._claim import ASYNC_STORE_NEEDS_ASGI
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
-from ._headers import WEBHOOK_ID, read_webhook_headers
+from ._headers import WEBHOOK_ID
 from ._log import clean, failure, log
 from ._response import Response, refusal, retry_later
 from ._router import AsyncRouter
 
 if TYPE_CHECKING:
-    from ._headers import HeadersLike
     from ._models import WebhookEvent
 
 __all__ = [
@@ -160,22 +159,16 @@ def hand_over(hand_off: HandOff, body: bytes | str, headers: dict[str, str], eve
     return Response(200, "queued")
 
 
-def queued_clock(headers: HeadersLike, handed_off_at: float) -> float:
+def queued_clock(handed_off_at: float) -> Callable[[int], float]:
     """The clock a handed-off delivery is verified at: within :data:`HAND_OFF_SLACK` before *handed_off_at*.
 
     The producer verified it at some moment before the queue stamped it at
     *handed_off_at*; of those moments, the one closest to its
-    ``webhook-timestamp``.  So the queue's age is not a replay, and a
-    delivery written to the queue by anyone but the producer must still be
-    signed and was fresh when it entered the queue.  Unreadable headers
-    give *handed_off_at* (verification then raises their error).
+    ``webhook-timestamp`` (the seconds the answer takes).  So the queue's
+    age is not a replay, and a delivery written to the queue by anyone but
+    the producer must still be signed and was fresh when it entered the queue.
     """
-    try:
-        _, timestamp, _ = read_webhook_headers(headers)
-        seconds = int(timestamp)
-    except (WebhookVerificationError, ValueError):
-        return handed_off_at
-    return min(max(seconds, handed_off_at - HAND_OFF_SLACK), handed_off_at)
+    return lambda seconds: min(max(seconds, handed_off_at - HAND_OFF_SLACK), handed_off_at)
 
 
 def reject_queued(error: InvalidPayloadError | WebhookVerificationError, message_id: object = None) -> Response:

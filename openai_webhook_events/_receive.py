@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
@@ -58,7 +58,7 @@ from ._claim import ASYNC_STORE_NEEDS_ASGI, STOPS, StoreAnswerError, checked_cla
 from ._delivery import Delivery, activated, current_delivery
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
-from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers  # the one header reader
+from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
 from ._parse import parse_event
@@ -171,13 +171,11 @@ def prepare(
     if router is None or hand_off is not None or dead_letter is not None:
         check_options(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
     received_at = time.time() if now is None else now
-    if isinstance(headers, Iterator):  # one-shot pairs: read twice below
-        headers = list(headers)
+    clock = None if handed_off_at is None else queued_clock(handed_off_at)
     try:
-        webhook.verify(body, headers, now=now if handed_off_at is None else queued_clock(headers, handed_off_at))
+        webhook_id, timestamp, signature = webhook._verified(body, headers, now, clock)  # pyright: ignore[reportPrivateUsage]
     except (InvalidPayloadError, WebhookVerificationError) as error:
         return reject_request(error) if handed_off_at is None else reject_queued(error)
-    webhook_id, timestamp, signature = read_webhook_headers(headers)
     verified = {WEBHOOK_ID: webhook_id, WEBHOOK_TIMESTAMP: timestamp, WEBHOOK_SIGNATURE: signature}
     try:
         event = parse_event(load_payload(body))

@@ -22,6 +22,7 @@ from openai_webhook_events import (
     Router,
     Webhook,
     WebhookEvent,
+    _headers,
     _verify,
     aws_lambda,
 )
@@ -944,3 +945,24 @@ def test_threads_claiming_at_once_release_each_pending_claim_once() -> None:
     released = [arguments[0] for arguments in store.arguments if len(arguments) == 2]  # release(key, token)
     assert sorted(released) == sorted(f"openai-webhook-events#wh_{number}" for number in range(20))
     assert idempotency.unsettled == []
+
+
+# --- Verified once -------------------------------------------------------------------------------
+
+
+def test_one_delivery_reads_its_headers_once_and_hands_the_verified_values_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[object] = []
+    pairs_of = _headers._pairs  # every read of the one header reader starts here, whoever imported it
+
+    def counting(headers: Any) -> Any:
+        reads.append(headers)
+        return pairs_of(headers)
+
+    monkeypatch.setattr(_headers, "_pairs", counting)
+    kept: list[dict[str, str]] = []
+    headers = signed(b"{}")
+    pairs = iter([("WEBHOOK-ID", headers["webhook-id"]), ("Webhook-Timestamp", headers["webhook-timestamp"]),
+                  ("webhook-signature", headers["webhook-signature"].encode())])  # fmt: skip
+    answer = receive(WEBHOOK, Router(), b"{}", pairs, now=NOW, dead_letter=lambda _, h: kept.append(h))
+    assert (answer.status, answer.message, len(reads)) == (200, "dead-lettered", 1)
+    assert kept == [headers]  # one-shot pairs, read once: the values as verified, under lower-case names
