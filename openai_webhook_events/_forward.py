@@ -24,7 +24,7 @@ from ._claim import ASYNC_STORE_NEEDS_ASGI
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._headers import WEBHOOK_ID
 from ._log import clean, failure, log
-from ._response import Response, refusal, retry_later
+from ._response import DEAD_LETTER_UNAVAILABLE, DEAD_LETTERED, INVALID, QUEUE_UNAVAILABLE, QUEUED, Response, refusal
 from ._router import AsyncRouter
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def invalid_delivery(
     reason = f"signed webhook delivery {clean(webhook_id)} is not a valid event: {clean(error)}"
     if dead_letter is None:
         log(logging.ERROR, reason, outcome="invalid", status=400, webhook_id=webhook_id, error=error)
-        return Response(400, "invalid payload")
+        return INVALID
     try:
         dead_letter(raw(body), headers)
     except Exception as exc:
@@ -126,10 +126,10 @@ def invalid_delivery(
             webhook_id=webhook_id,
             error=exc,
         )
-        return retry_later("dead letter unavailable")
+        return DEAD_LETTER_UNAVAILABLE
     log(logging.ERROR, f"{reason}; kept by the dead letter", outcome="dead_lettered", status=200,
         webhook_id=webhook_id, error=error)  # fmt: skip
-    return Response(200, "dead-lettered")
+    return DEAD_LETTERED
 
 
 def hand_over(hand_off: HandOff, body: bytes | str, headers: dict[str, str], event: WebhookEvent) -> Response:
@@ -147,7 +147,7 @@ def hand_over(hand_off: HandOff, body: bytes | str, headers: dict[str, str], eve
             event=event,
             error=exc,
         )
-        return retry_later("queue unavailable")
+        return QUEUE_UNAVAILABLE
     log(
         logging.DEBUG,
         f"handed off webhook event {clean(event.id)} ({clean(event.type)})",
@@ -156,7 +156,7 @@ def hand_over(hand_off: HandOff, body: bytes | str, headers: dict[str, str], eve
         webhook_id=webhook_id,
         event=event,
     )
-    return Response(200, "queued")
+    return QUEUED
 
 
 def queued_clock(handed_off_at: float) -> Callable[[int], float]:

@@ -62,7 +62,17 @@ from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
 from ._parse import parse_event
-from ._response import Response, in_progress, refusal, retry_after, retry_later
+from ._response import (
+    DUPLICATE,
+    NOT_AWAITED,
+    NOT_RUN,
+    OK,
+    STORE_UNAVAILABLE,
+    Response,
+    in_progress,
+    reject_request,
+    retry_after,
+)
 from ._router import close_unrun, must_await, never_ran
 
 if TYPE_CHECKING:
@@ -84,29 +94,10 @@ __all__ = [
     "current_delivery",
     "prepare",
     "receive",
-    "reject_request",
     "stored",
 ]
 
 T = TypeVar("T")
-
-
-def reject_request(error: InvalidPayloadError | WebhookVerificationError) -> Response:
-    """The answer to *error*, logged at WARNING: 401 failed verification, 413 body over the bound, else 400.
-
-    Adapters call it for requests they cannot even read (a Lambda event of
-    another shape); the body never repeats the error's message.
-    """
-    response = refusal(error)
-    outcome = "too_large" if response.status == 413 else "rejected"
-    log(
-        logging.WARNING,
-        f"rejected webhook delivery: {clean(error)}",
-        outcome=outcome,
-        status=response.status,
-        error=error,
-    )
-    return response
 
 
 def begin(
@@ -193,7 +184,7 @@ def prepare(
             webhook_id=webhook_id,
             event=event,
         )
-        return Response(200, "ok")
+        return OK
     delivery = Delivery(webhook_id, int(timestamp), received_at)
     if idempotency is None:
         return Attempt(handler, event, delivery, None, "", "", now)
@@ -270,7 +261,7 @@ class Claiming:
                 event=event,
                 error=claim,
             )
-            return retry_later("store unavailable")
+            return STORE_UNAVAILABLE
         if claim.state == "acquired":
             key, token, received_at = self.claim_args[:3]
             delivery = Delivery(webhook_id, delivery.timestamp, received_at, claim.expires_at, key)
@@ -284,7 +275,7 @@ class Claiming:
                 webhook_id=webhook_id,
                 event=event,
             )
-            return Response(200, "already processed")
+            return DUPLICATE
         wait = retry_after(claim.expires_at - self.claim_args[2])
         log(
             logging.INFO,
@@ -387,7 +378,7 @@ class Attempt:
                     200,
                     recorded,
                 )
-                return Response(200, "ok")
+                return OK
             if not recorded:
                 self._log(
                     logging.WARNING,
@@ -396,14 +387,14 @@ class Attempt:
                     "lease_lost",
                     200,
                 )
-                return Response(200, "ok")
+                return OK
         self._log(
             logging.DEBUG,
             f"handled webhook event {clean(self.event.id)} ({clean(self.event.type)})",
             "processed",
             200,
         )
-        return Response(200, "ok")
+        return OK
 
     def failed(self, error: BaseException, *, released: Outcome | None = None) -> None:
         """The handler raised *error*: log it, release the claim (if idempotent) so a retry reprocesses.
@@ -426,9 +417,19 @@ class Attempt:
         log ERROR, answer 500 (*released* as :meth:`failed` takes it)."""
         close_unrun(result)
         if never_ran(result):
-            what, reason, outcome = "a generator", "none of its body ran (make it return, not yield)", "not_run"
+            what, reason, outcome, answer = (
+                "a generator",
+                "none of its body ran (make it return, not yield)",
+                "not_run",
+                NOT_RUN,
+            )
         else:
-            what, reason, outcome = "an awaitable", "async handlers need the ASGI adapter", "not_awaited"
+            what, reason, outcome, answer = (
+                "an awaitable",
+                "async handlers need the ASGI adapter",
+                "not_awaited",
+                NOT_AWAITED,
+            )
         self._log(
             logging.ERROR,
             f"handler for webhook event {clean(self.event.id)} ({clean(self.event.type)}) returned {what}: "
@@ -437,7 +438,7 @@ class Attempt:
             500,
         )
         self._release(released)
-        return Response(500, f"handler returned {what}")
+        return answer
 
     def _release(self, released: Outcome | None) -> None:
         idempotency = self._idempotency

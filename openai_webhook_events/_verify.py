@@ -210,7 +210,7 @@ class Webhook:
         :class:`SignatureMismatchError`; ``TypeError`` only for a *payload*
         or *headers* of no supported type (a programming error).
         """
-        self._verified(payload, headers, now)  # one call more than inlined: +60 ns of 2.5 us (timeit, 13 headers)
+        self._verified(payload, headers, now)  # one call more than inlined: +0.1 us of 2.5 us (timeit, 13 headers)
 
     def _verified(
         self, payload: object, headers: HeadersLike, now: float | None, clock: Callable[[int], float] | None = None

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from ._claim import ACQUIRED, Claim, checked_claim, checked_done
 from ._errors import WebhookConfigurationError, shorten
 from ._forward import check_options
-from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
+from ._http import declared_length
 from ._receive import Attempt, Claiming, Response, begin, checked_outcome, prepare
-from ._response import HANDLER_FAILED
+from ._response import HANDLER_FAILED, METHOD_NOT_ALLOWED, bad_length, too_large
 
 if TYPE_CHECKING:
     from ._forward import DeadLetter, HandOff

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from ._errors import InvalidPayloadError
 from ._forward import check_options, reject_queued
 from ._headers import ascii_lower
-from ._receive import Response, receive, reject_request
-from ._response import refusal
+from ._receive import Response, receive
+from ._response import DEFAULT_MESSAGES, refusal, reject_request
 
 if TYPE_CHECKING:
     from ._forward import DeadLetter, HandOff
@@ -204,13 +204,6 @@ def _body(event: Mapping[object, object]) -> bytes:
         raise InvalidPayloadError("Lambda event body is not valid Unicode text") from None
 
 
-_MESSAGES = {
-    200: "ok",
-    400: "invalid payload",
-    401: "webhook verification failed",
-}
-
-
 def response(event: object, status: int = 200, message: str | None = None) -> dict[str, Any]:
     """A Lambda response with *status* and a small JSON body, shaped for the request *event*.
 
@@ -223,7 +216,7 @@ def response(event: object, status: int = 200, message: str | None = None) -> di
     ``headers``, as ALB requires.  *event* may be anything: a response for
     an unrecognised event has the API Gateway shape.
     """
-    text = message if message is not None else _MESSAGES.get(status, _phrase(status).lower())
+    text = message if message is not None else DEFAULT_MESSAGES.get(status, _phrase(status).lower())
     result: dict[str, Any] = {
         "statusCode": status,
         "headers": {"content-type": "application/json"},

@@ -15,9 +15,9 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from ._forward import check_options
-from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
+from ._http import declared_length
 from ._receive import Response, begin
-from ._response import HANDLER_FAILED
+from ._response import HANDLER_FAILED, METHOD_NOT_ALLOWED, bad_length, too_large
 
 if TYPE_CHECKING:
     from collections.abc import Callable
