@@ -17,88 +17,28 @@ Only verified deliveries reach a dead letter or a queue.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ._claim import ASYNC_STORE_NEEDS_ASGI
-from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
+from ._errors import InvalidPayloadError, WebhookVerificationError
 from ._headers import WEBHOOK_ID
 from ._log import clean, failure, log
 from ._response import DEAD_LETTER_UNAVAILABLE, DEAD_LETTERED, INVALID, QUEUE_UNAVAILABLE, QUEUED, Response, refusal
-from ._router import AsyncRouter
 
 if TYPE_CHECKING:
     from ._models import WebhookEvent
+    from ._options import DeadLetter, HandOff
 
 __all__ = [
     "HAND_OFF_SLACK",
-    "DeadLetter",
-    "HandOff",
-    "check_options",
     "hand_over",
     "invalid_delivery",
     "queued_clock",
     "reject_queued",
 ]
 
-DeadLetter: TypeAlias = Callable[[bytes, dict[str, str]], object]
-"""``dead_letter(body, headers)``: keeps a signed delivery whose body is not a valid event.
-
-*body* is the raw body exactly as signed; *headers* holds the three
-``webhook-*`` headers only (lower-case names, the values as verified): enough
-to verify the delivery again later, and none of the request's other headers,
-which may carry credentials.  What it returns is ignored; what it raises
-answers 503.
-"""
-
 HAND_OFF_SLACK = 60
 """Seconds a producer may take between verifying a delivery and the queue stamping it (``SentTimestamp``)."""
-
-
-class HandOff(Protocol):
-    """Where the fast-acknowledging receiver forwards each verified delivery (``queue.SQSQueue`` is one).
-
-    ``send(body, headers)`` gets the raw body (bytes, valid UTF-8 JSON) and
-    the three ``webhook-*`` headers (lower-case names); it returns once the
-    queue holds the delivery and raises otherwise.
-    """
-
-    def send(self, body: bytes, headers: Mapping[str, str]) -> None: ...
-
-
-publish([HandOff], "queue")  # its public home
-
-
-def check_options(
-    router: object, idempotency: object, dead_letter: object, hand_off: object, *, awaits: bool = False
-) -> None:
-    """Raise :class:`WebhookConfigurationError` for options that cannot work together.
-
-    Without *hand_off* a router is required; with it the handlers run in the
-    queue's worker, so *router* and *idempotency* must be ``None`` (the
-    worker, ``aws_lambda.sqs_handler``, takes them); *dead_letter* must be
-    callable and *hand_off* have a ``send`` method.  An
-    :class:`~openai_webhook_events.AsyncRouter` and an async idempotency
-    store only where the caller awaits them (*awaits*: the ASGI app).
-    """
-    if not awaits and isinstance(router, AsyncRouter):
-        raise WebhookConfigurationError(
-            "an AsyncRouter's handlers need openai_webhook_events.asgi.app to be awaited: give this adapter a Router"
-        )
-    if not awaits and getattr(idempotency, "awaits", False) is True:
-        raise WebhookConfigurationError(ASYNC_STORE_NEEDS_ASGI)
-    if hand_off is None:
-        if router is None:
-            raise WebhookConfigurationError("router is None: pass a Router, or hand_off= to forward deliveries")
-    elif not callable(getattr(hand_off, "send", None)):
-        raise WebhookConfigurationError("hand_off must have a send(body, headers) method")
-    elif router is not None or idempotency is not None:
-        raise WebhookConfigurationError(
-            "with hand_off= the handlers run in the queue's worker (aws_lambda.sqs_handler): "
-            "pass router=None and give the router and idempotency to the worker"
-        )
-    if dead_letter is not None and not callable(dead_letter):
-        raise WebhookConfigurationError("dead_letter must be a callable dead_letter(body, headers)")
 
 
 def raw(body: bytes | bytearray | memoryview | str) -> bytes:

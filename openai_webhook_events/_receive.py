@@ -57,10 +57,11 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 from ._claim import ASYNC_STORE_NEEDS_ASGI, STOPS, StoreAnswerError, checked_claim, checked_done
 from ._delivery import Delivery, activated, current_delivery
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
-from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
+from ._forward import hand_over, invalid_delivery, queued_clock, reject_queued
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
+from ._options import Options
 from ._parse import parse_event
 from ._response import (
     DUPLICATE,
@@ -76,9 +77,9 @@ from ._response import (
 from ._router import close_unrun, must_await, never_ran
 
 if TYPE_CHECKING:
-    from ._forward import DeadLetter, HandOff
     from ._headers import HeadersLike
     from ._models import WebhookEvent
+    from ._options import DeadLetter, HandOff
     from ._router import AsyncRouter, Router
     from ._verify import Webhook
     from .idempotency import Idempotency
@@ -89,11 +90,13 @@ __all__ = [
     "Delivery",
     "Outcome",
     "Response",
+    "answer",
     "begin",
     "checked_outcome",
     "current_delivery",
     "prepare",
     "receive",
+    "start",
     "stored",
 ]
 
@@ -111,7 +114,6 @@ def begin(
     now: float | None = None,
     dead_letter: DeadLetter | None = None,
     hand_off: HandOff | None = None,
-    handed_off_at: float | None = None,
 ) -> Response | Attempt:
     """Verify, parse, route and claim one delivery: the final :class:`Response`, or the :class:`Attempt` to run.
 
@@ -120,16 +122,28 @@ def begin(
     lease.  *now* replaces the clock (Unix seconds) for verification and
     the store.  *dead_letter* keeps signed deliveries that are not valid
     events; *hand_off* (with ``router=None``) receives every verified, parsed
-    delivery instead of a handler.  *handed_off_at* (the queue's worker):
-    when the queue took the delivery in, verification's clock (see
-    ``_forward.queued_clock``); a failed verification then logs ERROR.
+    delivery instead of a handler.
 
     Raises :class:`WebhookConfigurationError` for options that do not go
-    together (``_forward.check_options``), an async store included (only the
+    together (``_options.Options.of``), an async store included (only the
     ASGI app awaits one).
     """
-    started = prepare(webhook, router, body, headers, idempotency=idempotency, remaining=remaining, now=now,
-                      dead_letter=dead_letter, hand_off=hand_off, handed_off_at=handed_off_at)  # fmt: skip
+    options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
+    return start(webhook, options, body, headers, remaining=remaining, now=now)
+
+
+def start(
+    webhook: Webhook,
+    options: Options,
+    body: bytes | str,
+    headers: HeadersLike,
+    *,
+    remaining: float | None = None,
+    now: float | None = None,
+    handed_off_at: float | None = None,
+) -> Response | Attempt:
+    """:func:`begin` with options checked beforehand (an adapter's): the sync store's claim asked here."""
+    started = prepare(webhook, options, body, headers, remaining=remaining, now=now, handed_off_at=handed_off_at)
     if not isinstance(started, Claiming):
         return started
     idempotency = started.idempotency
@@ -140,27 +154,32 @@ def begin(
     return started.claimed(stored(idempotency.store.claim, *started.claim_args))
 
 
+def answer(
+    webhook: Webhook, options: Options, body: bytes | str, headers: HeadersLike, *, remaining: float | None = None
+) -> Response:
+    """:func:`receive` with options checked beforehand (an adapter's)."""
+    started = start(webhook, options, body, headers, remaining=remaining)
+    return started if isinstance(started, Response) else started.run()
+
+
 def prepare(
     webhook: Webhook,
-    router: Router[Any] | AsyncRouter[Any] | None,
+    options: Options,
     body: bytes | str,
     headers: HeadersLike,
     *,
-    idempotency: Idempotency | None = None,
     remaining: float | None = None,
     now: float | None = None,
-    dead_letter: DeadLetter | None = None,
-    hand_off: HandOff | None = None,
     handed_off_at: float | None = None,
 ) -> Response | Attempt | Claiming:
-    """:func:`begin` up to the store: with idempotency, the :class:`Claiming` to ask the store for.
+    """:func:`start` up to the store: with idempotency, the :class:`Claiming` to ask the store for.
 
     An adapter that calls the store itself (the ASGI app awaiting an async
     store) calls the store's ``claim(*claiming.claim_args)``, then
-    ``claiming.claimed(outcome)``.
+    ``claiming.claimed(outcome)``.  *handed_off_at* (the queue's worker):
+    when the queue took the delivery in, verification's clock (see
+    ``_forward.queued_clock``); a failed verification then logs ERROR.
     """
-    if router is None or hand_off is not None or dead_letter is not None:
-        check_options(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
     received_at = time.time() if now is None else now
     clock = None if handed_off_at is None else queued_clock(handed_off_at)
     try:
@@ -171,10 +190,10 @@ def prepare(
     try:
         event = parse_event(load_payload(body))
     except InvalidPayloadError as error:
-        return invalid_delivery(error, body, verified, dead_letter)
-    if hand_off is not None:
-        return hand_over(hand_off, body, verified, event)
-    handler = cast("Router[Any]", router).handler_for(event)  # check_options refused no router without hand_off
+        return invalid_delivery(error, body, verified, options.dead_letter)
+    if options.hand_off is not None:
+        return hand_over(options.hand_off, body, verified, event)
+    handler = cast("Router[Any]", options.router).handler_for(event)  # Options.of refused no router without hand_off
     if handler is None:
         log(
             logging.DEBUG,
@@ -186,6 +205,7 @@ def prepare(
         )
         return OK
     delivery = Delivery(webhook_id, int(timestamp), received_at)
+    idempotency = options.idempotency
     if idempotency is None:
         return Attempt(handler, event, delivery, None, "", "", now)
     key = idempotency.store_key(webhook_id, event)
@@ -500,6 +520,6 @@ def receive(
     Exceptions raised by the handler propagate (after the claim is
     released), so the platform records a failure and OpenAI retries.
     """
-    started = begin(webhook, router, body, headers, idempotency=idempotency, remaining=remaining, now=now,
-                    dead_letter=dead_letter, hand_off=hand_off)  # fmt: skip
+    options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
+    started = start(webhook, options, body, headers, remaining=remaining, now=now)
     return started if isinstance(started, Response) else started.run()

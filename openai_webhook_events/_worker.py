@@ -7,30 +7,26 @@ step did not finish as the batch's failures.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ._receive import Attempt, begin
+from ._receive import Attempt, start
 
 if TYPE_CHECKING:
-    from ._forward import DeadLetter
     from ._headers import HeadersLike
-    from ._router import Router
+    from ._options import Options
     from ._verify import Webhook
-    from .idempotency import Idempotency
 
 __all__ = ["receive_queued"]
 
 
 def receive_queued(
     webhook: Webhook,
-    router: Router[Any],
+    options: Options,
     body: bytes | str,
     headers: HeadersLike,
     *,
     handed_off_at: float,
-    idempotency: Idempotency | None = None,
     remaining: float | None = None,
-    dead_letter: DeadLetter | None = None,
 ) -> bool:
     """The receive step for a delivery taken off the hand-off queue: whether it is done with.
 
@@ -45,8 +41,7 @@ def receive_queued(
     re-raised, so the batch's other deliveries go on) or returned an
     awaitable.
     """
-    started = begin(webhook, router, body, headers, idempotency=idempotency, remaining=remaining,
-                    dead_letter=dead_letter, handed_off_at=handed_off_at)  # fmt: skip
+    started = start(webhook, options, body, headers, remaining=remaining, handed_off_at=handed_off_at)
     if isinstance(started, Attempt):
         try:
             started = started.run()

@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._errors import InvalidPayloadError
-from ._forward import check_options, reject_queued
+from ._forward import reject_queued
 from ._headers import ascii_lower
-from ._receive import Response, receive
+from ._options import Options
+from ._receive import Response, answer
 from ._response import DEFAULT_MESSAGES, refusal, reject_request
 
 if TYPE_CHECKING:
-    from ._forward import DeadLetter, HandOff
     from ._models import WebhookEvent
+    from ._options import DeadLetter, HandOff
     from ._router import Router
     from ._verify import Webhook
     from .idempotency import Idempotency
@@ -289,24 +290,17 @@ def lambda_handler(
     the handlers.  Raises :class:`~openai_webhook_events.WebhookConfigurationError`
     for options that do not go together.
     """
-    check_options(router, idempotency, dead_letter, hand_off)
+    options = Options.of(router, idempotency, dead_letter, hand_off)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
             request = read_request(event)
         except InvalidPayloadError as exc:
             return _lambda_response(event, reject_request(exc))
-        answer = receive(
-            webhook,
-            router,
-            request.body,
-            request.headers.pairs(),
-            idempotency=idempotency,
-            remaining=_remaining_seconds(context),
-            dead_letter=dead_letter,
-            hand_off=hand_off,
+        return _lambda_response(
+            event,
+            answer(webhook, options, request.body, request.headers.pairs(), remaining=_remaining_seconds(context)),
         )
-        return _lambda_response(event, answer)
 
     return handler
 
@@ -340,7 +334,7 @@ def sqs_handler(
     Raises :class:`~openai_webhook_events.InvalidPayloadError` for an event
     that is not an SQS event (Lambda retries the whole batch).
     """
-    check_options(router, idempotency, dead_letter, None)
+    options = Options.of(router, idempotency, dead_letter)
     # only a worker imports the queue: an HTTP-only handler starts ~6 ms CPU faster (bench/coldstart.py, Python 3.12)
     from ._worker import receive_queued
     from .queue import sqs_deliveries
@@ -352,9 +346,9 @@ def sqs_handler(
                 reject_queued(delivery, message_id)
                 done = False
             else:
-                done = receive_queued(webhook, router, delivery.body, delivery.headers,
-                                      handed_off_at=delivery.sent_at, idempotency=idempotency,
-                                      remaining=_remaining_seconds(context), dead_letter=dead_letter)  # fmt: skip
+                remaining = _remaining_seconds(context)
+                done = receive_queued(webhook, options, delivery.body, delivery.headers,
+                                      handed_off_at=delivery.sent_at, remaining=remaining)  # fmt: skip
             if not done:
                 failures.append({"itemIdentifier": message_id})
         return {"batchItemFailures": failures}

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ._errors import InvalidPayloadError, WebhookConfigurationError
-from ._forward import DeadLetter, HandOff
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers
+from ._options import DeadLetter, HandOff
 
 __all__ = ["DeadLetter", "HandOff", "QueuedDelivery", "SQSQueue", "sqs_deliveries", "sqs_id"]
 
