@@ -41,9 +41,12 @@ instead.  An adapter that awaits an async store calls it itself: :func:`prepare`
 stops at the claim (a :class:`Claiming`), and each step that touches the
 store takes what the store answered as an :data:`Outcome` (``claimed``,
 ``succeeded(completed=...)``, ``failed(released=...)``), so the answers and
-log records have one home whichever way the store was called.  The
-dead-letter and hand-off answers are built in ``_forward``; the queue
-worker's step for one message is ``_worker.receive_queued``.
+log records have one home whichever way the store was called.  The step
+is split at verification: :func:`prepare` verifies, :func:`route` does
+the rest (parse, the dead letter, the hand-off, dispatch, the claim to
+ask); the queue's worker (``queue.receive_queued``) verifies against the
+queue's clock itself and then calls :func:`route` and :func:`claim_sync`.
+Options come checked, as one ``_options.Options``.
 """
 
 from __future__ import annotations
@@ -57,17 +60,21 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 from ._claim import ASYNC_STORE_NEEDS_ASGI, STOPS, StoreAnswerError, checked_claim, checked_done
 from ._delivery import Delivery, activated, current_delivery
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
-from ._forward import hand_over, invalid_delivery, queued_clock, reject_queued
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
 from ._options import Options
 from ._parse import parse_event
 from ._response import (
+    DEAD_LETTER_UNAVAILABLE,
+    DEAD_LETTERED,
     DUPLICATE,
+    INVALID,
     NOT_AWAITED,
     NOT_RUN,
     OK,
+    QUEUE_UNAVAILABLE,
+    QUEUED,
     STORE_UNAVAILABLE,
     Response,
     in_progress,
@@ -81,7 +88,7 @@ if TYPE_CHECKING:
     from ._models import WebhookEvent
     from ._options import DeadLetter, HandOff
     from ._router import AsyncRouter, Router
-    from ._verify import Webhook
+    from ._verify import Verified, Webhook
     from .idempotency import Idempotency
 
 __all__ = [
@@ -93,9 +100,11 @@ __all__ = [
     "answer",
     "begin",
     "checked_outcome",
+    "claim_sync",
     "current_delivery",
     "prepare",
     "receive",
+    "route",
     "start",
     "stored",
 ]
@@ -140,10 +149,13 @@ def start(
     *,
     remaining: float | None = None,
     now: float | None = None,
-    handed_off_at: float | None = None,
 ) -> Response | Attempt:
-    """:func:`begin` with options checked beforehand (an adapter's): the sync store's claim asked here."""
-    started = prepare(webhook, options, body, headers, remaining=remaining, now=now, handed_off_at=handed_off_at)
+    """:func:`begin` with options checked beforehand (an adapter's)."""
+    return claim_sync(prepare(webhook, options, body, headers, remaining=remaining, now=now))
+
+
+def claim_sync(started: Response | Attempt | Claiming) -> Response | Attempt:
+    """A :class:`Claiming`'s claim asked of the sync store (settling first what is due); anything else as it is."""
     if not isinstance(started, Claiming):
         return started
     idempotency = started.idempotency
@@ -170,29 +182,43 @@ def prepare(
     *,
     remaining: float | None = None,
     now: float | None = None,
-    handed_off_at: float | None = None,
 ) -> Response | Attempt | Claiming:
     """:func:`start` up to the store: with idempotency, the :class:`Claiming` to ask the store for.
 
     An adapter that calls the store itself (the ASGI app awaiting an async
     store) calls the store's ``claim(*claiming.claim_args)``, then
-    ``claiming.claimed(outcome)``.  *handed_off_at* (the queue's worker):
-    when the queue took the delivery in, verification's clock (see
-    ``_forward.queued_clock``); a failed verification then logs ERROR.
+    ``claiming.claimed(outcome)``.
     """
     received_at = time.time() if now is None else now
-    clock = None if handed_off_at is None else queued_clock(handed_off_at)
     try:
-        webhook_id, timestamp, signature = webhook._verified(body, headers, now, clock)  # pyright: ignore[reportPrivateUsage]
+        verified = webhook._verified(body, headers, now)  # pyright: ignore[reportPrivateUsage]
     except (InvalidPayloadError, WebhookVerificationError) as error:
-        return reject_request(error) if handed_off_at is None else reject_queued(error)
-    verified = {WEBHOOK_ID: webhook_id, WEBHOOK_TIMESTAMP: timestamp, WEBHOOK_SIGNATURE: signature}
+        return reject_request(error)
+    return route(verified, body, options, received_at, remaining, now)
+
+
+def route(
+    verified: Verified,
+    body: bytes | str,
+    options: Options,
+    received_at: float,
+    remaining: float | None,
+    now: float | None,
+) -> Response | Attempt | Claiming:
+    """The receive step past verification (the HTTP adapters' and the queue's worker's): parse, then the dead
+    letter, the hand-off, no handler, the :class:`Attempt`, or with idempotency the :class:`Claiming`."""
+    webhook_id, timestamp, signature = verified
+    sent = {
+        WEBHOOK_ID: webhook_id,
+        WEBHOOK_TIMESTAMP: timestamp,
+        WEBHOOK_SIGNATURE: signature,
+    }  # what a dead letter or queue gets
     try:
         event = parse_event(load_payload(body))
     except InvalidPayloadError as error:
-        return invalid_delivery(error, body, verified, options.dead_letter)
+        return invalid_delivery(error, body, sent, options.dead_letter)
     if options.hand_off is not None:
-        return hand_over(options.hand_off, body, verified, event)
+        return hand_over(options.hand_off, body, sent, event)
     handler = cast("Router[Any]", options.router).handler_for(event)  # Options.of refused no router without hand_off
     if handler is None:
         log(
@@ -211,6 +237,64 @@ def prepare(
     key = idempotency.store_key(webhook_id, event)
     claim_args = (key, idempotency.new_token(), received_at, received_at + idempotency.lease(remaining))
     return Claiming(handler, event, delivery, idempotency, claim_args, now)
+
+
+def raw(body: bytes | bytearray | memoryview | str) -> bytes:
+    """A verified body as the bytes that were signed."""
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def invalid_delivery(
+    error: InvalidPayloadError, body: bytes | str, headers: dict[str, str], dead_letter: DeadLetter | None
+) -> Response:
+    """A signed body that is not a valid event: ERROR; 400, or the dead letter's 200 (503 when it raises)."""
+    webhook_id = headers[WEBHOOK_ID]
+    reason = f"signed webhook delivery {clean(webhook_id)} is not a valid event: {clean(error)}"
+    if dead_letter is None:
+        log(logging.ERROR, reason, outcome="invalid", status=400, webhook_id=webhook_id, error=error)
+        return INVALID
+    try:
+        dead_letter(raw(body), headers)
+    except Exception as exc:
+        log(
+            logging.ERROR,
+            f"{reason}; the dead letter failed (answered 503, OpenAI retries): {failure(exc)}",
+            outcome="dead_letter_failed",
+            status=503,
+            webhook_id=webhook_id,
+            error=exc,
+        )
+        return DEAD_LETTER_UNAVAILABLE
+    log(logging.ERROR, f"{reason}; kept by the dead letter", outcome="dead_lettered", status=200,
+        webhook_id=webhook_id, error=error)  # fmt: skip
+    return DEAD_LETTERED
+
+
+def hand_over(hand_off: HandOff, body: bytes | str, headers: dict[str, str], event: WebhookEvent) -> Response:
+    """Forward a verified, parsed delivery to *hand_off*: 200 once it holds it, 503 with ``Retry-After`` otherwise."""
+    webhook_id = headers[WEBHOOK_ID]
+    try:
+        hand_off.send(raw(body), headers)
+    except Exception as exc:
+        log(
+            logging.ERROR,
+            f"hand-off failed for webhook delivery {clean(webhook_id)} (answered 503, OpenAI retries): {failure(exc)}",
+            outcome="hand_off_failed",
+            status=503,
+            webhook_id=webhook_id,
+            event=event,
+            error=exc,
+        )
+        return QUEUE_UNAVAILABLE
+    log(
+        logging.DEBUG,
+        f"handed off webhook event {clean(event.id)} ({clean(event.type)})",
+        outcome="handed_off",
+        status=200,
+        webhook_id=webhook_id,
+        event=event,
+    )
+    return QUEUED
 
 
 Outcome: TypeAlias = "tuple[object, BaseException | None]"

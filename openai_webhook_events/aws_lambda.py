@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._errors import InvalidPayloadError
-from ._forward import reject_queued
 from ._headers import ascii_lower
 from ._options import Options
 from ._receive import Response, answer
@@ -336,8 +335,7 @@ def sqs_handler(
     """
     options = Options.of(router, idempotency, dead_letter)
     # only a worker imports the queue: an HTTP-only handler starts ~6 ms CPU faster (bench/coldstart.py, Python 3.12)
-    from ._worker import receive_queued
-    from .queue import sqs_deliveries
+    from .queue import receive_queued, reject_queued, sqs_deliveries
 
     def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
         failures: list[dict[str, str]] = []
@@ -346,9 +344,7 @@ def sqs_handler(
                 reject_queued(delivery, message_id)
                 done = False
             else:
-                remaining = _remaining_seconds(context)
-                done = receive_queued(webhook, options, delivery.body, delivery.headers,
-                                      handed_off_at=delivery.sent_at, remaining=remaining)  # fmt: skip
+                done = receive_queued(webhook, options, delivery, _remaining_seconds(context))
             if not done:
                 failures.append({"itemIdentifier": message_id})
         return {"batchItemFailures": failures}
