@@ -105,7 +105,6 @@ __all__ = [
     "prepare",
     "receive",
     "route",
-    "start",
     "stored",
 ]
 
@@ -138,24 +137,12 @@ def begin(
     ASGI app awaits one).
     """
     options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
-    return start(webhook, options, body, headers, remaining=remaining, now=now)
-
-
-def start(
-    webhook: Webhook,
-    options: Options,
-    body: bytes | str,
-    headers: HeadersLike,
-    *,
-    remaining: float | None = None,
-    now: float | None = None,
-) -> Response | Attempt:
-    """:func:`begin` with options checked beforehand (an adapter's)."""
     return claim_sync(prepare(webhook, options, body, headers, remaining=remaining, now=now))
 
 
 def claim_sync(started: Response | Attempt | Claiming) -> Response | Attempt:
-    """A :class:`Claiming`'s claim asked of the sync store (settling first what is due); anything else as it is."""
+    """The rest of :func:`begin`: a :class:`Claiming`'s claim asked of the sync store (settling first what is
+    due); anything else as it is."""
     if not isinstance(started, Claiming):
         return started
     idempotency = started.idempotency
@@ -170,7 +157,7 @@ def answer(
     webhook: Webhook, options: Options, body: bytes | str, headers: HeadersLike, *, remaining: float | None = None
 ) -> Response:
     """:func:`receive` with options checked beforehand (an adapter's)."""
-    started = start(webhook, options, body, headers, remaining=remaining)
+    started = claim_sync(prepare(webhook, options, body, headers, remaining=remaining))
     return started if isinstance(started, Response) else started.run()
 
 
@@ -183,7 +170,8 @@ def prepare(
     remaining: float | None = None,
     now: float | None = None,
 ) -> Response | Attempt | Claiming:
-    """:func:`start` up to the store: with idempotency, the :class:`Claiming` to ask the store for.
+    """:func:`begin` up to the store, its options checked beforehand (an adapter's): the final :class:`Response`,
+    the :class:`Attempt`, or with idempotency the :class:`Claiming` to ask the store for (:func:`claim_sync`).
 
     An adapter that calls the store itself (the ASGI app awaiting an async
     store) calls the store's ``claim(*claiming.claim_args)``, then
@@ -605,5 +593,5 @@ def receive(
     released), so the platform records a failure and OpenAI retries.
     """
     options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
-    started = start(webhook, options, body, headers, remaining=remaining, now=now)
+    started = claim_sync(prepare(webhook, options, body, headers, remaining=remaining, now=now))
     return started if isinstance(started, Response) else started.run()

@@ -35,7 +35,7 @@ from ._claim import ACQUIRED, Claim, checked_claim, checked_done
 from ._errors import WebhookConfigurationError, shorten
 from ._http import declared_length
 from ._options import Options
-from ._receive import Attempt, Claiming, Response, checked_outcome, prepare, start
+from ._receive import Attempt, Claiming, Response, checked_outcome, claim_sync, prepare
 from ._response import HANDLER_FAILED, METHOD_NOT_ALLOWED, bad_length, too_large
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def app(
         if idempotency is not None:
             options = options._replace(idempotency=_bounded(idempotency, store_timeout))
         # the receive step calls the store, the dead letter or the queue: keep those off the event loop
-        steps = _Threaded(functools.partial(start, webhook, options), options.calls_out)
+        steps = _Threaded(functools.partial(prepare, webhook, options), options.calls_out)
     return _Application(steps, webhook.max_body_bytes)
 
 
@@ -220,14 +220,14 @@ async def _call(off_loop: bool, function: Callable[..., T], *args: Any) -> T:
 class _Threaded:
     """The receive step's steps, each in a worker thread when *off_loop* (a sync store, a dead letter, a queue)."""
 
-    __slots__ = ("_off_loop", "_start")
+    __slots__ = ("_off_loop", "_prepare")
 
-    def __init__(self, start: Callable[[bytes, Any], Response | Attempt], off_loop: bool) -> None:
-        self._start = start
+    def __init__(self, prepare: Callable[[bytes, Any], Response | Attempt | Claiming], off_loop: bool) -> None:
+        self._prepare = prepare
         self._off_loop = off_loop
 
     async def begin(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> Response | Attempt:
-        return await _call(self._off_loop, self._start, body, headers)
+        return await _call(self._off_loop, lambda: claim_sync(self._prepare(body, headers)))
 
     async def failed(self, attempt: Attempt, error: BaseException) -> None:
         await _call(self._off_loop, attempt.failed, error)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._http import declared_length
 from ._options import Options
-from ._receive import Response, start
+from ._receive import Claiming, Response, claim_sync, prepare
 from ._response import HANDLER_FAILED, METHOD_NOT_ALLOWED, bad_length, too_large
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def app(
     step's, as ``aws_lambda.lambda_handler`` takes them; options that do not
     go together raise :class:`WebhookConfigurationError` here.
     """
-    begin = functools.partial(start, webhook, Options.of(router, idempotency, dead_letter, hand_off))
+    begin = functools.partial(prepare, webhook, Options.of(router, idempotency, dead_letter, hand_off))
     limit = webhook.max_body_bytes
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
@@ -72,13 +72,15 @@ def app(
     return application
 
 
-def _answer(environ: WSGIEnvironment, begin: Callable[[bytes, Any], Response | Attempt], limit: int | None) -> Response:
+def _answer(
+    environ: WSGIEnvironment, begin: Callable[[bytes, Any], Response | Attempt | Claiming], limit: int | None
+) -> Response:
     if environ.get("REQUEST_METHOD") != "POST":
         return METHOD_NOT_ALLOWED
     body = _read_body(environ, limit)
     if isinstance(body, Response):
         return body
-    started = begin(body, _headers(environ))
+    started = claim_sync(begin(body, _headers(environ)))
     if isinstance(started, Response):
         return started
     try:
