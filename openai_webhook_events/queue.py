@@ -33,7 +33,7 @@ from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_web
 from ._log import clean, log
 from ._options import DeadLetter, HandOff
 from ._receive import Attempt, claim_sync, route
-from ._response import Response, refusal
+from ._response import refusal
 
 if TYPE_CHECKING:
     from ._options import Options
@@ -208,22 +208,21 @@ def queued_clock(handed_off_at: float) -> Callable[[int], float]:
     return lambda seconds: min(max(seconds, handed_off_at - HAND_OFF_SLACK), handed_off_at)
 
 
-def reject_queued(error: InvalidPayloadError | WebhookVerificationError, message_id: object = None) -> Response:
-    """A delivery the queue's worker refuses: logged at ERROR (it should have passed the producer); 401 or 400.
+def reject_queued(error: InvalidPayloadError | WebhookVerificationError, message_id: object = None) -> None:
+    """Log a delivery the queue's worker refuses at ERROR (it should have passed the producer), with the status
+    the receive step would answer it (401 or 400); it stays in the queue.
 
     *message_id* names the queue message when the record itself is unreadable.
     """
     what = "handed-off webhook delivery" if message_id is None else f"queue message {clean(message_id) or '(no id)'}"
-    answer = refusal(error)
     log(
         logging.ERROR,
         f"{what} refused by the worker (not from the producer, or the worker's secret or tolerance differs; "
         f"left to the queue's redrive): {clean(error)}",
         outcome="rejected",
-        status=answer.status,
+        status=refusal(error).status,
         error=error,
     )
-    return answer
 
 
 def receive_queued(webhook: Webhook, options: Options, delivery: QueuedDelivery, remaining: float | None) -> bool:
