@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("router", frozenset({"_router"})),
     ("logs, answers, deliveries, claims", frozenset({"_log", "_response", "_delivery", "_claim"})),
     ("idempotency stores", frozenset({"idempotency", "_sqlite_store", "_redis_store", "_dynamodb_store"})),
-    ("the receive step", frozenset({"_receive", "_forward", "_worker"})),
+    ("the receive step", frozenset({"_options", "_receive"})),
     ("the queue", frozenset({"queue"})),
     ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda"})),
     ("tools and the root", frozenset({"testing", "_cli", "__main__", "__init__"})),
