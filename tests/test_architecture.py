@@ -41,7 +41,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
             }
         ),
     ),
-    ("the receive step", frozenset({"_receive", "_forward", "_worker"})),
+    ("the receive step", frozenset({"_options", "_receive"})),
     ("the queue", frozenset({"queue"})),
     ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda"})),
     ("tools and the root", frozenset({"testing", "_cli", "__main__", "__init__"})),
