@@ -5,7 +5,7 @@ its event dataclass; ``unwrap(body, headers, secret)`` verifies a delivery's
 signature first, then parses it.
 """
 
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 from ._errors import InvalidEventError as InvalidEventError
 from ._errors import InvalidHeaderError as InvalidHeaderError
@@ -22,7 +22,6 @@ from ._frozen import FrozenDict as FrozenDict
 from ._frozen import JSONValue as JSONValue
 from ._headers import HeadersLike as HeadersLike
 from ._models import ResourceData as ResourceData
-from ._models import UnknownWebhookEvent as UnknownWebhookEvent
 from ._models import WebhookEvent as WebhookEvent
 from ._parse import EVENT_TYPES as EVENT_TYPES
 from ._parse import parse_event as parse_event
@@ -88,6 +87,7 @@ few event types, and the receive step (with its logging import) only for those w
 
 if not TYPE_CHECKING:
     import importlib
+    from typing import get_args as _get_args
 
     from . import _errors, _models
 
@@ -120,7 +120,8 @@ if not TYPE_CHECKING:
         value = globals()[name] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
         return value
 
-    globals().update((_cls.__name__, _cls) for _cls in get_args(WebhookEvent))
+    _EVENTS = {_cls.__name__: _cls for _cls in _get_args(WebhookEvent)}  # the event classes, UnknownWebhookEvent
+    globals().update(_EVENTS)
     __all__ = [
         "InvalidEventError",
         "InvalidHeaderError",
@@ -137,7 +138,6 @@ if not TYPE_CHECKING:
         "JSONValue",
         "HeadersLike",
         "ResourceData",
-        "UnknownWebhookEvent",
         "WebhookEvent",
         "EVENT_TYPES",
         "parse_event",
@@ -148,7 +148,7 @@ if not TYPE_CHECKING:
         "sign",
         "unwrap",
         "verify_signature",
-        *(_cls.__name__ for _cls in get_args(WebhookEvent)[:-1]),  # UnknownWebhookEvent, the last, is above
+        *_EVENTS,
         *_LAZY,
     ]
 
