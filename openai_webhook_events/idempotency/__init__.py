@@ -49,7 +49,8 @@ passes in (boto3, redis-py, ``sqlite3`` from the standard library).
 Each store lives in a private module of this package (``_memory``,
 ``_sqlite``, ``_redis``, ``_dynamodb``), :class:`Idempotency` and the
 protocol classes in ``_idempotency``, :class:`Claim` and the checks of a
-store's answers in ``_base``; all are public here, imported on first use.
+store's answers in ``_base``; all are public here, the names of
+:data:`_LAZY` imported on first use.
 """
 
 from __future__ import annotations
