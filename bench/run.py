@@ -31,6 +31,7 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 
 import coldstart  # noqa: E402
 import idempotency as idempotency_bench  # noqa: E402
+import load as load_bench  # noqa: E402
 import peers  # noqa: E402
 
 from openai_webhook_events import parse_event  # noqa: E402
@@ -678,8 +679,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{cold_samples} cold-start samples per contender"
         )
         idempotency_md = idempotency_bench.render_markdown(idempotency_found, idempotency_notes)
+        load_md = load_bench.section(out / "RESULTS.md")  # written by bench/load.py's own full run: kept
         (out / "RESULTS.md").write_text(
-            render_markdown(rows, target_rows, importtimes, lambda_importtimes, notes, settings) + idempotency_md
+            render_markdown(rows, target_rows, importtimes, lambda_importtimes, notes, settings)
+            + idempotency_md
+            + load_md
         )
         plot(results, out / "results.png")
         print(f"wrote {out / 'RESULTS.md'} and {out / 'results.png'}")

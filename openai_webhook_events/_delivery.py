@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from ._checks import field_hash
 from ._errors import publish
 
-__all__ = ["Delivery", "activated", "current_delivery"]
-
 
 @dataclass(frozen=True)
 class Delivery:

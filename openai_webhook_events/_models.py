@@ -15,8 +15,8 @@ name their payload as ``"<module>.<class>"``, a string that resolves in the
 package's namespace (a stand-in there imports it).  Every event class builds
 its ``__dataclass_fields__`` the first time they are read.
 
-Every public name defined here is exported by the package (``__all__`` is
-derived below, not listed).
+Every public name defined here is exported by the package: the event
+classes as the members of :data:`WebhookEvent` (no list to keep).
 """
 
 import dataclasses
@@ -387,29 +387,24 @@ class _DeferredFields:
         return fields
 
 
+PAYLOAD_MODULES: set[str] = set()
+"""The payload modules the event classes' annotations name (``"_agent_models.AgentSessionData"``), imported on first
+use: the package keeps a stand-in for each in its namespace, where those annotations resolve."""
+
+
 def _concrete_types(cls: type[Any]) -> None:
     """Give event class *cls* its own annotations, read from its envelope's parameters, and fields built on first
     read (the 36 classes' fields at import: 1.9 M more instructions of the Lambda cold start, CPython 3.12,
     bench/coldstart.py's lambda_instructions)."""
     data, literal = get_args(cls.__orig_bases__[0])
+    payload = getattr(data, "__forward_arg__", data)  # "_agent_models.AgentSessionData": imported later
     annotations = dict(cls.__mro__[1].__annotations__)
-    # "_agent_models.AgentSessionData": its module imported when the fields are first read
-    annotations["data"], annotations["type"] = getattr(data, "__forward_arg__", data), literal
+    annotations["data"], annotations["type"] = payload, literal
     cls.__annotations__ = annotations
     cls.__dataclass_fields__ = _DeferredFields(cls)
+    if payload is not data:
+        PAYLOAD_MODULES.add(payload.partition(".")[0])
 
 
 for _cls in get_args(WebhookEvent)[:-1]:
     _concrete_types(_cls)
-
-if not TYPE_CHECKING:
-    # Type checkers read a module without ``__all__`` as exporting every public name it defines; the same, derived.
-    # (The module's annotations through sys.modules: on 3.14 ``__annotations__`` is no global name of the module.)
-    import sys
-
-    _aliases = getattr(sys.modules[__name__], "__annotations__", {})  # WebhookEvent
-    __all__ = [
-        name
-        for name, value in globals().items()
-        if not name.startswith("_") and (getattr(value, "__module__", None) == __name__ or name in _aliases)
-    ]

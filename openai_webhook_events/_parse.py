@@ -24,8 +24,6 @@ from ._errors import UnknownEventTypeError, WebhookConfigurationError
 from ._frozen import FrozenDict, freeze, thaw
 from ._models import ResourceData, UnknownWebhookEvent, WebhookEvent
 
-__all__ = ["EVENT_TYPES", "parse_event", "to_dict"]
-
 _new = object.__new__
 # object.__new__ and the slot's setter, not ResourceData(id=...): 0.55x the floor, not 0.58x.
 (_set_resource_id,) = check.slot_setters(ResourceData, "id")

@@ -24,16 +24,16 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._errors import InvalidPayloadError
-from ._forward import check_options, reject_queued
-from ._receive import Response, receive, reject_request
-from ._response import refusal
+from ._options import Options
+from ._receive import answer
+from ._response import DEFAULT_MESSAGES, Response, refusal, reject_request
 
 if TYPE_CHECKING:
-    from ._forward import DeadLetter, HandOff
     from ._lambda_request import Headers as Headers
     from ._lambda_request import Integration as Integration
     from ._lambda_request import LambdaRequest as LambdaRequest
     from ._models import WebhookEvent
+    from ._options import DeadLetter, HandOff
     from ._router import Router
     from ._verify import Webhook
     from .idempotency import Idempotency
@@ -164,13 +164,6 @@ def _body(event: Mapping[object, object]) -> bytes:
         raise InvalidPayloadError("Lambda event body is not valid Unicode text") from None
 
 
-_MESSAGES = {
-    200: "ok",
-    400: "invalid payload",
-    401: "webhook verification failed",
-}
-
-
 def response(event: object, status: int = 200, message: str | None = None) -> dict[str, Any]:
     """A Lambda response with *status* and a small JSON body, shaped for the request *event*.
 
@@ -183,7 +176,7 @@ def response(event: object, status: int = 200, message: str | None = None) -> di
     ``headers``, as ALB requires.  *event* may be anything: a response for
     an unrecognised event has the API Gateway shape.
     """
-    text = message if message is not None else _MESSAGES.get(status, _phrase(status).lower())
+    text = message if message is not None else DEFAULT_MESSAGES.get(status, _phrase(status).lower())
     result: dict[str, Any] = {
         "statusCode": status,
         "headers": {"content-type": "application/json"},
@@ -256,24 +249,14 @@ def lambda_handler(
     the handlers.  Raises :class:`~openai_webhook_events.WebhookConfigurationError`
     for options that do not go together.
     """
-    check_options(router, idempotency, dead_letter, hand_off)
+    options = Options.of(router, idempotency, dead_letter, hand_off)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
             body, pairs, _, _ = _request_parts(event)  # no LambdaRequest, no Headers: see _lambda_request
         except InvalidPayloadError as exc:
             return _lambda_response(event, reject_request(exc))
-        answer = receive(
-            webhook,
-            router,
-            body,
-            pairs,
-            idempotency=idempotency,
-            remaining=_remaining_seconds(context),
-            dead_letter=dead_letter,
-            hand_off=hand_off,
-        )
-        return _lambda_response(event, answer)
+        return _lambda_response(event, answer(webhook, options, body, pairs, remaining=_remaining_seconds(context)))
 
     return handler
 
@@ -307,10 +290,9 @@ def sqs_handler(
     Raises :class:`~openai_webhook_events.InvalidPayloadError` for an event
     that is not an SQS event (Lambda retries the whole batch).
     """
-    check_options(router, idempotency, dead_letter, None)
+    options = Options.of(router, idempotency, dead_letter)
     # only a worker imports the queue: an HTTP-only handler starts ~6 ms CPU faster (bench/coldstart.py, Python 3.12)
-    from ._worker import receive_queued
-    from .queue import sqs_deliveries
+    from .queue import receive_queued, reject_queued, sqs_deliveries
 
     def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
         failures: list[dict[str, str]] = []
@@ -319,9 +301,7 @@ def sqs_handler(
                 reject_queued(delivery, message_id)
                 done = False
             else:
-                done = receive_queued(webhook, router, delivery.body, delivery.headers,
-                                      handed_off_at=delivery.sent_at, idempotency=idempotency,
-                                      remaining=_remaining_seconds(context), dead_letter=dead_letter)  # fmt: skip
+                done = receive_queued(webhook, options, delivery, _remaining_seconds(context))
             if not done:
                 failures.append({"itemIdentifier": message_id})
         return {"batchItemFailures": failures}

@@ -6,8 +6,8 @@ import inspect  # already loaded: dataclasses imports it
 import math
 from typing import TYPE_CHECKING, Any
 
-from ._claim import GC_SLACK_SECONDS, Claim, claim_answer
-from ._errors import WebhookConfigurationError
+from .._errors import WebhookConfigurationError, publish
+from ._base import GC_SLACK_SECONDS, Claim, claim_answer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -130,3 +130,6 @@ class AsyncRedisStore:
 
     async def release(self, key: str, token: str) -> bool:
         return int(await self._release(self._prefix + key, [token])) == 1
+
+
+publish([RedisStore, AsyncRedisStore], "idempotency")  # named (repr, help, pickle) by their public home
