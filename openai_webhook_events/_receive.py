@@ -277,7 +277,8 @@ def stored(operation: Callable[..., object], *args: object) -> Outcome:
     """``operation(*args)``, one store call, as an :data:`Outcome`: ``KeyboardInterrupt`` and ``SystemExit``
     propagate, anything else it raises is a store error."""
     # The claims module on first use, with a store: an HTTP Lambda without idempotency starts without importing
-    # the idempotency package and creating the Claim dataclass (bench/coldstart.py's lambda_instructions).
+    # the idempotency package and creating the Claim dataclass: 5.1 M fewer instructions (bench/coldstart.py's
+    # lambda_instructions, CPython 3.12).
     from .idempotency._base import STOPS
 
     try:
