@@ -13,7 +13,7 @@ The payload classes of the agent, SIP call and safety-identifier events live
 in their own modules, imported the first time they are needed: those events
 name their payload as ``"<module>.<class>"``, a string that resolves in the
 package's namespace (a stand-in there imports it).  Every event class builds
-its ``__dataclass_fields__`` the first time they are read.
+its fields (``__dataclass_fields__``) the first time they are read.
 
 Every public name defined here is exported by the package: the event
 classes as the members of :data:`WebhookEvent` (no list to keep).
