@@ -1,4 +1,4 @@
-"""The claim path's client CPU, in process, against a real redis-server (the numbers in ``_redis_store``'s comments).
+"""The claim path's client CPU, in process, against a real redis-server: the numbers in the package's comments.
 
     python bench/claim_path.py              # every case, 25 interleaved rounds
     python bench/claim_path.py claim wsgi   # only the cases whose label contains one of these words
@@ -26,9 +26,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from openai_webhook_events import Webhook, wsgi  # noqa: E402
-from openai_webhook_events._headers import read_webhook_headers  # noqa: E402
-from openai_webhook_events._redis_store import _REDIS_CLAIM, _claim_args  # noqa: E402
 from openai_webhook_events.idempotency import Idempotency, RedisStore  # noqa: E402
+from openai_webhook_events.idempotency._redis import _REDIS_CLAIM, _claim_args  # noqa: E402
 from openai_webhook_events.testing import make_payload  # noqa: E402
 from tests import servers  # noqa: E402
 
@@ -121,9 +120,7 @@ def main(words: list[str]) -> None:
             webhook = Webhook(SECRET)
 
             def read_and_verify() -> None:
-                headers = wsgi._headers(environ)
-                webhook.verify(body, headers)
-                read_webhook_headers(headers)  # as _receive.prepare reads them again
+                webhook.verify(body, wsgi._headers(environ))
 
             cases: dict[str, Callable[[], float]] = {
                 "redis SET NX EX, key present (the hand-written claim)": timed(

@@ -10,15 +10,6 @@ from typing import Any, Literal, Union
 from . import _checks as check
 from ._errors import publish
 
-__all__ = [
-    "AgentSessionActionRequiredData",
-    "AgentSessionConnect",
-    "AgentSessionCreatedData",
-    "AgentSessionData",
-    "AgentSessionRequiredAction",
-    "RequiredActionType",
-]
-
 RequiredActionType = Literal[
     "computer_use_approval_request", "mcp_approval_request", "function_call", "environment_connection"
 ]
@@ -151,4 +142,13 @@ def parse_action_required_data(value: Any) -> AgentSessionActionRequiredData:
     return result
 
 
-publish(globals()[_name] for _name in __all__)  # public classes report the package as their module
+# The public classes report the package as their module.
+publish(
+    [
+        AgentSessionActionRequiredData,
+        AgentSessionConnect,
+        AgentSessionCreatedData,
+        AgentSessionData,
+        AgentSessionRequiredAction,
+    ]
+)

@@ -10,15 +10,6 @@ from typing import Any, Literal, Union
 from . import _checks as check
 from ._errors import publish
 
-__all__ = [
-    "LiveCallIncomingData",
-    "LiveTransportConnectedData",
-    "LiveTransportIncomingData",
-    "MediaSecurity",
-    "RealtimeCallIncomingData",
-    "SipHeader",
-]
-
 MediaSecurity = Literal["rtp", "srtp"]
 
 
@@ -172,4 +163,7 @@ def parse_realtime_call_incoming_data(value: Any) -> RealtimeCallIncomingData:
     return result
 
 
-publish(globals()[_name] for _name in __all__)  # public classes report the package as their module
+# The public classes report the package as their module.
+publish(
+    [LiveCallIncomingData, LiveTransportConnectedData, LiveTransportIncomingData, RealtimeCallIncomingData, SipHeader]
+)

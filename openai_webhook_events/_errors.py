@@ -15,20 +15,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = [
-    "InvalidEventError",
-    "InvalidHeaderError",
-    "InvalidPayloadError",
-    "MissingHeaderError",
-    "PayloadTooLargeError",
-    "SignatureMismatchError",
-    "TimestampOutOfRangeError",
-    "UnknownEventTypeError",
-    "WebhookConfigurationError",
-    "WebhookError",
-    "WebhookVerificationError",
-]
-
 MESSAGE_LIMIT = 300
 """The longest ``str()`` of any error of this package, in characters."""
 

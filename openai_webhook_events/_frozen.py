@@ -12,8 +12,6 @@ from typing import Annotated, Any, TypeAlias, Union
 from . import _checks as check
 from ._errors import InvalidEventError
 
-__all__ = ["FrozenDict", "JSONValue"]  # the public names; freeze, thaw and MAX_DEPTH serve the package
-
 _new = object.__new__
 
 

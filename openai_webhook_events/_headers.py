@@ -23,8 +23,6 @@ from typing import Any, Protocol, TypeAlias, Union, cast
 
 from ._errors import InvalidHeaderError, MissingHeaderError
 
-__all__ = ["HeadersLike", "SupportsItems", "ascii_lower", "no_other_spelling", "read_webhook_headers", "v1_signatures"]
-
 WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE = "webhook-id", "webhook-timestamp", "webhook-signature"
 _NAMES = {WEBHOOK_ID: 0, WEBHOOK_TIMESTAMP: 1, WEBHOOK_SIGNATURE: 2}
 _NAME_LENGTHS = frozenset(map(len, _NAMES))

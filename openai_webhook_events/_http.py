@@ -1,18 +1,9 @@
-"""What the HTTP adapters (:mod:`.wsgi`, :mod:`.asgi`) share: the 405 answer, the body bound, a bad length.
+"""What the HTTP adapters (:mod:`.wsgi`, :mod:`.asgi`) share to read a request: its ``Content-Length``.
 
-Everything else they answer comes from the receive step.
+Their answers come from ``_response``.
 """
 
 from __future__ import annotations
-
-from ._errors import InvalidPayloadError, PayloadTooLargeError
-from ._receive import reject_request
-from ._response import JSON_HEADER, Response
-
-__all__ = ["METHOD_NOT_ALLOWED", "bad_length", "declared_length", "too_large"]
-
-METHOD_NOT_ALLOWED = Response(405, "use POST", (JSON_HEADER, ("allow", "POST")))
-"""The answer to any method but ``POST`` (not a delivery: nothing is logged)."""
 
 _MAX_DIGITS = 20
 
@@ -23,13 +14,3 @@ def declared_length(value: str | bytes) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS:
         return int(text)
     return None
-
-
-def bad_length() -> Response:
-    """The receive step's 400 for a ``Content-Length`` that is not a number of bytes (nothing is read)."""
-    return reject_request(InvalidPayloadError("Content-Length is not a number of bytes"))
-
-
-def too_large(limit: int) -> Response:
-    """The receive step's 413 for a body over *limit* bytes, answered before the rest of the body is read."""
-    return reject_request(PayloadTooLargeError(limit))

@@ -12,8 +12,6 @@ from typing import Any
 from ._errors import InvalidPayloadError
 from ._frozen import MAX_DEPTH  # the freeze's limit: one home
 
-__all__ = ["MAX_NESTING", "load_payload"]
-
 MAX_NESTING = MAX_DEPTH + 8
 """Arrays and objects nested deeper than this are rejected before decoding.
 

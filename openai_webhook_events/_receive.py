@@ -41,72 +41,56 @@ instead.  An adapter that awaits an async store calls it itself: :func:`prepare`
 stops at the claim (a :class:`Claiming`), and each step that touches the
 store takes what the store answered as an :data:`Outcome` (``claimed``,
 ``succeeded(completed=...)``, ``failed(released=...)``), so the answers and
-log records have one home whichever way the store was called.  The
-dead-letter and hand-off answers are built in ``_forward``; the queue
-worker's step for one message is ``_worker.receive_queued``.
+log records have one home whichever way the store was called.  The step
+is split at verification: :func:`prepare` verifies, :func:`route` does
+the rest (parse, the dead letter, the hand-off, dispatch, the claim to
+ask); the queue's worker (``queue.receive_queued``) verifies against the
+queue's clock itself and then calls :func:`route` and :func:`claim_sync`.
+Options come checked, as one ``_options.Options``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
-from ._claim import ASYNC_STORE_NEEDS_ASGI, STOPS, StoreAnswerError, checked_claim, checked_done
-from ._delivery import Delivery, activated, current_delivery
+from ._delivery import Delivery, activated
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
-from ._forward import check_options, hand_over, invalid_delivery, queued_clock, reject_queued
-from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers  # the one header reader
+from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
 from ._json import load_payload  # the one place the strict JSON decoder is imported
 from ._log import clean, failure, log
+from ._options import Options
 from ._parse import parse_event
-from ._response import Response, in_progress, refusal, retry_after, retry_later
+from ._response import (
+    DEAD_LETTER_UNAVAILABLE,
+    DEAD_LETTERED,
+    DUPLICATE,
+    INVALID,
+    NOT_AWAITED,
+    NOT_RUN,
+    OK,
+    QUEUE_UNAVAILABLE,
+    QUEUED,
+    STORE_UNAVAILABLE,
+    Response,
+    in_progress,
+    reject_request,
+    retry_after,
+)
 from ._router import close_unrun, must_await, never_ran
 
 if TYPE_CHECKING:
-    from ._forward import DeadLetter, HandOff
     from ._headers import HeadersLike
     from ._models import WebhookEvent
+    from ._options import DeadLetter, HandOff
     from ._router import AsyncRouter, Router
-    from ._verify import Webhook
+    from ._verify import Verified, Webhook
     from .idempotency import Idempotency
 
-__all__ = [
-    "Attempt",
-    "Claiming",
-    "Delivery",
-    "Outcome",
-    "Response",
-    "begin",
-    "checked_outcome",
-    "current_delivery",
-    "prepare",
-    "receive",
-    "reject_request",
-    "stored",
-]
-
 T = TypeVar("T")
-
-
-def reject_request(error: InvalidPayloadError | WebhookVerificationError) -> Response:
-    """The answer to *error*, logged at WARNING: 401 failed verification, 413 body over the bound, else 400.
-
-    Adapters call it for requests they cannot even read (a Lambda event of
-    another shape); the body never repeats the error's message.
-    """
-    response = refusal(error)
-    outcome = "too_large" if response.status == 413 else "rejected"
-    log(
-        logging.WARNING,
-        f"rejected webhook delivery: {clean(error)}",
-        outcome=outcome,
-        status=response.status,
-        error=error,
-    )
-    return response
 
 
 def begin(
@@ -120,7 +104,6 @@ def begin(
     now: float | None = None,
     dead_letter: DeadLetter | None = None,
     hand_off: HandOff | None = None,
-    handed_off_at: float | None = None,
 ) -> Response | Attempt:
     """Verify, parse, route and claim one delivery: the final :class:`Response`, or the :class:`Attempt` to run.
 
@@ -129,63 +112,86 @@ def begin(
     lease.  *now* replaces the clock (Unix seconds) for verification and
     the store.  *dead_letter* keeps signed deliveries that are not valid
     events; *hand_off* (with ``router=None``) receives every verified, parsed
-    delivery instead of a handler.  *handed_off_at* (the queue's worker):
-    when the queue took the delivery in, verification's clock (see
-    ``_forward.queued_clock``); a failed verification then logs ERROR.
+    delivery instead of a handler.
 
     Raises :class:`WebhookConfigurationError` for options that do not go
-    together (``_forward.check_options``), an async store included (only the
+    together (``_options.Options.of``), an async store included (only the
     ASGI app awaits one).
     """
-    started = prepare(webhook, router, body, headers, idempotency=idempotency, remaining=remaining, now=now,
-                      dead_letter=dead_letter, hand_off=hand_off, handed_off_at=handed_off_at)  # fmt: skip
+    options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
+    return claim_sync(prepare(webhook, options, body, headers, remaining=remaining, now=now))
+
+
+def claim_sync(started: Response | Attempt | Claiming) -> Response | Attempt:
+    """The rest of :func:`begin`: a :class:`Claiming`'s claim asked of the sync store (settling first what is
+    due); anything else as it is."""
     if not isinstance(started, Claiming):
         return started
     idempotency = started.idempotency
     if idempotency.awaits:
+        from .idempotency._base import ASYNC_STORE_NEEDS_ASGI
+
         raise WebhookConfigurationError(ASYNC_STORE_NEEDS_ASGI)
     if idempotency.unsettled:  # nothing pending: this check is all it costs (6 ns net, timeit, CPython 3.11)
         idempotency.settle(started.claim_args[2])
     return started.claimed(stored(idempotency.store.claim, *started.claim_args))
 
 
+def answer(
+    webhook: Webhook, options: Options, body: bytes | str, headers: HeadersLike, *, remaining: float | None = None
+) -> Response:
+    """:func:`receive` with options checked beforehand (an adapter's)."""
+    started = claim_sync(prepare(webhook, options, body, headers, remaining=remaining))
+    return started if isinstance(started, Response) else started.run()
+
+
 def prepare(
     webhook: Webhook,
-    router: Router[Any] | AsyncRouter[Any] | None,
+    options: Options,
     body: bytes | str,
     headers: HeadersLike,
     *,
-    idempotency: Idempotency | None = None,
     remaining: float | None = None,
     now: float | None = None,
-    dead_letter: DeadLetter | None = None,
-    hand_off: HandOff | None = None,
-    handed_off_at: float | None = None,
 ) -> Response | Attempt | Claiming:
-    """:func:`begin` up to the store: with idempotency, the :class:`Claiming` to ask the store for.
+    """:func:`begin` up to the store, its options checked beforehand (an adapter's): the final :class:`Response`,
+    the :class:`Attempt`, or with idempotency the :class:`Claiming` to ask the store for (:func:`claim_sync`).
 
     An adapter that calls the store itself (the ASGI app awaiting an async
     store) calls the store's ``claim(*claiming.claim_args)``, then
     ``claiming.claimed(outcome)``.
     """
-    if router is None or hand_off is not None or dead_letter is not None:
-        check_options(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
     received_at = time.time() if now is None else now
-    if isinstance(headers, Iterator):  # one-shot pairs: read twice below
-        headers = list(headers)
     try:
-        webhook.verify(body, headers, now=now if handed_off_at is None else queued_clock(headers, handed_off_at))
+        verified = webhook._verified(body, headers, now)  # pyright: ignore[reportPrivateUsage]
     except (InvalidPayloadError, WebhookVerificationError) as error:
-        return reject_request(error) if handed_off_at is None else reject_queued(error)
-    webhook_id, timestamp, signature = read_webhook_headers(headers)
-    verified = {WEBHOOK_ID: webhook_id, WEBHOOK_TIMESTAMP: timestamp, WEBHOOK_SIGNATURE: signature}
+        return reject_request(error)
+    return route(verified, body, options, received_at, remaining, now)
+
+
+def route(
+    verified: Verified,
+    body: bytes | str,
+    options: Options,
+    received_at: float,
+    remaining: float | None,
+    now: float | None,
+) -> Response | Attempt | Claiming:
+    """The receive step past verification (the HTTP adapters' and the queue's worker's): parse, then the dead
+    letter, the hand-off, no handler, the :class:`Attempt`, or with idempotency the :class:`Claiming`."""
+    webhook_id, timestamp, signature = verified
+    sent = {
+        WEBHOOK_ID: webhook_id,
+        WEBHOOK_TIMESTAMP: timestamp,
+        WEBHOOK_SIGNATURE: signature,
+    }  # what a dead letter or queue gets
     try:
         event = parse_event(load_payload(body))
     except InvalidPayloadError as error:
-        return invalid_delivery(error, body, verified, dead_letter)
-    if hand_off is not None:
-        return hand_over(hand_off, body, verified, event)
-    handler = cast("Router[Any]", router).handler_for(event)  # check_options refused no router without hand_off
+        return invalid_delivery(error, body, sent, options.dead_letter)
+    if options.hand_off is not None:
+        return hand_over(options.hand_off, body, sent, event)
+    handler = cast("Router[Any]", options.router).handler_for(event)  # Options.of refused no router without hand_off
     if handler is None:
         log(
             logging.DEBUG,
@@ -195,13 +201,72 @@ def prepare(
             webhook_id=webhook_id,
             event=event,
         )
-        return Response(200, "ok")
+        return OK
     delivery = Delivery(webhook_id, int(timestamp), received_at)
+    idempotency = options.idempotency
     if idempotency is None:
         return Attempt(handler, event, delivery, None, "", "", now)
     key = idempotency.store_key(webhook_id, event)
     claim_args = (key, idempotency.new_token(), received_at, received_at + idempotency.lease(remaining))
     return Claiming(handler, event, delivery, idempotency, claim_args, now)
+
+
+def raw(body: bytes | bytearray | memoryview | str) -> bytes:
+    """A verified body as the bytes that were signed."""
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def invalid_delivery(
+    error: InvalidPayloadError, body: bytes | str, headers: dict[str, str], dead_letter: DeadLetter | None
+) -> Response:
+    """A signed body that is not a valid event: ERROR; 400, or the dead letter's 200 (503 when it raises)."""
+    webhook_id = headers[WEBHOOK_ID]
+    reason = f"signed webhook delivery {clean(webhook_id)} is not a valid event: {clean(error)}"
+    if dead_letter is None:
+        log(logging.ERROR, reason, outcome="invalid", status=400, webhook_id=webhook_id, error=error)
+        return INVALID
+    try:
+        dead_letter(raw(body), headers)
+    except Exception as exc:
+        log(
+            logging.ERROR,
+            f"{reason}; the dead letter failed (answered 503, OpenAI retries): {failure(exc)}",
+            outcome="dead_letter_failed",
+            status=503,
+            webhook_id=webhook_id,
+            error=exc,
+        )
+        return DEAD_LETTER_UNAVAILABLE
+    log(logging.ERROR, f"{reason}; kept by the dead letter", outcome="dead_lettered", status=200,
+        webhook_id=webhook_id, error=error)  # fmt: skip
+    return DEAD_LETTERED
+
+
+def hand_over(hand_off: HandOff, body: bytes | str, headers: dict[str, str], event: WebhookEvent) -> Response:
+    """Forward a verified, parsed delivery to *hand_off*: 200 once it holds it, 503 with ``Retry-After`` otherwise."""
+    webhook_id = headers[WEBHOOK_ID]
+    try:
+        hand_off.send(raw(body), headers)
+    except Exception as exc:
+        log(
+            logging.ERROR,
+            f"hand-off failed for webhook delivery {clean(webhook_id)} (answered 503, OpenAI retries): {failure(exc)}",
+            outcome="hand_off_failed",
+            status=503,
+            webhook_id=webhook_id,
+            event=event,
+            error=exc,
+        )
+        return QUEUE_UNAVAILABLE
+    log(
+        logging.DEBUG,
+        f"handed off webhook event {clean(event.id)} ({clean(event.type)})",
+        outcome="handed_off",
+        status=200,
+        webhook_id=webhook_id,
+        event=event,
+    )
+    return QUEUED
 
 
 Outcome: TypeAlias = "tuple[object, BaseException | None]"
@@ -211,6 +276,11 @@ Outcome: TypeAlias = "tuple[object, BaseException | None]"
 def stored(operation: Callable[..., object], *args: object) -> Outcome:
     """``operation(*args)``, one store call, as an :data:`Outcome`: ``KeyboardInterrupt`` and ``SystemExit``
     propagate, anything else it raises is a store error."""
+    # The claims module on first use, with a store: an HTTP Lambda without idempotency starts without importing
+    # the idempotency package and creating the Claim dataclass: 5.1 M fewer instructions (bench/coldstart.py's
+    # lambda_instructions, CPython 3.12).
+    from .idempotency._base import STOPS
+
     try:
         return operation(*args), None
     except STOPS:
@@ -222,6 +292,8 @@ def stored(operation: Callable[..., object], *args: object) -> Outcome:
 def checked_outcome(outcome: Outcome, check: Callable[..., T], *args: object) -> T | BaseException:
     """*outcome*'s answer passed through ``check(answer, *args)``, or the store error: the one it raised, or the
     ``StoreAnswerError`` of an answer outside the protocol."""
+    from .idempotency._base import StoreAnswerError  # see stored()
+
     answer, error = outcome
     if error is not None:
         return error
@@ -256,6 +328,8 @@ class Claiming:
         """What the store's ``claim`` answered (or raised) made into the :class:`Attempt` to run or the answer:
         409 held elsewhere, 200 already processed, 503 a store error."""
         store = self.idempotency.store
+        from .idempotency._base import checked_claim  # see stored()
+
         claim = checked_outcome(outcome, checked_claim, store)
         delivery = self.delivery
         webhook_id = delivery.webhook_id
@@ -272,7 +346,7 @@ class Claiming:
                 event=event,
                 error=claim,
             )
-            return retry_later("store unavailable")
+            return STORE_UNAVAILABLE
         if claim.state == "acquired":
             key, token, received_at = self.claim_args[:3]
             delivery = Delivery(webhook_id, delivery.timestamp, received_at, claim.expires_at, key)
@@ -286,7 +360,7 @@ class Claiming:
                 webhook_id=webhook_id,
                 event=event,
             )
-            return Response(200, "already processed")
+            return DUPLICATE
         wait = retry_after(claim.expires_at - self.claim_args[2])
         log(
             logging.INFO,
@@ -379,6 +453,8 @@ class Attempt:
             store = idempotency.store
             if completed is None:
                 completed = stored(store.complete, *self.complete_args(now))
+            from .idempotency._base import checked_done  # see stored()
+
             recorded = checked_outcome(completed, checked_done, store, "complete")
             if isinstance(recorded, BaseException):  # the work is done: answered 200 whatever the store did
                 self._log(
@@ -389,7 +465,7 @@ class Attempt:
                     200,
                     recorded,
                 )
-                return Response(200, "ok")
+                return OK
             if not recorded:
                 self._log(
                     logging.WARNING,
@@ -398,14 +474,14 @@ class Attempt:
                     "lease_lost",
                     200,
                 )
-                return Response(200, "ok")
+                return OK
         self._log(
             logging.DEBUG,
             f"handled webhook event {clean(self.event.id)} ({clean(self.event.type)})",
             "processed",
             200,
         )
-        return Response(200, "ok")
+        return OK
 
     def failed(self, error: BaseException, *, released: Outcome | None = None) -> None:
         """The handler raised *error*: log it, release the claim (if idempotent) so a retry reprocesses.
@@ -428,9 +504,19 @@ class Attempt:
         log ERROR, answer 500 (*released* as :meth:`failed` takes it)."""
         close_unrun(result)
         if never_ran(result):
-            what, reason, outcome = "a generator", "none of its body ran (make it return, not yield)", "not_run"
+            what, reason, outcome, answer = (
+                "a generator",
+                "none of its body ran (make it return, not yield)",
+                "not_run",
+                NOT_RUN,
+            )
         else:
-            what, reason, outcome = "an awaitable", "async handlers need the ASGI adapter", "not_awaited"
+            what, reason, outcome, answer = (
+                "an awaitable",
+                "async handlers need the ASGI adapter",
+                "not_awaited",
+                NOT_AWAITED,
+            )
         self._log(
             logging.ERROR,
             f"handler for webhook event {clean(self.event.id)} ({clean(self.event.type)}) returned {what}: "
@@ -439,7 +525,7 @@ class Attempt:
             500,
         )
         self._release(released)
-        return Response(500, f"handler returned {what}")
+        return answer
 
     def _release(self, released: Outcome | None) -> None:
         idempotency = self._idempotency
@@ -448,6 +534,8 @@ class Attempt:
         store = idempotency.store
         if released is None:
             released = stored(store.release, self._key, self._token)
+        from .idempotency._base import checked_done  # see stored()
+
         done = checked_outcome(released, checked_done, store, "release")
         if isinstance(done, BaseException):
             self._log(
@@ -501,6 +589,6 @@ def receive(
     Exceptions raised by the handler propagate (after the claim is
     released), so the platform records a failure and OpenAI retries.
     """
-    started = begin(webhook, router, body, headers, idempotency=idempotency, remaining=remaining, now=now,
-                    dead_letter=dead_letter, hand_off=hand_off)  # fmt: skip
+    options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True)  # Attempt.run answers 500
+    started = claim_sync(prepare(webhook, options, body, headers, remaining=remaining, now=now))
     return started if isinstance(started, Response) else started.run()

@@ -1,29 +1,29 @@
-"""What the receive step answers: :class:`Response` (status, headers, JSON body).
+"""Every answer: :class:`Response` (status, headers, JSON body), one per outcome, and the refusals' log record.
 
-Its own module so that the receive step (``_receive``) and the hand-off
-and dead-letter paths (``_forward``) build answers without importing each
-other.
+The receive step, the queue and the adapters pick an answer here; the
+adapters only translate it (WSGI, ASGI, a Lambda response).  The table of
+docs/receiving.md, by status:
+
+- 200: :data:`OK` (handled, no handler, processed but not recorded),
+  :data:`DUPLICATE`, :data:`QUEUED`, :data:`DEAD_LETTERED`;
+- 400 :data:`INVALID`, 401 :data:`UNVERIFIED`, 413 :data:`TOO_LARGE`
+  (:func:`refusal` picks one for an error, :func:`reject_request` logs it);
+- 405 :data:`METHOD_NOT_ALLOWED`; 409 :func:`in_progress` with a clamped
+  ``Retry-After`` (:func:`retry_after`);
+- 500 :data:`HANDLER_FAILED`, :data:`NOT_AWAITED`, :data:`NOT_RUN`;
+- 503 with ``Retry-After``: :data:`STORE_UNAVAILABLE`,
+  :data:`QUEUE_UNAVAILABLE`, :data:`DEAD_LETTER_UNAVAILABLE`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass
 
-from ._errors import PayloadTooLargeError, WebhookVerificationError, publish
-
-__all__ = [
-    "HANDLER_FAILED",
-    "JSON_HEADER",
-    "MAX_RETRY_AFTER",
-    "RETRY_AFTER",
-    "Response",
-    "in_progress",
-    "refusal",
-    "retry_after",
-    "retry_later",
-]
+from ._errors import InvalidPayloadError, PayloadTooLargeError, WebhookVerificationError, publish
+from ._log import clean, log
 
 RETRY_AFTER = 5
 """``Retry-After`` (seconds) of a 503 answered when a store, queue or dead letter is unreachable."""
@@ -50,13 +50,31 @@ class Response:
 
 publish([Response])  # its public home
 
-HANDLER_FAILED = Response(500, "handler failed")
-"""An HTTP adapter's answer when the handler raised (the receive step has logged it)."""
 
-
-def retry_later(message: str) -> Response:
+def _retry_later(message: str) -> Response:
     """A 503 with ``Retry-After``: something the delivery needs is unreachable, OpenAI retries."""
     return Response(503, message, (JSON_HEADER, ("retry-after", str(RETRY_AFTER))))
+
+
+OK = Response(200, "ok")
+DUPLICATE = Response(200, "already processed")
+QUEUED = Response(200, "queued")
+DEAD_LETTERED = Response(200, "dead-lettered")
+INVALID = Response(400, "invalid payload")
+UNVERIFIED = Response(401, "webhook verification failed")
+METHOD_NOT_ALLOWED = Response(405, "use POST", (JSON_HEADER, ("allow", "POST")))
+"""The answer to any method but ``POST`` (not a delivery: nothing is logged)."""
+TOO_LARGE = Response(413, "payload too large")
+HANDLER_FAILED = Response(500, "handler failed")
+"""An HTTP adapter's answer when the handler raised (the receive step has logged it)."""
+NOT_AWAITED = Response(500, "handler returned an awaitable")
+NOT_RUN = Response(500, "handler returned a generator")
+STORE_UNAVAILABLE = _retry_later("store unavailable")
+QUEUE_UNAVAILABLE = _retry_later("queue unavailable")
+DEAD_LETTER_UNAVAILABLE = _retry_later("dead letter unavailable")
+
+DEFAULT_MESSAGES = {answer.status: answer.message for answer in (OK, INVALID, UNVERIFIED)}
+"""``aws_lambda.response``'s message for a status when none is given (else the status's phrase)."""
 
 
 def retry_after(seconds_left: float) -> int:
@@ -76,7 +94,31 @@ def refusal(error: Exception) -> Response:
     The body never repeats the error's message (it could tell about the secret or the expected signature).
     """
     if isinstance(error, WebhookVerificationError):
-        return Response(401, "webhook verification failed")
+        return UNVERIFIED
     if isinstance(error, PayloadTooLargeError):
-        return Response(413, "payload too large")
-    return Response(400, "invalid payload")
+        return TOO_LARGE
+    return INVALID
+
+
+def reject_request(error: InvalidPayloadError | WebhookVerificationError) -> Response:
+    """The answer to *error*, logged at WARNING: 401 failed verification, 413 body over the bound, else 400.
+
+    For requests refused before or at verification (an adapter's bad length or
+    oversized body, a Lambda event of another shape); the body never repeats
+    the error's message.
+    """
+    response = refusal(error)
+    outcome = "too_large" if response.status == 413 else "rejected"
+    log(logging.WARNING, f"rejected webhook delivery: {clean(error)}", outcome=outcome, status=response.status,
+        error=error)  # fmt: skip
+    return response
+
+
+def bad_length() -> Response:
+    """The 400 for a ``Content-Length`` that is not a number of bytes (nothing is read), logged."""
+    return reject_request(InvalidPayloadError("Content-Length is not a number of bytes"))
+
+
+def too_large(limit: int) -> Response:
+    """The 413 for a body over *limit* bytes, answered before the rest of the body is read, logged."""
+    return reject_request(PayloadTooLargeError(limit))

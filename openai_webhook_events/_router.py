@@ -21,8 +21,6 @@ else:
 
     R = TypeVar("R")
 
-__all__ = ["AsyncRouter", "Router"]
-
 E = TypeVar("E", bound=WebhookEvent)
 _E = TypeVar("_E", bound=WebhookEvent)
 _R = TypeVar("_R")

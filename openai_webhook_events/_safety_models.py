@@ -10,8 +10,6 @@ from typing import Any
 from . import _checks as check
 from ._errors import publish
 
-__all__ = ["SafetyIdentifierBlockedData"]
-
 
 @dataclass(frozen=True, slots=True)
 class SafetyIdentifierBlockedData:

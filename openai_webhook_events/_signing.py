@@ -15,8 +15,6 @@ import hmac
 from collections.abc import Sequence
 from typing import Protocol, cast
 
-__all__ = ["MIN_WHSEC_BYTES", "SECRET_PREFIX", "Mac", "prepare_secrets", "signed_by", "signed_by_any", "v1_signature"]
-
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a prefix, not a secret)
 MIN_WHSEC_BYTES = 24
 """The fewest bytes a ``whsec_`` secret decodes to: the Standard Webhooks spec's "at least 24 bytes"."""

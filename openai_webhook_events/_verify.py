@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from typing import TYPE_CHECKING, Any, Literal, Union, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Union, cast
 
 from ._errors import (
     InvalidHeaderError,
@@ -44,8 +44,7 @@ from ._parse import parse_event
 from ._signing import prepare_secrets, signed_by, signed_by_any, v1_signature
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import TypeAlias
+    from collections.abc import Callable, Sequence
 
     from ._headers import HeadersLike
     from ._models import WebhookEvent
@@ -53,13 +52,14 @@ if TYPE_CHECKING:
 
     Secrets: TypeAlias = Union[str, bytes, Sequence[Union[str, bytes]]]
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "SECRET_ENV", "Webhook", "sign", "unwrap", "verify_signature"]
-
 SECRET_ENV = "OPENAI_WEBHOOK_SECRET"  # noqa: S105  (a variable name, not a secret)
 """The environment variable :class:`Webhook` reads when it is given no secret."""
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20
 """Bodies larger than this (1 MiB) are rejected before any hashing."""
+
+Verified: TypeAlias = "tuple[str, str, str]"
+"""What :meth:`Webhook._verified` read and checked: ``(webhook-id, webhook-timestamp, webhook-signature)``."""
 
 _MAX_TIMESTAMP_DIGITS = 20
 _SIGNATURE_LENGTH = 47  # "v1," + base64 of 32 bytes
@@ -208,6 +208,18 @@ class Webhook:
         :class:`SignatureMismatchError`; ``TypeError`` only for a *payload*
         or *headers* of no supported type (a programming error).
         """
+        self._verified(payload, headers, now)  # one call more than inlined: +0.1 us of 2.5 us (timeit, 13 headers)
+
+    def _verified(
+        self, payload: object, headers: HeadersLike, now: float | None, clock: Callable[[int], float] | None = None
+    ) -> Verified:
+        """:meth:`verify`, answering what it read and checked: ``(webhook-id, webhook-timestamp, webhook-signature)``.
+
+        The receive step's one read of the headers.  *clock* (the queue's
+        worker) gives the clock to check the timestamp against from its
+        seconds, in place of *now*.  The answer holds no secret: the
+        signatures are the delivery's own.
+        """
         body: Any = payload  # the size first: an oversized body is a 413 whatever its headers (as adapters see it)
         if body.__class__ is not bytes or len(body) > self._max_body_bytes:
             body = _body_bytes(payload, self._max_body_bytes)
@@ -235,7 +247,9 @@ class Webhook:
         if not (timestamp.isdigit() and timestamp.isascii() and len(timestamp) <= _MAX_TIMESTAMP_DIGITS):
             raise InvalidHeaderError(WEBHOOK_TIMESTAMP, "expected Unix seconds as 1 to 20 ASCII digits")
         seconds = int(timestamp)
-        if now is None:
+        if clock is not None:
+            now = clock(seconds)
+        elif now is None:
             now = _time()  # its fraction counts: 300.9 s is more than a tolerance of 300
         if not abs(now - seconds) <= self._tolerance:  # written so that a NaN `now` is out of range too
             raise TimestampOutOfRangeError(now > seconds)
@@ -248,9 +262,10 @@ class Webhook:
         macs = self._macs
         # A lone signature against the first secret: the common case, without splitting.
         if len(signatures) == _SIGNATURE_LENGTH and signatures.isascii() and signed_by(macs[0], content, signatures):
-            return
+            return webhook_id, timestamp, signatures
         if not signed_by_any(macs, content, v1_signatures(signatures)):
             raise SignatureMismatchError()
+        return webhook_id, timestamp, signatures
 
     def unwrap(
         self,

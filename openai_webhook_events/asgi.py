@@ -31,15 +31,15 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._claim import ACQUIRED, Claim, checked_claim, checked_done
 from ._errors import WebhookConfigurationError, shorten
-from ._forward import check_options
-from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
-from ._receive import Attempt, Claiming, Response, begin, checked_outcome, prepare
-from ._response import HANDLER_FAILED
+from ._http import declared_length
+from ._options import Options
+from ._receive import Attempt, Claiming, checked_outcome, claim_sync, prepare
+from ._response import HANDLER_FAILED, METHOD_NOT_ALLOWED, Response, bad_length, too_large
+from .idempotency._base import ACQUIRED, Claim, checked_claim, checked_done
 
 if TYPE_CHECKING:
-    from ._forward import DeadLetter, HandOff
+    from ._options import DeadLetter, HandOff
     from ._receive import Outcome
     from ._router import AsyncRouter, Router
     from ._verify import Webhook
@@ -111,18 +111,15 @@ def app(
     given = cast("object", store_timeout)
     if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
         raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
-    check_options(router, idempotency, dead_letter, hand_off, awaits=True)
+    options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True)
     steps: _Threaded | _Awaited
     if idempotency is not None and idempotency.awaits:
-        steps = _Awaited(webhook, router, idempotency, dead_letter, store_timeout)
+        steps = _Awaited(webhook, options, idempotency, store_timeout)
     else:
         if idempotency is not None:
-            idempotency = _bounded(idempotency, store_timeout)
-        start = functools.partial(
-            begin, webhook, router, idempotency=idempotency, dead_letter=dead_letter, hand_off=hand_off
-        )  # options pass straight through
+            options = options._replace(idempotency=_bounded(idempotency, store_timeout))
         # the receive step calls the store, the dead letter or the queue: keep those off the event loop
-        steps = _Threaded(start, idempotency is not None or dead_letter is not None or hand_off is not None)
+        steps = _Threaded(functools.partial(prepare, webhook, options), options.calls_out)
     return _Application(steps, webhook.max_body_bytes)
 
 
@@ -223,14 +220,14 @@ async def _call(off_loop: bool, function: Callable[..., T], *args: Any) -> T:
 class _Threaded:
     """The receive step's steps, each in a worker thread when *off_loop* (a sync store, a dead letter, a queue)."""
 
-    __slots__ = ("_off_loop", "_start")
+    __slots__ = ("_off_loop", "_prepare")
 
-    def __init__(self, start: Callable[[bytes, Any], Response | Attempt], off_loop: bool) -> None:
-        self._start = start
+    def __init__(self, prepare: Callable[[bytes, Any], Response | Attempt | Claiming], off_loop: bool) -> None:
+        self._prepare = prepare
         self._off_loop = off_loop
 
     async def begin(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> Response | Attempt:
-        return await _call(self._off_loop, self._start, body, headers)
+        return await _call(self._off_loop, lambda: claim_sync(self._prepare(body, headers)))
 
     async def failed(self, attempt: Attempt, error: BaseException) -> None:
         await _call(self._off_loop, attempt.failed, error)
@@ -258,16 +255,9 @@ class _Awaited:
 
     __slots__ = ("_dead_letter", "_prepare", "_running", "_store", "_timeout")
 
-    def __init__(
-        self,
-        webhook: Webhook,
-        router: AsyncRouter[Any] | Router[Any] | None,
-        idempotency: Idempotency,
-        dead_letter: DeadLetter | None,
-        timeout: float,
-    ) -> None:
-        self._prepare = functools.partial(prepare, webhook, router, idempotency=idempotency, dead_letter=dead_letter)
-        self._dead_letter = dead_letter is not None
+    def __init__(self, webhook: Webhook, options: Options, idempotency: Idempotency, timeout: float) -> None:
+        self._prepare = functools.partial(prepare, webhook, options)
+        self._dead_letter = options.dead_letter is not None
         self._store = cast("AsyncIdempotencyStore", idempotency.store)
         self._timeout = timeout
         self._running: set[asyncio.Future[Any]] = set()  # the loop keeps only weak references to tasks
@@ -374,7 +364,7 @@ def _bounded(idempotency: Idempotency, timeout: float) -> Idempotency:
 class _BoundedStore:
     """*store*'s three operations, each run in a daemon thread and waited for at most *timeout* seconds.
 
-    Their answers are checked there (``_claim.checked_claim``,
+    Their answers are checked there (``idempotency._base.checked_claim``,
     ``checked_done``), so an answer outside the protocol names *store*'s
     class, not this wrapper's.
 

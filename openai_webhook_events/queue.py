@@ -1,10 +1,12 @@
 """Fast acknowledgement: hand verified deliveries off to a queue, and read them back in the worker.
 
-:class:`SQSQueue` is the receive step's ``hand_off=`` for Amazon SQS: it
-sends each verified delivery as one message through a client you pass in
-(boto3's ``boto3.client("sqs")``, or anything with its ``send_message``).
-:func:`sqs_deliveries` reads those messages back out of the event of a
-Lambda function the queue triggers (``aws_lambda.sqs_handler`` does this).
+The producer side: :class:`SQSQueue` is the receive step's ``hand_off=``
+for Amazon SQS: it sends each verified delivery as one message through a
+client you pass in (boto3's ``boto3.client("sqs")``, or anything with its
+``send_message``).  The worker side: :func:`sqs_deliveries` reads those
+messages back out of the event of a Lambda function the queue triggers,
+and ``receive_queued`` verifies each against the queue's clock and runs
+the rest of the receive step (``aws_lambda.sqs_handler`` does both).
 
 A message holds the raw body as its text and the three ``webhook-*``
 headers as ``String`` message attributes of the same names, so the worker
@@ -19,16 +21,25 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from ._errors import InvalidPayloadError, WebhookConfigurationError
-from ._forward import DeadLetter, HandOff
+from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers
+from ._log import clean, log
+from ._options import DeadLetter, HandOff
+from ._receive import Attempt, claim_sync, route
+from ._response import refusal
 
-__all__ = ["DeadLetter", "HandOff", "QueuedDelivery", "SQSQueue", "sqs_deliveries", "sqs_id"]
+if TYPE_CHECKING:
+    from ._options import Options
+    from ._verify import Webhook
+
+__all__ = ["DeadLetter", "HandOff", "QueuedDelivery", "SQSQueue", "sqs_deliveries", "sqs_id"]  # the public names
 
 BODY_ENCODING = "body-encoding"
 _HEADERS = (WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE)
@@ -177,3 +188,67 @@ def _delivery(record: object) -> QueuedDelivery:
         except binascii.Error:
             raise InvalidPayloadError("SQS record body is not valid base64") from None
     return QueuedDelivery(raw, headers, int(sent) / 1000)
+
+
+# --- The worker -------------------------------------------------------------------------------------
+
+HAND_OFF_SLACK = 60
+"""Seconds a producer may take between verifying a delivery and the queue stamping it (``SentTimestamp``)."""
+
+
+def queued_clock(handed_off_at: float) -> Callable[[int], float]:
+    """The clock a handed-off delivery is verified at: within :data:`HAND_OFF_SLACK` before *handed_off_at*.
+
+    The producer verified it at some moment before the queue stamped it at
+    *handed_off_at*; of those moments, the one closest to its
+    ``webhook-timestamp`` (the seconds the answer takes).  So the queue's
+    age is not a replay, and a delivery written to the queue by anyone but
+    the producer must still be signed and was fresh when it entered the queue.
+    """
+    return lambda seconds: min(max(seconds, handed_off_at - HAND_OFF_SLACK), handed_off_at)
+
+
+def reject_queued(error: InvalidPayloadError | WebhookVerificationError, message_id: object = None) -> None:
+    """Log a delivery the queue's worker refuses at ERROR (it should have passed the producer), with the status
+    the receive step would answer it (401 or 400); it stays in the queue.
+
+    *message_id* names the queue message when the record itself is unreadable.
+    """
+    what = "handed-off webhook delivery" if message_id is None else f"queue message {clean(message_id) or '(no id)'}"
+    log(
+        logging.ERROR,
+        f"{what} refused by the worker (not from the producer, or the worker's secret or tolerance differs; "
+        f"left to the queue's redrive): {clean(error)}",
+        outcome="rejected",
+        status=refusal(error).status,
+        error=error,
+    )
+
+
+def receive_queued(webhook: Webhook, options: Options, delivery: QueuedDelivery, remaining: float | None) -> bool:
+    """The receive step for a delivery taken off the hand-off queue: whether it is done with.
+
+    Verified again against the queue's clock (:func:`queued_clock` of its
+    ``sent_at``), then as the receive step goes on (``_receive.route``).
+    Done (``True``, the message can be deleted): handled, no handler, a
+    duplicate of a processed delivery, processed but not recorded by the
+    store, or signed but invalid and kept by the dead letter.  Not done
+    (``False``, left to the queue's retries and its redrive policy): a
+    failed verification (ERROR), signed but invalid without a dead letter,
+    in progress elsewhere, a store or dead letter unreachable, a handler
+    that raised (logged with its traceback and not re-raised, so the
+    batch's other deliveries go on) or returned an awaitable.
+    """
+    received_at = time.time()
+    try:
+        verified = webhook._verified(delivery.body, delivery.headers, None, queued_clock(delivery.sent_at))  # pyright: ignore[reportPrivateUsage]
+    except (InvalidPayloadError, WebhookVerificationError) as error:
+        reject_queued(error)
+        return False
+    started = claim_sync(route(verified, delivery.body, options, received_at, remaining, None))
+    if isinstance(started, Attempt):
+        try:
+            started = started.run()
+        except Exception:  # logged by Attempt.failed, the claim released
+            return False
+    return 200 <= started.status < 300

@@ -14,18 +14,18 @@ import functools
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from ._forward import check_options
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
-from ._http import METHOD_NOT_ALLOWED, bad_length, declared_length, too_large
-from ._receive import Response, begin
-from ._response import HANDLER_FAILED
+from ._http import declared_length
+from ._options import Options
+from ._receive import Claiming, claim_sync, prepare
+from ._response import HANDLER_FAILED, METHOD_NOT_ALLOWED, Response, bad_length, too_large
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from ._forward import DeadLetter, HandOff
+    from ._options import DeadLetter, HandOff
     from ._receive import Attempt
     from ._router import Router
     from ._verify import Webhook
@@ -65,14 +65,11 @@ def app(
     step's, as ``aws_lambda.lambda_handler`` takes them; options that do not
     go together raise :class:`WebhookConfigurationError` here.
     """
-    check_options(router, idempotency, dead_letter, hand_off)
-    start = functools.partial(
-        begin, webhook, router, idempotency=idempotency, dead_letter=dead_letter, hand_off=hand_off
-    )  # options pass straight through
+    begin = functools.partial(prepare, webhook, Options.of(router, idempotency, dead_letter, hand_off))
     limit = webhook.max_body_bytes
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
-        answer = _answer(environ, start, limit)
+        answer = _answer(environ, begin, limit)
         body = answer.body
         headers = [*answer.headers, ("content-length", str(len(body)))]
         start_response(_status_line(answer.status), headers)
@@ -86,13 +83,15 @@ def _status_line(status: int) -> str:
     return f"{status} {HTTPStatus(status).phrase}"
 
 
-def _answer(environ: WSGIEnvironment, start: Callable[[bytes, Any], Response | Attempt], limit: int | None) -> Response:
+def _answer(
+    environ: WSGIEnvironment, begin: Callable[[bytes, Any], Response | Attempt | Claiming], limit: int | None
+) -> Response:
     if environ.get("REQUEST_METHOD") != "POST":
         return METHOD_NOT_ALLOWED
     body = _read_body(environ, limit)
     if isinstance(body, Response):
         return body
-    started = start(body, _headers(environ))
+    started = claim_sync(begin(body, _headers(environ)))
     if isinstance(started, Response):
         return started
     try:

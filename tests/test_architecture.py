@@ -26,11 +26,24 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("headers and signing", frozenset({"_headers", "_signing"})),
     ("verify", frozenset({"_verify"})),
     ("router", frozenset({"_router"})),
-    ("logs, answers, deliveries, claims", frozenset({"_log", "_response", "_delivery", "_claim"})),
-    ("idempotency stores", frozenset({"idempotency", "_sqlite_store", "_redis_store", "_dynamodb_store"})),
-    ("the receive step", frozenset({"_receive", "_forward", "_worker"})),
+    ("logs, answers, deliveries", frozenset({"_log", "_response", "_delivery"})),
+    (
+        "idempotency: claims and stores",
+        frozenset(
+            {
+                "idempotency",
+                "idempotency._base",
+                "idempotency._idempotency",
+                "idempotency._memory",
+                "idempotency._sqlite",
+                "idempotency._redis",
+                "idempotency._dynamodb",
+            }
+        ),
+    ),
+    ("the receive step", frozenset({"_options", "_receive"})),
     ("the queue", frozenset({"queue"})),
-    ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda"})),
+    ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda", "_lambda_request"})),
     ("tools and the root", frozenset({"testing", "_cli", "__main__", "__init__"})),
 ]
 """The package's layers, lowest first: a module imports only its own layer and the layers before it."""

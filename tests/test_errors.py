@@ -75,7 +75,10 @@ def _assert_same_error(copied: BaseException, original: WebhookError) -> None:
 
 
 def test_every_error_class_of_the_package_has_a_sample() -> None:
-    assert {type(error).__name__ for error, _ in SAMPLES} == set(_errors.__all__)
+    classes = {
+        name for name, value in vars(_errors).items() if isinstance(value, type) and issubclass(value, WebhookError)
+    }
+    assert {type(error).__name__ for error, _ in SAMPLES} == classes
 
 
 @pytest.mark.parametrize(("error", "message"), SAMPLES, ids=_ids([e for e, _ in SAMPLES]))

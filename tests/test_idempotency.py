@@ -561,16 +561,42 @@ def test_every_public_class_is_named_by_the_idempotency_module() -> None:
     }
 
 
-@pytest.mark.parametrize("module", ["_claim", "_sqlite_store", "_redis_store", "_dynamodb_store"])
+@pytest.mark.parametrize("module", ["_memory", "_sqlite", "_redis", "_dynamodb"])
 def test_a_store_module_needs_only_the_claim_module_beyond_the_core(module: str) -> None:
     code = (
         "import sys, openai_webhook_events\n"
         "core = set(sys.modules)\n"
-        f"import openai_webhook_events.{module}\n"
+        f"import openai_webhook_events.idempotency.{module}\n"
         "print(sorted(name for name in set(sys.modules) - core if name.startswith('openai_webhook_events.')))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout == f"{sorted({'openai_webhook_events._claim', f'openai_webhook_events.{module}'})}\n"
+    expected = {"openai_webhook_events.idempotency", "openai_webhook_events.idempotency._base"}
+    assert result.stdout == f"{sorted(expected | {f'openai_webhook_events.idempotency.{module}'})}\n"
+
+
+def test_the_claim_checks_the_receive_step_imports_bring_no_store_and_no_idempotency_policy() -> None:
+    code = (
+        "import sys, openai_webhook_events.idempotency._base\n"
+        "print(sorted(name for name in sys.modules if name.startswith('openai_webhook_events.idempotency')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == "['openai_webhook_events.idempotency', 'openai_webhook_events.idempotency._base']\n"
+
+
+def test_each_public_name_of_idempotency_is_imported_on_first_use_and_an_unknown_one_is_an_attribute_error() -> None:
+    code = (
+        "import sys, openai_webhook_events.idempotency as i\n"
+        "store = i.RedisStore\n"
+        "print(sorted(name for name in sys.modules if name.startswith('openai_webhook_events.idempotency.')))\n"
+        "print(i.__dict__['RedisStore'] is store, 'SQLiteStore' in i.__dict__)\n"
+        "try:\n    i.NoSuchStore\nexcept AttributeError as error:\n    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == [
+        "['openai_webhook_events.idempotency._base', 'openai_webhook_events.idempotency._redis']",
+        "True False",
+        "module 'openai_webhook_events.idempotency' has no attribute 'NoSuchStore'",
+    ]
 
 
 def test_a_missing_server_binary_skips_its_tests_but_fails_them_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,8 +25,7 @@ from typing import Any
 
 import pytest
 
-from openai_webhook_events import Router, Webhook, WebhookEvent
-from openai_webhook_events._receive import Response, begin, receive
+from openai_webhook_events import Response, Router, Webhook, WebhookEvent, begin, receive
 from openai_webhook_events.idempotency import (
     ACQUIRED,
     COMPLETED,

@@ -57,10 +57,12 @@ def function_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_zip_holds_the_function_the_package_and_its_bytecode_only(function_zip: Path) -> None:
     names = set(zipfile.ZipFile(function_zip).namelist())
-    modules = sorted(p.stem for p in (ROOT / PACKAGE).glob("*.py"))
+    modules = sorted(p.relative_to(ROOT).with_suffix("") for p in (ROOT / PACKAGE).rglob("*.py"))
     payloads = {f"{PACKAGE}/payloads/{p.name}" for p in (ROOT / PACKAGE / "payloads").glob("*.json")}
     expected = {"lambda_function.py", f"{PACKAGE}/py.typed", *payloads}  # the payloads: for testing's helpers
-    expected |= {f"{PACKAGE}/{m}.py" for m in modules} | {f"{PACKAGE}/__pycache__/{m}.{TAG}.pyc" for m in modules}
+    expected |= {f"{m.as_posix()}.py" for m in modules}
+    expected |= {f"{m.parent.as_posix()}/__pycache__/{m.name}.{TAG}.pyc" for m in modules}
+    assert f"{PACKAGE}/idempotency/__pycache__/_base.{TAG}.pyc" in expected, "the subpackage's bytecode too"
     expected.add(f"__pycache__/lambda_function.{TAG}.pyc")  # the handler's own bytecode too
     assert {n for n in names if not n.endswith("/")} == expected
 
@@ -70,18 +72,25 @@ def test_a_read_only_task_folder_imports_the_package_from_its_bytecode(function_
     zipfile.ZipFile(function_zip).extractall(task)
     for path in task.rglob("*.py"):  # file times a deployment need not keep: bytecode checked by time is stale
         os.utime(path, (946684800, 946684800))
-    code = f"import sys; sys.path.insert(0, {str(task)!r}); import lambda_function"
+    # The HTTP-only function does not import the idempotency subpackage (its cold start): imported here too, so a
+    # subpackage's bytecode is checked as well.
+    code = f"import sys; sys.path.insert(0, {str(task)!r}); import lambda_function, {PACKAGE}.idempotency._base"
     result = subprocess.run(  # -B: no bytecode written, as on a read-only /var/task
         [sys.executable, "-I", "-S", "-B", "-v", "-c", code],
         cwd=task, capture_output=True, text=True, timeout=60, check=False,
         env={**os.environ, "OPENAI_WEBHOOK_SECRET": "whsec_" + "QUJD" * 8},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    pycache = re.escape(f"{task}/{PACKAGE}/__pycache__/")
-    loaded = set(re.findall(rf"# code object from '?{pycache}(\w+)\.{TAG}\.pyc", result.stderr))
-    imported = set(re.findall(rf"^import '{PACKAGE}\.?(\w*)'", result.stderr, re.MULTILINE))
-    assert imported, result.stderr[-2000:]
-    assert {name or "__init__" for name in imported} <= loaded, result.stderr[-2000:]
+    folder = re.escape(f"{task}/")
+    loaded = {  # openai_webhook_events/idempotency/__pycache__/_base.TAG.pyc -> openai_webhook_events.idempotency._base
+        f"{where.replace('/', '.')}{name}".removesuffix(".__init__")
+        for where, name in re.findall(
+            rf"# code object from '?{folder}([\w/]*?)__pycache__/(\w+)\.{TAG}\.pyc", result.stderr
+        )
+    }
+    imported = set(re.findall(rf"^import '({PACKAGE}[\w.]*)'", result.stderr, re.MULTILINE))
+    assert {PACKAGE, f"{PACKAGE}.idempotency._base"} <= imported, result.stderr[-2000:]
+    assert imported <= loaded, result.stderr[-2000:]
     handler = re.escape(f"{task}/__pycache__/lambda_function.{TAG}.pyc")
     assert re.search(rf"# code object from '?{handler}", result.stderr), result.stderr[-2000:]
 

@@ -79,7 +79,8 @@ def test_wheel_holds_the_package_with_py_typed_and_the_example_payloads_and_noth
     payloads = {n.split("/", 1)[1] for n in names if n.startswith(f"{PACKAGE}/payloads/")}
     assert payloads == {f"payloads/{t}.json" for t in EVENT_TYPES}, "one example payload per event type"
     modules = {n.split("/", 1)[1] for n in names if n.startswith(f"{PACKAGE}/") and n.endswith(".py")}
-    assert modules == {p.name for p in (ROOT / PACKAGE).glob("*.py")}
+    assert modules == {p.relative_to(ROOT / PACKAGE).as_posix() for p in (ROOT / PACKAGE).rglob("*.py")}
+    assert "idempotency/_redis.py" in modules, "every subpackage is in the wheel"
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 

@@ -442,7 +442,7 @@ def test_every_public_name_is_importable_from_the_package() -> None:
     namespace: dict[str, Any] = {}
     exec("from openai_webhook_events import *", namespace)
     assert set(owe.__all__) <= set(namespace)
-    assert set(owe._LAZY_MODULES) <= set(owe.__all__), "every lazily loaded name is public"
+    assert set(owe._LAZY) <= set(owe.__all__), "every lazily loaded name is public"
 
 
 def test_frozen_dict_is_an_immutable_hashable_mapping() -> None:

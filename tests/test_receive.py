@@ -18,16 +18,25 @@ import pytest
 
 from openai_webhook_events import (
     BatchCompletedWebhookEvent,
+    Delivery,
     PayloadTooLargeError,
+    Response,
     Router,
     Webhook,
     WebhookEvent,
+    _headers,
     _verify,
+    asgi,
     aws_lambda,
+    begin,
+    current_delivery,
+    receive,
+    wsgi,
 )
-from openai_webhook_events._receive import Delivery, Response, begin, current_delivery, receive
+from openai_webhook_events._options import Options
 from openai_webhook_events.idempotency import MAX_UNSETTLED, SETTLE_PAUSE, Claim, Idempotency, MemoryStore
-from tests.helpers import BODY, PAYLOAD, SECRET, SECRET_KEY, RecordingStore
+from tests.helpers import BODY, PAYLOAD, SECRET, SECRET_KEY, RecordingStore, call, drive, environ, scope, sqs_event
+from tests.helpers import record as sqs_record
 from tests.strategies import example_payload, hmac_signature, lambda_event
 
 WEBHOOK = Webhook(SECRET)
@@ -944,3 +953,53 @@ def test_threads_claiming_at_once_release_each_pending_claim_once() -> None:
     released = [arguments[0] for arguments in store.arguments if len(arguments) == 2]  # release(key, token)
     assert sorted(released) == sorted(f"openai-webhook-events#wh_{number}" for number in range(20))
     assert idempotency.unsettled == []
+
+
+# --- Verified once -------------------------------------------------------------------------------
+
+
+def test_one_delivery_reads_its_headers_once_and_hands_the_verified_values_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[object] = []
+    pairs_of = _headers._pairs  # every read of the one header reader starts here, whoever imported it
+
+    def counting(headers: Any) -> Any:
+        reads.append(headers)
+        return pairs_of(headers)
+
+    monkeypatch.setattr(_headers, "_pairs", counting)
+    kept: list[dict[str, str]] = []
+    headers = signed(b"{}")
+    pairs = iter([("WEBHOOK-ID", headers["webhook-id"]), ("Webhook-Timestamp", headers["webhook-timestamp"]),
+                  ("webhook-signature", headers["webhook-signature"].encode())])  # fmt: skip
+    answer = receive(WEBHOOK, Router(), b"{}", pairs, now=NOW, dead_letter=lambda _, h: kept.append(h))
+    assert (answer.status, answer.message, len(reads)) == (200, "dead-lettered", 1)
+    assert kept == [headers]  # one-shot pairs, read once: the values as verified, under lower-case names
+
+
+# --- Options checked once ------------------------------------------------------------------------
+
+
+def test_each_adapter_checks_its_options_when_it_is_made_and_never_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    counting = Counting()
+    store = Idempotency(MemoryStore())
+    lambda_app = aws_lambda.lambda_handler(WEBHOOK, counting.router, idempotency=store, dead_letter=print)
+    worker = aws_lambda.sqs_handler(WEBHOOK, counting.router, idempotency=store, dead_letter=print)
+    wsgi_app = wsgi.app(WEBHOOK, counting.router, idempotency=store, dead_letter=print)
+    asgi_app = asgi.app(WEBHOOK, counting.router, dead_letter=print)
+
+    def checked(*_: object, **__: object) -> Options:
+        raise AssertionError("options checked again")
+
+    monkeypatch.setattr(Options, "of", checked)
+    headers = [(name, value) for name, value in WEBHOOK.sign(BODY, webhook_id="wh_http").items()]
+    event = lambda_event("apiGatewayProxyV2Event.json", BODY, headers, base64_body=False)
+    assert lambda_app(event, None)["statusCode"] == 200
+    queued = sqs_record("m", BODY.decode(), WEBHOOK.sign(BODY, webhook_id="wh_queued"), sent_at=time.time())
+    assert worker(sqs_event(queued), None) == {"batchItemFailures": []}
+    wsgi_headers = WEBHOOK.sign(BODY, webhook_id="wh_wsgi")
+    assert call(wsgi_app, environ(BODY, wsgi_headers))[0] == "200 OK"
+    answered = asyncio.run(drive(asgi_app, [BODY], scope(WEBHOOK.sign(BODY, webhook_id="wh_asgi"))))
+    assert answered["status"] == 200
+    assert len(counting.runs) == 4
+    with pytest.raises(AssertionError, match="checked again"):
+        receive(WEBHOOK, counting.router, BODY, signed())  # called directly: checked per call

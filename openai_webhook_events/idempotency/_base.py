@@ -1,10 +1,8 @@
-"""What every idempotency store shares: the record states, the :class:`Claim` a claim answers, and the checks
-of a store's answers (:func:`checked_claim`, :func:`checked_done`).
+"""What every idempotency store and the receive step share: the record states, the :class:`Claim` a claim
+answers (public as ``idempotency.Claim``), and the checks of a store's answers (:func:`checked_claim`,
+:func:`checked_done`).
 
-``Claim`` is public as ``openai_webhook_events.idempotency.Claim``; it
-lives here so that the stores talking to a server (``_sqlite_store``,
-``_redis_store``, ``_dynamodb_store``) and ``idempotency``, which
-re-exports them, import it without a cycle.
+The receive step imports this module for every adapter: it imports no store.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Final, Literal, cast
 
-from ._errors import WebhookConfigurationError, shorten
+from .._errors import WebhookConfigurationError, publish, shorten
 
 ClaimState = Literal["acquired", "completed", "in_progress"]
 ACQUIRED: Final = "acquired"
@@ -39,6 +37,9 @@ class Claim:
 
     state: ClaimState
     expires_at: float
+
+
+publish([Claim], "idempotency")  # named (repr, help, pickle) by its public home
 
 
 def claim_answer(state: object, token: object, expires_at: object, mine: str) -> Claim:

@@ -1,53 +1,9 @@
-"""Process each webhook delivery once: :class:`Idempotency` and its stores.
+"""``Idempotency``: the receive step's deduplication of deliveries through a store, its defaults, and the store
+protocol classes (public in ``idempotency``).
 
-OpenAI delivers at least once: any answer other than a 2xx (a timeout
-included) is retried for up to 72 hours, and a slow first attempt and its
-retry can run at the same time on two instances.  Give the receive step
-(``aws_lambda.lambda_handler(..., idempotency=Idempotency(store))``) a store
-shared by every instance and each delivery's handler runs once.
-
-Every store keeps one record per key: its state (``in_progress`` or
-``completed``), the random *token* of the attempt that wrote it, and the
-Unix time it expires.  The store protocol (:class:`IdempotencyStore`) is
-three operations, each one atomic step on the store:
-
-- ``claim(key, token, now, expires_at) -> Claim``: when the key is free,
-  its record expired (``expires_at <= now``), or it is ``in_progress`` with
-  this same *token*, write ``in_progress``/*token*/*expires_at* and answer
-  ``acquired``; otherwise change nothing and answer the record's state
-  (``completed`` or ``in_progress``) and its expiry.
-- ``complete(key, token, now, expires_at) -> bool``: only while the record
-  is ``in_progress`` with *token*, make it ``completed`` until *expires_at*.
-- ``release(key, token) -> bool``: only while the record is
-  ``in_progress`` with *token*, delete it.
-
-``complete`` and ``release`` answer whether they changed the record: a
-late attempt whose lease was taken over (a "zombie") cannot touch the new
-owner's record.  Store errors propagate as the client raises them.
-
-The receive step treats a store that misbehaves as a store that is down.
-A store error is anything a call raises (``gevent.Timeout`` and other
-``BaseException`` subclasses included; only ``KeyboardInterrupt`` and
-``SystemExit`` propagate), a ``claim`` answer that is not a :class:`Claim`
-in one of the three states with a finite ``expires_at`` (a subclass is
-a ``Claim``), and a ``complete``/``release`` answer that is not a
-``bool``.  At ``claim`` it answers 503 with ``Retry-After: 5`` (the
-handler does not run) and, since that claim may still land once the
-store is back (a client timeout while the server stalls), releases it
-before the next claim through the same :class:`Idempotency`, so a retry
-is not blocked for a whole lease; at ``complete`` 200 (the work is done;
-a retry may run it again); at ``release`` nothing changes (the lease runs
-out).  Each is logged at ERROR, naming the store's class when it answered
-outside the protocol.
-
-An async store (:class:`AsyncIdempotencyStore`: the same three operations
-as ``async def``, :class:`AsyncRedisStore` for ``redis.asyncio``) is
-awaited by the ASGI app on its event loop; the other adapters refuse it.
-
-Standard library only: each store drives a client object the caller
-passes in (boto3, redis-py, ``sqlite3`` from the standard library).
-The stores that talk to a server live in private modules
-(``_sqlite_store``, ``_redis_store``, ``_dynamodb_store``) and are public here.
+A delivery's record key, the lease of an attempt, the retention of a
+completion, and the claims of unknown outcome to release before the next
+claim.  The protocol classes type what ``idempotency``'s docstring states.
 """
 
 from __future__ import annotations
@@ -58,38 +14,13 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
-from ._claim import ACQUIRED, COMPLETED, IN_PROGRESS, STOPS, Claim, awaits, checked_done
-from ._claim import ClaimState as ClaimState  # Claim's annotation, resolved in this module (its public home)
-from ._dynamodb_store import DynamoDBStore
-from ._errors import WebhookConfigurationError, publish
-from ._redis_store import AsyncRedisStore, RedisStore
-from ._sqlite_store import SQLiteStore
+from .._errors import WebhookConfigurationError, publish
+from ._base import STOPS, Claim, awaits, checked_done
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
-    from ._models import WebhookEvent
-
-__all__ = [
-    "ACQUIRED",
-    "COMPLETED",
-    "DEFAULT_LEASE",
-    "DEFAULT_RETENTION",
-    "IN_PROGRESS",
-    "MAX_UNSETTLED",
-    "MINIMUM_RETENTION",
-    "SETTLE_PAUSE",
-    "SKEW_MARGIN",
-    "AsyncIdempotencyStore",
-    "AsyncRedisStore",
-    "Claim",
-    "DynamoDBStore",
-    "Idempotency",
-    "IdempotencyStore",
-    "MemoryStore",
-    "RedisStore",
-    "SQLiteStore",
-]
+    from .._models import WebhookEvent
 
 MINIMUM_RETENTION = 72 * 3600.0
 """OpenAI retries a delivery for up to 72 hours: a completion must be remembered at least that long."""
@@ -105,9 +36,6 @@ MAX_UNSETTLED = 128
 SETTLE_PAUSE = 1.0
 """Seconds after a release of those claims failed before :meth:`Idempotency.settle` tries again: while the store
 is down, one claim a second waits on it twice, not every claim."""
-
-# Defined in private modules, named (repr, help, pickle) by their public home.
-publish([AsyncRedisStore, Claim, DynamoDBStore, RedisStore, SQLiteStore], "idempotency")
 
 
 class IdempotencyStore(Protocol):
@@ -278,40 +206,6 @@ class Idempotency:
             self._settle_at = now + SETTLE_PAUSE
 
 
-# --- Memory ------------------------------------------------------------------------------------
-
-
-class MemoryStore:
-    """Records in a ``dict`` of this process, behind a lock: for tests and local runs.
-
-    Nothing is shared between processes or survives a restart; expired
-    records are replaced when claimed again, never swept.
-    """
-
-    __slots__ = ("_lock", "_records")
-
-    def __init__(self) -> None:
-        self._records: dict[str, tuple[str, str, float]] = {}  # key -> (state, token, expires_at)
-        self._lock = threading.Lock()
-
-    def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
-        with self._lock:
-            record = self._records.get(key)
-            if record is not None and record[2] > now and not (record[0] == IN_PROGRESS and record[1] == token):
-                return Claim(COMPLETED if record[0] == COMPLETED else IN_PROGRESS, record[2])
-            self._records[key] = (IN_PROGRESS, token, expires_at)
-            return Claim(ACQUIRED, expires_at)
-
-    def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
-        with self._lock:
-            if self._records.get(key, ())[:2] != (IN_PROGRESS, token):
-                return False
-            self._records[key] = (COMPLETED, token, expires_at)
-            return True
-
-    def release(self, key: str, token: str) -> bool:
-        with self._lock:
-            if self._records.get(key, ())[:2] != (IN_PROGRESS, token):
-                return False
-            del self._records[key]
-            return True
+publish(
+    [AsyncIdempotencyStore, Idempotency, IdempotencyStore], "idempotency"
+)  # named (repr, help, pickle) by its public home

@@ -6,8 +6,8 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ._claim import Claim, claim_answer
-from ._errors import WebhookConfigurationError
+from .._errors import WebhookConfigurationError, publish
+from ._base import Claim, claim_answer
 
 if TYPE_CHECKING:
     import sqlite3
@@ -147,3 +147,6 @@ def _identity(path: str) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return status.st_dev, status.st_ino
+
+
+publish([SQLiteStore], "idempotency")  # named (repr, help, pickle) by its public home

@@ -6,8 +6,8 @@ import inspect  # already loaded: dataclasses imports it
 import math
 from typing import TYPE_CHECKING, Any
 
-from ._claim import ACQUIRED, COMPLETED, GC_SLACK_SECONDS, IN_PROGRESS, Claim
-from ._errors import WebhookConfigurationError
+from .._errors import WebhookConfigurationError, publish
+from ._base import ACQUIRED, COMPLETED, GC_SLACK_SECONDS, IN_PROGRESS, Claim
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -173,3 +173,6 @@ class AsyncRedisStore:
 
     async def release(self, key: str, token: str) -> bool:
         return int(await self._release(self._prefix + key, [token])) == 1
+
+
+publish([RedisStore, AsyncRedisStore], "idempotency")  # named (repr, help, pickle) by their public home

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any, cast
 
-from ._claim import ACQUIRED, COMPLETED, GC_SLACK_SECONDS, IN_PROGRESS, Claim, claim_answer
+from .._errors import publish
+from ._base import ACQUIRED, COMPLETED, GC_SLACK_SECONDS, IN_PROGRESS, Claim, claim_answer
 
 _NAMES = {"#state": "state", "#token": "token", "#expires_at": "expires_at"}
 _HELD = "#state = :in_progress AND #token = :token"
@@ -121,3 +122,6 @@ class DynamoDBStore:
             "expires_at": {"N": repr(expires_at)},
             "expiration": {"N": str(math.ceil(expires_at) + GC_SLACK_SECONDS)},
         }
+
+
+publish([DynamoDBStore], "idempotency")  # named (repr, help, pickle) by its public home
