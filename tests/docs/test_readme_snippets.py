@@ -3,7 +3,7 @@
 Placeholders are filled in, never the code: ``"whsec_..."`` becomes a real secret, and ``payload``,
 ``body``, ``headers`` and ``secret`` are given to the snippets that take them as names.  A block that is
 an example file verbatim (``<!-- snippet: examples/x.py -->`` before it, checked by
-``tests/test_docs_snippets.py``) or that MkDocs includes from one (``--8<-- "examples/x.py"``) is run by
+``tests/docs/test_docs_snippets.py``) or that MkDocs includes from one (``--8<-- "examples/x.py"``) is run by
 that file's own tests instead.  The ``openai`` SDK snippets talk to a local stand-in of OpenAI's API.
 """
 
@@ -32,16 +32,16 @@ NEW_SECRET = "whsec_" + base64.b64encode(b"the secret after the rotation!!!").de
 
 # (page, section) -> the test file that runs its Python snippets (this one for the sections it names below).
 RUN_BY = {
-    ("README.md", "# openai-webhook-events"): "tests/test_readme_snippets.py",  # under the title
-    ("README.md", "## The secret"): "tests/test_readme_snippets.py",
-    ("README.md", "## Send yourself a delivery"): "tests/test_readme_snippets.py",
-    ("README.md", "## Testing your handlers"): "tests/test_testing.py",
-    ("docs/index.md", "## Quick start"): "tests/test_readme.py",
-    ("docs/events.md", "## Run-time types, pydantic and cattrs"): "tests/test_runtime_types.py",
-    ("docs/verification.md", "# Verification"): "tests/test_readme_snippets.py",
-    ("docs/duplicates.md", "# Duplicates"): "tests/test_readme_snippets.py",
-    ("docs/dead-letters.md", "# Dead letters"): "tests/test_readme_queue.py",
-    ("docs/queue.md", "# Queue hand-off"): "tests/test_readme_queue.py",
+    ("README.md", "# openai-webhook-events"): "tests/docs/test_readme_snippets.py",  # under the title
+    ("README.md", "## The secret"): "tests/docs/test_readme_snippets.py",
+    ("README.md", "## Send yourself a delivery"): "tests/docs/test_readme_snippets.py",
+    ("README.md", "## Testing your handlers"): "tests/unit/test_testing.py",
+    ("docs/index.md", "## Quick start"): "tests/docs/test_readme.py",
+    ("docs/events.md", "## Run-time types, pydantic and cattrs"): "tests/unit/test_runtime_types.py",
+    ("docs/verification.md", "# Verification"): "tests/docs/test_readme_snippets.py",
+    ("docs/duplicates.md", "# Duplicates"): "tests/docs/test_readme_snippets.py",
+    ("docs/dead-letters.md", "# Dead letters"): "tests/docs/test_readme_queue.py",
+    ("docs/queue.md", "# Queue hand-off"): "tests/docs/test_readme_queue.py",
 }
 
 
@@ -63,23 +63,24 @@ def test_every_section_with_a_python_snippet_names_the_test_that_runs_it() -> No
 # that names the page and the section, or .ci/run, which holds the block's command line verbatim) ...
 SECRET_LINE = "export OPENAI_WEBHOOK_SECRET=whsec_$(python3 -c"
 BLOCKS_RUN_BY = {
-    ("README.md", "## Try it", "python3 -m openai_webhook_events parse "): "tests/test_docs_snippets.py",
+    ("README.md", "## Try it", "python3 -m openai_webhook_events parse "): "tests/docs/test_docs_snippets.py",
     ("README.md", "## Try it", "python3 -m venv .venv && "): ".ci/run",
-    ("README.md", "## Send yourself a delivery", SECRET_LINE): "tests/test_docs_snippets.py",
-    ("docs/cli.md", "# Command line", "python3 -m openai_webhook_events parse "): "tests/test_docs_snippets.py",
-    ("docs/cli.md", "# Command line", SECRET_LINE): "tests/test_docs_snippets.py",
-    ("docs/cli.md", "# Command line", "python3 -m openai_webhook_events sign "): "tests/test_docs_snippets.py",
-    ("docs/wsgi-asgi.md", "## Try it", SECRET_LINE): "tests/test_docs_snippets.py",
+    ("README.md", "## Send yourself a delivery", SECRET_LINE): "tests/docs/test_docs_snippets.py",
+    ("docs/cli.md", "# Command line", "python3 -m openai_webhook_events parse "): "tests/docs/test_docs_snippets.py",
+    ("docs/cli.md", "# Command line", SECRET_LINE): "tests/docs/test_docs_snippets.py",
+    ("docs/cli.md", "# Command line", "python3 -m openai_webhook_events sign "): "tests/docs/test_docs_snippets.py",
+    ("docs/wsgi-asgi.md", "## Try it", SECRET_LINE): "tests/docs/test_docs_snippets.py",
 }
 # ... or why no test runs it, and what runs what it does.
 NOT_RUN = {
     ("README.md", "## Install", "pip install . "): (
-        "installs into the reader's environment (and its git URL is a placeholder); tests/test_packaging.py "
-        "installs the wheel alone in a fresh venv, tests/test_vendoring.py runs the folder copied alone"
+        "installs into the reader's environment (and its git URL is a placeholder);"
+        " tests/integration/test_packaging.py installs the wheel alone in a fresh venv,"
+        " tests/integration/test_vendoring.py runs the folder copied alone"
     ),
     ("docs/benchmarks.md", "# Benchmarks", "pip install -e '.[bench]'"): (
         "installs the bench extra and runs the 3-minute benchmark that rewrites bench/RESULTS.md; "
-        "tests/test_bench_quick.py runs bench/run.py --quick"
+        "tests/integration/test_bench_quick.py runs bench/run.py --quick"
     ),
     ("docs/quality/index.md", "# Quality", "HYPOTHESIS_PROFILE=long pytest "): (
         "the slow runs kept out of CI (the suite with 5,000 examples per property, 10 minutes of fuzzing per "

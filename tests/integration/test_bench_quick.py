@@ -15,7 +15,7 @@ import pytest
 
 from tests import servers
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WRITTEN = ("RESULTS.md", "results.png", "load.png")  # what a full run writes into bench/, a quick one never
 LOAD_CONTENDERS = {
     "package WSGI, gunicorn gthread, Redis",

@@ -18,7 +18,7 @@ from tests.strategies import CONTRACT
 
 pytestmark = pytest.mark.tools  # the `test` extra's tools: type checkers, build, the contract's SDK
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "contract.py"
 CONTRACT_FILE = ROOT / "tests" / "data" / "openai-webhook-events.json"
 DOCUMENTED_FILE = ROOT / "tests" / "data" / "openai-webhook-events-documented.json"

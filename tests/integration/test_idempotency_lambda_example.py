@@ -16,7 +16,7 @@ from openai_webhook_events.testing import lambda_event, make_payload
 from tests.example_modules import load_example
 from tests.servers import create_table
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_" + "ZXhhbXBsZSBpZGVtcG90ZW5jeSBzZWNyZXQgMzIgYnl0ZXM="
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "openai_webhook_events"
 TAG = sys.implementation.cache_tag  # e.g. cpython-312
 SCRIPT = ROOT / "examples" / "build_zip.sh"

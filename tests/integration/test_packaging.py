@@ -20,7 +20,7 @@ from openai_webhook_events import EVENT_TYPES
 
 pytestmark = pytest.mark.tools  # the `test` extra's tools: type checkers, build, the contract's SDK
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "openai_webhook_events"
 EXAMPLE = ROOT / "openai_webhook_events" / "payloads" / "response.completed.json"
 

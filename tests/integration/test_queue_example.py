@@ -19,7 +19,7 @@ from tests.helpers import lambda_records
 from tests.servers import TABLE, create_table
 from tests.strategies import example_payload, lambda_event
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_" + "ZXhhbXBsZSBxdWV1ZSBmdW5jdGlvbiBzZWNyZXQgMzI="
 
 

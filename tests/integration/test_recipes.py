@@ -63,7 +63,7 @@ from tests.recipe_servers import django_configured
 from tests.servers import Server, free_port
 from tests.servers import _wait_for_port as wait_for_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KNOWN_LOG = f"response {KNOWN_DATA_ID} completed"
 
 
@@ -472,7 +472,9 @@ def test_no_test_follows_a_redirect() -> None:
     the one of tests/servers.py (``urllib.request.urlopen`` follows 301, 302, 303, 307 and 308)."""
     client, opener = "TestClient" + "(", "urllib.request." + "urlopen("
     following = ["follow_redirects=" + "True", "allow_redirects=" + "True"]
-    for path in sorted((ROOT / "tests").glob("*.py")):
+    files = sorted((ROOT / "tests").rglob("*.py"))  # the helpers and every folder of test modules
+    assert Path(__file__).resolve() in files
+    for path in files:
         code = path.read_text(encoding="utf-8")
         calls = re.findall(re.escape(client) + r"((?:[^()]|\([^()]*\))*)\)", code)
         assert all("follow_redirects=False" in arguments for arguments in calls), path.name

@@ -7,7 +7,7 @@ signed → 200, tampered → 401, malformed → 400, unknown type → 200; and e
 idempotency table (``WEBHOOK_IDEMPOTENCY_TABLE``, on dynalite from ``tests/servers.py``, boto3 installed next to
 ``awslambdaric`` as Lambda's runtime has it) a duplicate → 200 "already processed", its handler not run again.
 
-Run: ``pytest --no-cov -m runtime tests/test_runtime_lambda_rie.py``.  Another configuration of the
+Run: ``pytest --no-cov -m runtime tests/integration/test_runtime_lambda_rie.py``.  Another configuration of the
 function (e.g. an idempotency table) is ``LambdaFunction(python, tmp, env={...}, packages=("boto3",))``
 in a fixture taking ``python``; *packages* are installed next to ``awslambdaric`` (as boto3 is in Lambda).
 """

@@ -5,7 +5,7 @@ the pure-Python part of the test suite passes (scripts/runtimes/pyodide_pytest.p
 leaves out and why), and a signed body nested 100,000 deep is an ``InvalidPayloadError`` from
 ``unwrap`` instead of a JavaScript stack overflow that kills the interpreter.
 
-Run: ``pytest --no-cov -m runtime tests/test_runtime_pyodide.py``.
+Run: ``pytest --no-cov -m runtime tests/integration/test_runtime_pyodide.py``.
 """
 
 from __future__ import annotations

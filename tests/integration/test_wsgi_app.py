@@ -25,7 +25,7 @@ from tests.deliveries import signed_headers
 from tests.servers import urlopen
 from tests.strategies import example_payload, hmac_signature
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SECRET_BYTES = b"wsgi test secret of 32 bytes...."
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 

@@ -15,7 +15,7 @@ import re
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "openai_webhook_events"
 NAME = PACKAGE.name
 
@@ -173,7 +173,8 @@ def test_contributing_shows_the_same_layers() -> None:
 
 # --- Test modules stand alone ---------------------------------------------------------------------
 
-TESTS = Path(__file__).resolve().parent
+TESTS = ROOT / "tests"
+KINDS = ("unit", "integration", "docs")  # the folders of the test modules (CONTRIBUTING.md, "Tests")
 
 
 def imported_test_modules(source: str) -> set[str]:
@@ -192,17 +193,27 @@ def imported_test_modules(source: str) -> set[str]:
 
 def test_no_test_module_imports_another_test_module() -> None:
     """Shared helpers live in helper modules (tests/helpers.py, tests/strategies.py, ...), never in a test module."""
+    walked = sorted(TESTS.rglob("*.py"))  # every folder: tests/unit, tests/integration, tests/docs, the helpers
+    assert Path(__file__).resolve() in walked
     importing = {
         str(path.relative_to(TESTS)): sorted(imported)
-        for path in sorted(TESTS.rglob("*.py"))
+        for path in walked
         if (imported := imported_test_modules(path.read_text()))
     }
     assert importing == {}
 
 
+def test_every_test_module_is_in_the_folder_of_its_kind() -> None:
+    """Test modules live only in tests/unit, tests/integration and tests/docs, each a package."""
+    placed = {path.relative_to(TESTS).parent.as_posix() for path in TESTS.rglob("test_*.py")}
+    assert placed == set(KINDS)
+    assert all((TESTS / kind / "__init__.py").is_file() for kind in KINDS)
+
+
 def test_the_test_import_reader_sees_every_spelling() -> None:
-    source = "import tests.test_a\nfrom tests import test_b, helpers\nfrom .test_c import x\nfrom test_d import y\n"
-    assert imported_test_modules(source) == {"tests.test_a", "tests.test_b", "test_c", "test_d"}
+    source = "import tests.unit.test_a\nfrom tests.docs import test_b, helpers\nfrom .test_c import x\n"
+    source += "from test_d import y\n"
+    assert imported_test_modules(source) == {"tests.unit.test_a", "tests.docs.test_b", "test_c", "test_d"}
     assert (
         imported_test_modules("from tests import helpers\nimport tests.strategies\nfrom .deliveries import x\n")
         == set()

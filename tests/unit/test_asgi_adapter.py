@@ -1,4 +1,7 @@
-"""``asgi.app`` driven by ASGI messages in process: each branch (tests/test_http_servers.py serves it under uvicorn)."""
+"""``asgi.app`` driven by ASGI messages in process: each branch.
+
+tests/integration/test_http_servers.py serves it under uvicorn.
+"""
 
 from __future__ import annotations
 

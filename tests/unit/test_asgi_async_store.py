@@ -2,7 +2,7 @@
 
 Fake async stores in process for timeouts, late answers and garbage;
 ``AsyncRedisStore`` on ``redis.asyncio`` against a real redis-server.  The
-same app under uvicorn: tests/test_http_servers.py (``uvicorn-redis``).
+same app under uvicorn: tests/integration/test_http_servers.py (``uvicorn-redis``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """AsyncRouter: Router's table and rules, with ``async def`` handlers awaited and plain ones called.
 
-Its static typing is checked with Router's, in tests/test_router.py.
+Its static typing is checked with Router's, in tests/unit/test_router.py.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from tests.strategies import (
     lambda_event,
 )
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SECRET_BYTES = b"lambda test secret, 32 bytes...."
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 TEMPLATES = sorted(LAMBDA_TEMPLATES)

@@ -38,7 +38,7 @@ from openai_webhook_events._cli import main
 from tests.servers import missing
 from tests.strategies import EXAMPLES_DIR, example_payload, hmac_signature
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SECRET_BYTES = b"cli test secret of 32 bytes....."
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 EXAMPLE = EXAMPLES_DIR / "response.completed.json"

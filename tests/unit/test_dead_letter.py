@@ -170,7 +170,7 @@ def test_lambda_handler_passes_the_dead_letter_through() -> None:
     assert [body for body, _ in dead_letter.kept] == [b"[]"]
 
 
-# --- Hand-off (receive step level; the SQS queue itself: tests/test_queue.py) -----------------------
+# --- Hand-off (receive step level; the SQS queue itself: tests/unit/test_queue.py) -----------------------
 
 
 def test_with_a_hand_off_a_verified_delivery_is_forwarded_and_answered_200_without_a_handler(

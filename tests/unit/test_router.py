@@ -30,7 +30,7 @@ from openai_webhook_events import (
 )
 from tests.strategies import EVENT_TYPE_NAMES, example_payload, valid_payloads
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 ALL_CLASSES: list[type[Any]] = [*EVENT_TYPES.values(), UnknownWebhookEvent]
 
 

@@ -453,7 +453,7 @@ def test_importing_the_package_does_not_import_the_helpers() -> None:
 
 # --- The README's section ----------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_readme_test(folder: Path, code: str) -> str:

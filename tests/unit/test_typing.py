@@ -24,7 +24,7 @@ import pytest
 import openai_webhook_events
 from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REMOVED = EVENT_TYPES["batch.failed"].__name__
 
 pytestmark = pytest.mark.tools  # the `test` extra's tools: type checkers, build, the contract's SDK

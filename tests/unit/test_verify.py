@@ -38,8 +38,7 @@ from openai_webhook_events import (
     unwrap,
     verify_signature,
 )
-
-from .strategies import (
+from tests.strategies import (
     HEADER_SHAPES,
     REPEATING_SHAPES,
     WEBHOOK_HEADERS,

@@ -12,8 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from openai_webhook_events import MissingHeaderError, Webhook, WebhookError, aws_lambda
-
-from .strategies import example_payload, hmac_signature, lambda_event, name_casings
+from tests.strategies import example_payload, hmac_signature, lambda_event, name_casings
 
 NOW = 1_750_000_000
 KEY = b"header reader key, 32 bytes long"

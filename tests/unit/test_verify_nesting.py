@@ -18,10 +18,9 @@ from hypothesis import strategies as st
 
 from openai_webhook_events import InvalidPayloadError, Webhook, sign
 from openai_webhook_events._json import MAX_NESTING, load_payload, nesting_exceeds
+from tests.strategies import brackety_json, json_values, whsec
 
-from .strategies import brackety_json, json_values, whsec
-
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 NOW = 1_750_000_000
 SECRET = whsec(b"nesting test key, 32 bytes long!")
 WEBHOOK = Webhook(SECRET, max_body_bytes=None)

@@ -22,8 +22,7 @@ from openai_webhook_events import (
     unwrap,
     verify_signature,
 )
-
-from .strategies import HEADER_SHAPES, WEBHOOK_HEADERS, arbitrary_headers, header_values, json_values, name_casings
+from tests.strategies import HEADER_SHAPES, WEBHOOK_HEADERS, arbitrary_headers, header_values, json_values, name_casings
 
 NOW = 1_750_000_000
 SECRET = "whsec_" + base64.b64encode(b"property test key of 32 bytes..").decode()

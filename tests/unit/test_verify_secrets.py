@@ -21,8 +21,7 @@ from openai_webhook_events import (
     unwrap,
     verify_signature,
 )
-
-from .strategies import hmac_signature, lambda_event
+from tests.strategies import hmac_signature, lambda_event
 
 NOW = 1_750_000_000
 KEY = b"S3cr3tKeyMaterial-0123456789abcd"

@@ -27,8 +27,7 @@ from openai_webhook_events import (
     unwrap,
 )
 from openai_webhook_events._json import load_payload
-
-from .strategies import EVENT_TYPE_NAMES, json_values, near_valid_payloads, valid_payloads, whsec
+from tests.strategies import EVENT_TYPE_NAMES, json_values, near_valid_payloads, valid_payloads, whsec
 
 NOW = 1_750_000_000
 SECRET = whsec(b"unwrap test key, 32 bytes long!!")

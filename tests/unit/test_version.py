@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openai_webhook_events
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _project_table() -> str:

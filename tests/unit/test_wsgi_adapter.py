@@ -1,4 +1,7 @@
-"""``wsgi.app`` in process: each branch of reading a request and answering it (tests/test_http_servers.py serves it)."""
+"""``wsgi.app`` in process: each branch of reading a request and answering it.
+
+tests/integration/test_http_servers.py serves it.
+"""
 
 from __future__ import annotations
 
