@@ -14,6 +14,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -234,6 +235,38 @@ def measure_lambda(count: int) -> tuple[str, dict[str, float]]:
     return python, {**over, "runtime only": cpu["runtime only"]}
 
 
+def lambda_instructions() -> dict[str, float] | None:
+    """Millions of instructions (valgrind's callgrind ``Ir``) each handler module adds to the runtime-only child.
+
+    Deterministic where CPU time is not (on a shared machine the ratio of CPU
+    medians moves by 0.1x from run to run): what a cut saves, in the comment
+    beside it, is measured here.  ``None`` without valgrind.
+    """
+    if shutil.which("valgrind") is None:
+        return None
+    python = lambda_python()
+    with tempfile.TemporaryDirectory() as folder:
+        modules = _lambda_modules(Path(folder), python)
+        codes = {"runtime only": _lambda_code(Path(folder), None)}
+        codes.update({name: _lambda_code(Path(folder), module) for name, module in modules.items()})
+        _round_robin(codes, 0, python)  # the warm-up: bytecode written
+        counts = {name: _instructions(code, python) for name, code in codes.items()}
+    return {name: (counts[name] - counts["runtime only"]) / 1e6 for name in LAMBDA_MODULES}
+
+
+def _instructions(code: str, python: str) -> int:
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-I", "-c", code],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"no instruction count from valgrind:\n{done.stderr[-2000:]}")
+    return int(found[1])
+
+
 def lambda_importtime(runs: int = 7, top: int = 12) -> list[tuple[str, float, float]]:
     """``(module, self µs, cumulative µs)`` medians of the modules the package's handler adds to the runtime's."""
     python = lambda_python()
@@ -354,6 +387,10 @@ def main() -> None:
     for name in LAMBDA_MODULES:
         print(f"{name:40} {cpu[name]:8.2f} ms CPU")
     print(f"Lambda cold start / stdlib Lambda handler: {cpu[LAMBDA_PACKAGE] / cpu[LAMBDA_FLOOR]:.2f}x")
+    instructions = lambda_instructions()
+    if instructions is not None:
+        ours, floor = instructions[LAMBDA_PACKAGE], instructions[LAMBDA_FLOOR]
+        print(f"  in instructions (callgrind): {ours:.1f} M / {floor:.1f} M = {ours / floor:.2f}x")
     for name, own, cumulative in lambda_importtime():
         print(f"  {name:48} {own:8.0f} µs self {cumulative:8.0f} µs cumulative")
 

@@ -626,6 +626,13 @@ def main(argv: list[str] | None = None) -> int:
         f"Lambda cold start: {lambda_python}; the runtime's imports and the event's decoding alone: "
         f"{lambda_cold['runtime only']:.1f} ms CPU"
     )
+    instructions = None if args.quick else coldstart.lambda_instructions()  # ~20 s under valgrind
+    if instructions is not None:
+        ours, floor = instructions[coldstart.LAMBDA_PACKAGE], instructions[coldstart.LAMBDA_FLOOR]
+        notes.append(
+            f"Lambda cold start in instructions (valgrind callgrind, deterministic where CPU time moves with the "
+            f"machine's load): {ours:.1f} M / {floor:.1f} M = {ours / floor:.2f}x"
+        )
     empty = cold["empty"]
     notes.append(
         f"empty interpreter: {empty['ms']:.1f} ms CPU ({empty['wall_ms']:.1f} ms wall), "

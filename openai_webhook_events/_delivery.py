@@ -7,6 +7,7 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ._checks import field_hash
 from ._errors import publish
 
 
@@ -21,6 +22,8 @@ class Delivery:
     expires (``None`` without idempotency), and ``idempotency_key`` the
     store key it holds (``None`` without idempotency).
     """
+
+    __hash__ = field_hash  # the generated one, shared (see _checks.field_hash)
 
     webhook_id: str
     timestamp: int

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
 from ._errors import WebhookConfigurationError, publish
 from ._router import AsyncRouter
-from .idempotency._base import ASYNC_STORE_NEEDS_ASGI
 
 if TYPE_CHECKING:
     from ._router import Router
@@ -83,6 +82,8 @@ class Options(NamedTuple):
                 "give this adapter a Router"
             )
         if not awaits and getattr(idempotency, "awaits", False) is True:
+            from .idempotency._base import ASYNC_STORE_NEEDS_ASGI  # only with a store: see _receive.stored()
+
             raise WebhookConfigurationError(ASYNC_STORE_NEEDS_ASGI)
         if hand_off is None:
             if router is None:

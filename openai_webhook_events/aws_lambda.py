@@ -20,17 +20,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._errors import InvalidPayloadError
-from ._headers import ascii_lower
 from ._options import Options
 from ._receive import answer
 from ._response import DEFAULT_MESSAGES, Response, refusal, reject_request
 
 if TYPE_CHECKING:
+    from ._lambda_request import Headers as Headers
+    from ._lambda_request import Integration as Integration
+    from ._lambda_request import LambdaRequest as LambdaRequest
     from ._models import WebhookEvent
     from ._options import DeadLetter, HandOff
     from ._router import Router
@@ -49,67 +50,18 @@ __all__ = [
 ]
 
 
-Integration = Literal["api-gateway-v1", "api-gateway-v2", "alb"]
-"""Which kind of request event a delivery came in (function URLs use ``"api-gateway-v2"``)."""
+_REQUEST_TYPES = ("Headers", "Integration", "LambdaRequest")
 
 
-class Headers(Mapping[str, str]):
-    """Read-only HTTP headers: names are case-insensitive (ASCII letters only), repeated headers are kept.
+def __getattr__(name: str) -> Any:
+    """The request types (``Headers``, ``Integration``, ``LambdaRequest``), imported on first use (PEP 562)."""
+    if name not in _REQUEST_TYPES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _lambda_request
 
-    Iterating gives the names with ASCII letters lower-cased (a Kelvin sign
-    stays a Kelvin sign).  ``headers[name]`` joins the values of a repeated
-    header with ``", "``, as HTTP servers do, and :meth:`get_all` returns
-    them one by one.  How the ``webhook-*`` values are read (comma-joined
-    signatures, repeats) is the verifier's one header reader's business.
-    """
-
-    __slots__ = ("_values",)
-
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        values: dict[str, list[str]] = {}
-        for name, value in pairs:
-            values.setdefault(ascii_lower(name), []).append(value)
-        self._values = {name: tuple(found) for name, found in values.items()}
-
-    def __getitem__(self, name: str) -> str:
-        return ", ".join(self._values[ascii_lower(name)])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and ascii_lower(name) in self._values
-
-    def get_all(self, name: str) -> tuple[str, ...]:
-        """Every value of header *name* in the order received (``()`` when absent)."""
-        return self._values.get(ascii_lower(name), ())
-
-    def pairs(self) -> list[tuple[str, str]]:
-        """Every ``(name, value)``, a repeated header once per value."""
-        return [(name, value) for name, values in self._values.items() for value in values]
-
-    def __repr__(self) -> str:
-        return f"Headers({sorted(self._values)!r})"  # names only: values may be credentials
-
-
-@dataclass(frozen=True)
-class LambdaRequest:
-    """The parts of a Lambda request event a webhook needs.
-
-    ``body`` is the raw request body (base64 decoded when the event says
-    so), ``headers`` the request headers, ``integration`` the event shape,
-    and ``multi_value_headers`` whether the event carried
-    ``multiValueHeaders`` (an ALB answers such a request only with
-    ``multiValueHeaders``).
-    """
-
-    body: bytes
-    headers: Headers
-    integration: Integration
-    multi_value_headers: bool
+    for found in _REQUEST_TYPES:  # all three, so typing.get_type_hints resolves their annotations here
+        globals()[found] = getattr(_lambda_request, found)
+    return globals()[name]
 
 
 def read_request(event: object) -> LambdaRequest:
@@ -127,6 +79,14 @@ def read_request(event: object) -> LambdaRequest:
     boolean, or the body is not valid base64 (or, unencoded, not encodable
     as UTF-8).
     """
+    from ._lambda_request import Headers, LambdaRequest
+
+    body, pairs, integration, multi = _request_parts(event)
+    return LambdaRequest(body, Headers(pairs), integration, multi)
+
+
+def _request_parts(event: object) -> tuple[bytes, list[tuple[str, str]], Integration, bool]:
+    """:func:`read_request`'s parts: the body, the header pairs as received, the integration, multi-value or not."""
     request = _mapping(event)
     if request is None:
         raise InvalidPayloadError(f"Lambda event is not an object (got {type(event).__name__})")
@@ -140,7 +100,7 @@ def read_request(event: object) -> LambdaRequest:
     else:
         raise InvalidPayloadError("Lambda event is not an API Gateway, function URL or ALB request")
     multi = integration != "api-gateway-v2" and request.get("multiValueHeaders") is not None
-    return LambdaRequest(_body(request), Headers(_header_pairs(request, multi)), integration, multi)
+    return _body(request), _header_pairs(request, multi), integration, multi
 
 
 def unwrap(
@@ -153,8 +113,8 @@ def unwrap(
     :meth:`Webhook.unwrap <openai_webhook_events.Webhook.unwrap>` does the
     rest, with *now* and *unknown* as it takes them.
     """
-    request = read_request(event)
-    return webhook.unwrap(request.body, request.headers, now=now, unknown=unknown)
+    body, pairs, _, _ = _request_parts(event)
+    return webhook.unwrap(body, pairs, now=now, unknown=unknown)
 
 
 def _mapping(value: object) -> Mapping[object, object] | None:
@@ -293,13 +253,10 @@ def lambda_handler(
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
-            request = read_request(event)
+            body, pairs, _, _ = _request_parts(event)  # no LambdaRequest, no Headers: see _lambda_request
         except InvalidPayloadError as exc:
             return _lambda_response(event, reject_request(exc))
-        return _lambda_response(
-            event,
-            answer(webhook, options, request.body, request.headers.pairs(), remaining=_remaining_seconds(context)),
-        )
+        return _lambda_response(event, answer(webhook, options, body, pairs, remaining=_remaining_seconds(context)))
 
     return handler
 

@@ -1,0 +1,125 @@
+"""What an HTTP Lambda function's cold start leaves out, and the shared pieces that stand in for generated ones.
+
+bench/coldstart.py measures the cold start; these tests hold the behaviour its
+cuts rely on: the Lambda handler reads a request event without the request
+types (which load on first use), event fields and parsers are made on first
+use, and the shared ``__hash__`` is the one ``dataclass`` would generate.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import pickle
+import subprocess
+import sys
+import typing
+from typing import Any
+
+import pytest
+
+from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent, parse_event, testing
+from openai_webhook_events import aws_lambda as lambda_module
+from openai_webhook_events._checks import field_hash
+from openai_webhook_events._delivery import Delivery
+from tests.strategies import EVENT_TYPE_NAMES, example_payload
+
+SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def _run(code: str) -> str:
+    """*code* run by a fresh interpreter that imports this checkout's package; its output."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_an_http_lambda_handler_answers_without_the_request_types_or_idempotency_which_load_on_first_use() -> None:
+    code = (
+        "import sys\n"
+        "from openai_webhook_events import ResponseCompletedWebhookEvent, Router, Webhook, aws_lambda, testing\n"
+        "router = Router()\n"
+        "seen = []\n"
+        "router.on(ResponseCompletedWebhookEvent)(seen.append)\n"
+        f"event = testing.lambda_event(testing.make_payload('response.completed'), {SECRET!r})\n"
+        f"answer = aws_lambda.lambda_handler(Webhook({SECRET!r}), router)(event, None)\n"
+        "assert (answer['statusCode'], len(seen)) == (200, 1), answer\n"
+        f"assert aws_lambda.unwrap(Webhook({SECRET!r}), event) == seen[0]\n"
+        "print(sorted({'_lambda_request', 'idempotency', 'idempotency._base'} & {n[22:] for n in sys.modules}))\n"
+        "request = aws_lambda.read_request(event)\n"
+        "print(type(request).__name__, type(request.headers).__name__, request.integration)\n"
+    )
+    assert _run(code).split() == ["[]", "LambdaRequest", "Headers", "api-gateway-v1"]
+
+
+def test_the_request_types_keep_their_public_home_and_annotations_that_resolve_there() -> None:
+    request = lambda_module.read_request(testing.lambda_event(testing.make_payload("batch.failed"), SECRET))
+    assert type(request) is lambda_module.LambdaRequest
+    assert (lambda_module.LambdaRequest.__module__, lambda_module.Headers.__module__) == (
+        lambda_module.__name__,
+        lambda_module.__name__,
+    )
+    hints = typing.get_type_hints(lambda_module.LambdaRequest)
+    assert hints == {
+        "body": bytes,
+        "headers": lambda_module.Headers,
+        "integration": lambda_module.Integration,
+        "multi_value_headers": bool,
+    }
+    assert typing.get_type_hints(lambda_module.read_request)["return"] is lambda_module.LambdaRequest
+
+
+def test_a_lambda_request_survives_pickle_copy_asdict_and_replace() -> None:
+    request = lambda_module.read_request(testing.lambda_event(testing.make_payload("batch.failed"), SECRET))
+    for duplicate in (pickle.loads(pickle.dumps(request)), copy.copy(request), copy.deepcopy(request)):
+        assert duplicate == request
+        assert duplicate.headers.pairs() == request.headers.pairs()
+    assert dataclasses.asdict(request)["body"] == request.body
+    assert dataclasses.replace(request, body=b"{}") == lambda_module.LambdaRequest(
+        b"{}", request.headers, request.integration, request.multi_value_headers
+    )
+
+
+def test_the_lambda_module_names_no_other_attribute() -> None:
+    name = "Request"
+    with pytest.raises(AttributeError, match="has no attribute 'Request'"):
+        getattr(lambda_module, name)
+
+
+def test_a_fresh_import_makes_no_event_fields_and_no_parser_until_first_use() -> None:
+    code = (
+        "import openai_webhook_events as owe\n"
+        "from openai_webhook_events import _parse, testing\n"
+        "cls = owe.BatchFailedWebhookEvent\n"
+        "print(type(vars(cls)['__dataclass_fields__']).__name__)\n"
+        "parser = _parse._PARSERS['batch.failed']\n"
+        "owe.parse_event(testing.make_payload('batch.failed'))\n"
+        "print(_parse._PARSERS['batch.failed'] is parser, type(vars(cls)['__dataclass_fields__']).__name__)\n"
+    )
+    assert _run(code).split() == ["_DeferredFields", "False", "dict"]
+
+
+def _assert_hashed_by_fields(value: Any) -> None:
+    assert getattr(type(value), "__hash__") is field_hash  # the class's or its envelope's
+    assert hash(value) == hash(tuple(getattr(value, field.name) for field in dataclasses.fields(value)))
+
+
+@pytest.mark.parametrize("payload", [example_payload(name) for name in EVENT_TYPE_NAMES], ids=EVENT_TYPE_NAMES)
+def test_the_shared_hash_is_the_hash_of_the_fields_in_order(payload: dict[str, Any]) -> None:
+    event = parse_event(payload)
+    _assert_hashed_by_fields(event)
+    assert hash(event) == hash(parse_event(dict(payload)))
+
+
+def test_the_resource_data_unknown_events_and_deliveries_share_that_hash() -> None:
+    unknown = parse_event({"id": "evt_1", "created_at": 1, "type": "brand.new", "data": {"a": [1]}})
+    resource = parse_event(example_payload("batch.failed")).data
+    delivery = Delivery("msg_1", 1, 2.5, 3.5, "key")
+    for value in (unknown, resource, delivery):
+        _assert_hashed_by_fields(value)
+    assert isinstance(unknown, UnknownWebhookEvent)
+    assert hash(delivery) == hash(dataclasses.replace(delivery))
+    assert hash(delivery) != hash(dataclasses.replace(delivery, idempotency_key="other"))
+    assert set(EVENT_TYPES) == set(EVENT_TYPE_NAMES)
