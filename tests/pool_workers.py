@@ -1,4 +1,4 @@
-"""Functions a ``ProcessPoolExecutor`` worker runs for ``tests/test_pickle.py`` (importable without pytest)."""
+"""Functions a ``ProcessPoolExecutor`` worker runs for ``tests/unit/test_pickle.py`` (importable without pytest)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def example_payload(event_type: str) -> dict[str, Any]:
     """The realistic example payload of *event_type* (``openai_webhook_events/payloads/``), a fresh copy.
 
     The package's own test helper, :func:`openai_webhook_events.testing.make_payload`;
-    tests/test_testing.py checks it against the files.
+    tests/unit/test_testing.py checks it against the files.
     """
     return make_payload(event_type)
 

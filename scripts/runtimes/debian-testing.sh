@@ -11,7 +11,7 @@
 # The repository is bind-mounted at /repo; each interpreter gets a venv in the chroot
 # (/opt/venv-3.X) with `pip install -e '.[test-run]'`, then `pytest -q -p no:cacheprovider --no-cov
 # -m "not runtime and not tools"` (the `tools` tests need the whole `test` extra: they run on the
-# default interpreter) and the Lambda RIE test (tests/test_runtime_lambda_rie.py) on that interpreter.
+# default interpreter) and the Lambda RIE test (tests/integration/test_runtime_lambda_rie.py) on that interpreter.
 # A test requirement that cannot install on an interpreter (scripts/runtimes/test_requirements.py
 # says which and why) is left out, and only the test files importing it are left out, by name.
 # Exits non-zero on any failure.
@@ -41,7 +41,7 @@ if [[ -z "$mirror" ]]; then
     exit 1
 fi
 
-packages=(nodejs npm redis-server)  # node for pyright (tests/test_typing.py) and dynalite, npm for its package; redis-server for the real-store tests
+packages=(nodejs npm redis-server)  # node for pyright (tests/unit/test_typing.py) and dynalite, npm for its package; redis-server for the real-store tests
 for minor in "${minors[@]}"; do packages+=("python$minor" "python$minor-venv"); done
 apt_opts=(-o Acquire::Check-Valid-Until=false -o APT::Install-Recommends=false -o Dpkg::Use-Pty=0)
 
@@ -121,7 +121,7 @@ for minor in "${minors[@]}"; do
         -m 'not runtime and not tools' ${leave_out[*]}"
     step "examples/lambda_function.py behind the Lambda RIE on Python $minor"
     in_root /bin/sh -c "cd /repo && exec $venv/bin/python -m pytest -q -p no:cacheprovider --no-cov -m runtime \
-        tests/test_runtime_lambda_rie.py"
+        tests/integration/test_runtime_lambda_rie.py"
 done
 if $prepare_only; then
     step "Debian testing: ${minors[*]} prepared in $((SECONDS - started))s"

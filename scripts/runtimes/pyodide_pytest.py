@@ -21,14 +21,18 @@ from pathlib import Path
 import pytest
 
 NOT_COLLECTED: dict[str, str] = {
-    "tests/test_idempotency_stores.py": "starts redis-server and dynalite (tests/servers.py: processes, sockets)",
-    "tests/test_contract_script.py": "checks the contract extra's openai SDK (no pure wheel); runs scripts/contract.py",
+    "tests/integration/test_idempotency_stores.py": (
+        "starts redis-server and dynalite (tests/servers.py: processes, sockets)"
+    ),
+    "tests/integration/test_contract_script.py": (
+        "checks the contract extra's openai SDK (no pure wheel); runs scripts/contract.py"
+    ),
 }
 DESELECTED = {
-    "tests/test_cli.py::test_a_full_disk_is_reported_and_the_unwritten_output_dropped": (
+    "tests/unit/test_cli.py::test_a_full_disk_is_reported_and_the_unwritten_output_dropped": (
         "writes to /dev/full, which Pyodide's file system does not have"
     ),
-    "tests/test_parse.py::test_deeply_nested_unknown_data_is_an_invalid_event_not_a_recursion_error": (
+    "tests/unit/test_parse.py::test_deeply_nested_unknown_data_is_an_invalid_event_not_a_recursion_error": (
         "builds a Python list nested 100,000 deep, which Pyodide cannot free: `del` of such a list overflows"
         " the JavaScript stack without the package involved (the same depth arriving as a signed JSON body"
         " is checked by scripts/runtimes/pyodide_nesting_check.py)"
@@ -40,7 +44,7 @@ _NO_ASYNCIO_RUN = (
 )
 DESELECTED.update(
     {
-        f"tests/test_async_router.py::{name}": _NO_ASYNCIO_RUN
+        f"tests/unit/test_async_router.py::{name}": _NO_ASYNCIO_RUN
         for name in (
             "test_async_and_plain_handlers_are_dispatched_and_their_results_returned",
             "test_async_callables_of_every_kind_are_accepted_and_awaited",
@@ -49,9 +53,9 @@ DESELECTED.update(
     }
 )
 # collected since it imports tests/helpers.py, not test_queue (boto3): its ASGI half drives the app with asyncio.run
-DESELECTED["tests/test_dead_letter.py::test_the_wsgi_and_asgi_apps_pass_the_dead_letter_and_the_hand_off_through"] = (
-    _NO_ASYNCIO_RUN
-)
+DESELECTED[
+    "tests/unit/test_dead_letter.py::test_the_wsgi_and_asgi_apps_pass_the_dead_letter_and_the_hand_off_through"
+] = _NO_ASYNCIO_RUN
 NEEDS_AN_OS = ("subprocess", "sys.executable", "threading", "multiprocessing", "socket", "Executor(", "Popen")
 
 
@@ -136,7 +140,7 @@ def main(args: list[str]) -> int:
     for conftest in sorted(Path("tests").rglob("conftest.py")):
         source = conftest.read_text()
         _tests_needing_an_os(conftest.as_posix(), ast.parse(source), source, shared)
-    for file in sorted(Path("tests").glob("test_*.py")):
+    for file in sorted(Path("tests").rglob("test_*.py")):
         path = file.as_posix()
         source = file.read_text()
         tree = ast.parse(source)
