@@ -17,6 +17,7 @@ docs/receiving.md, by status:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -45,7 +46,12 @@ class Response:
 
     @property
     def body(self) -> bytes:
-        return json.dumps({"message": self.message}).encode()
+        return _json_body(self.message)
+
+
+@functools.lru_cache(maxsize=64)  # the answers' few messages: 2.4 -> 0.15 us a body (timeit, CPython 3.11, 2026-12-07)
+def _json_body(message: str) -> bytes:
+    return json.dumps({"message": message}).encode()
 
 
 publish([Response])  # its public home
