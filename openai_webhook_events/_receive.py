@@ -132,8 +132,9 @@ def claim_sync(started: Response | Attempt | Claiming) -> Response | Attempt:
         from .idempotency._base import ASYNC_STORE_NEEDS_ASGI
 
         raise WebhookConfigurationError(ASYNC_STORE_NEEDS_ASGI)
-    if idempotency.unsettled:  # nothing pending: this check is all it costs (6 ns net, timeit, CPython 3.11)
-        idempotency.settle(started.claim_args[2])
+    # Nothing pending: this check is all it costs (6 ns net, timeit, CPython 3.11).
+    if idempotency._unsettled:  # pyright: ignore[reportPrivateUsage]
+        idempotency._settle(started.claim_args[2])  # pyright: ignore[reportPrivateUsage]
     return started.claimed(stored(idempotency.store.claim, *started.claim_args))
 
 
@@ -273,17 +274,29 @@ Outcome: TypeAlias = "tuple[object, BaseException | None]"
 """What one store call answered, ``(answer, None)``, or the store error it raised, ``(None, error)``."""
 
 
+_claims: Any = None
+"""``idempotency._base`` once :func:`claims` has imported it."""
+
+
+def claims() -> Any:
+    """``idempotency._base`` (the claim checks), imported by the first store call and kept here."""
+    # On first use, with a store: an HTTP Lambda without idempotency starts without importing the idempotency
+    # package and creating the Claim dataclass: 5.1 M fewer instructions (bench/coldstart.py's
+    # lambda_instructions, CPython 3.12).  Kept in a global: a function-level import costs ~1 us a call.
+    global _claims
+    if _claims is None:
+        from .idempotency import _base  # pyright: ignore[reportPrivateUsage]
+
+        _claims = _base
+    return _claims
+
+
 def stored(operation: Callable[..., object], *args: object) -> Outcome:
     """``operation(*args)``, one store call, as an :data:`Outcome`: ``KeyboardInterrupt`` and ``SystemExit``
     propagate, anything else it raises is a store error."""
-    # The claims module on first use, with a store: an HTTP Lambda without idempotency starts without importing
-    # the idempotency package and creating the Claim dataclass: 5.1 M fewer instructions (bench/coldstart.py's
-    # lambda_instructions, CPython 3.12).
-    from .idempotency._base import STOPS
-
     try:
         return operation(*args), None
-    except STOPS:
+    except claims().STOPS:  # evaluated only when the call raised
         raise
     except BaseException as error:  # a gevent.Timeout too: the store is down
         return None, error
@@ -292,15 +305,13 @@ def stored(operation: Callable[..., object], *args: object) -> Outcome:
 def checked_outcome(outcome: Outcome, check: Callable[..., T], *args: object) -> T | BaseException:
     """*outcome*'s answer passed through ``check(answer, *args)``, or the store error: the one it raised, or the
     ``StoreAnswerError`` of an answer outside the protocol."""
-    from .idempotency._base import StoreAnswerError  # see stored()
-
     answer, error = outcome
     if error is not None:
         return error
     try:
         return check(answer, *args)
-    except StoreAnswerError as outside:
-        return outside
+    except claims().StoreAnswerError as outside:  # evaluated only when the check raised
+        return cast("BaseException", outside)
 
 
 class Claiming:
@@ -328,15 +339,14 @@ class Claiming:
         """What the store's ``claim`` answered (or raised) made into the :class:`Attempt` to run or the answer:
         409 held elsewhere, 200 already processed, 503 a store error."""
         store = self.idempotency.store
-        from .idempotency._base import checked_claim  # see stored()
-
-        claim = checked_outcome(outcome, checked_claim, store)
+        claim = checked_outcome(outcome, claims().checked_claim, store)
         delivery = self.delivery
         webhook_id = delivery.webhook_id
         event = self.event
         if isinstance(claim, BaseException):  # a gevent.Timeout too: the store is down
             key, token, _, expires_at = self.claim_args
-            self.idempotency.unsettle(key, token, expires_at)  # it may land when the store is back: released later
+            # It may land when the store is back: released before a later claim.
+            self.idempotency._unsettle(key, token, expires_at)  # pyright: ignore[reportPrivateUsage]
             log(
                 logging.ERROR,
                 f"idempotency store failed at claim for webhook delivery {clean(webhook_id)}: {failure(claim)}",
@@ -453,9 +463,7 @@ class Attempt:
             store = idempotency.store
             if completed is None:
                 completed = stored(store.complete, *self.complete_args(now))
-            from .idempotency._base import checked_done  # see stored()
-
-            recorded = checked_outcome(completed, checked_done, store, "complete")
+            recorded = checked_outcome(completed, claims().checked_done, store, "complete")
             if isinstance(recorded, BaseException):  # the work is done: answered 200 whatever the store did
                 self._log(
                     logging.ERROR,
@@ -534,9 +542,7 @@ class Attempt:
         store = idempotency.store
         if released is None:
             released = stored(store.release, self._key, self._token)
-        from .idempotency._base import checked_done  # see stored()
-
-        done = checked_outcome(released, checked_done, store, "release")
+        done = checked_outcome(released, claims().checked_done, store, "release")
         if isinstance(done, BaseException):
             self._log(
                 logging.ERROR,

@@ -266,7 +266,7 @@ class _Awaited:
         started = await _call(self._dead_letter, self._prepare, body, headers)
         if not isinstance(started, Claiming):
             return started
-        if started.idempotency.unsettled:  # nothing pending: this check is all it costs
+        if started.idempotency._unsettled:  # pyright: ignore[reportPrivateUsage]  (nothing pending: all it costs)
             await self._settle(started.idempotency, started.claim_args[2])
         key, token = started.claim_args[:2]
         return started.claimed(await self._call(self._store.claim, started.claim_args, (key, token)))
@@ -274,13 +274,20 @@ class _Awaited:
     async def _settle(self, idempotency: Idempotency, now: float) -> None:
         """``Idempotency.settle`` with each release awaited: the claims of unknown outcome released in order,
         the rest kept from the first that fails."""
-        pending = idempotency.due(now)
+        pending = idempotency._due(now)  # pyright: ignore[reportPrivateUsage]
         store = self._store
-        for at, (key, token, _) in enumerate(pending):
-            released = checked_outcome(await self._call(store.release, (key, token)), checked_done, store, "release")
-            if isinstance(released, BaseException):
-                idempotency.defer(pending[at:], now)
-                return
+        at = 0
+        try:
+            for at, (key, token, _) in enumerate(pending):
+                released = checked_outcome(
+                    await self._call(store.release, (key, token)), checked_done, store, "release"
+                )
+                if isinstance(released, BaseException):
+                    idempotency._defer(pending[at:], now)  # pyright: ignore[reportPrivateUsage]
+                    return
+        except BaseException:  # the request cancelled while a release is awaited: the rest kept, not lost
+            idempotency._defer(pending[at:], now)  # pyright: ignore[reportPrivateUsage]
+            raise
 
     async def failed(self, attempt: Attempt, error: BaseException) -> None:
         attempt.failed(error, released=await self._call(self._store.release, attempt.release_args))

@@ -34,8 +34,10 @@ MAX_UNSETTLED = 128
 """Claims of unknown outcome an :class:`Idempotency` remembers to release; past that the oldest is forgotten
 (its key stays blocked until its lease runs out)."""
 SETTLE_PAUSE = 1.0
-"""Seconds after a release of those claims failed before :meth:`Idempotency.settle` tries again: while the store
+"""Seconds after a release of those claims failed before :meth:`Idempotency._settle` tries again: while the store
 is down, one claim a second waits on it twice, not every claim."""
+SETTLE_BATCH = 8
+"""Remembered claims one settle releases at most, so a request waits for a bounded number of releases."""
 
 
 class IdempotencyStore(Protocol):
@@ -89,14 +91,14 @@ class Idempotency:
     not block its key for a whole lease: the receive step records it with
     :meth:`unsettle` and, before its next claim through this object,
     :meth:`settle` releases it (token-fenced, so never another attempt's
-    record).  :attr:`unsettled` holds at most :data:`MAX_UNSETTLED` of them.
+    record).  :attr:`_unsettled` holds at most :data:`MAX_UNSETTLED` of them.
 
     Raises :class:`WebhookConfigurationError` for a store without
     ``claim``/``complete``/``release`` or mixing ``async def`` and plain
     ones, or a bad option.
     """
 
-    __slots__ = ("_lease", "_lock", "_settle_at", "awaits", "key", "namespace", "retention", "store", "unsettled")
+    __slots__ = ("_lease", "_lock", "_settle_at", "_unsettled", "awaits", "key", "namespace", "retention", "store")
 
     def __init__(
         self,
@@ -125,7 +127,7 @@ class Idempotency:
         self.awaits = awaits(store)  # an async store: only the ASGI app can await it
         self.key = key
         self.namespace = namespace
-        self.unsettled: list[tuple[str, str, float]] = []
+        self._unsettled: list[tuple[str, str, float]] = []
         """``(key, token, lease expiry)`` of the claims of unknown outcome not yet released, oldest first
         (shared with a ``copy.copy`` of this object)."""
         self._lock = threading.Lock()
@@ -158,13 +160,13 @@ class Idempotency:
         """A fresh random token naming one attempt."""
         return os.urandom(16).hex()
 
-    def unsettle(self, key: str, token: str, expires_at: float) -> None:
+    def _unsettle(self, key: str, token: str, expires_at: float) -> None:
         """Remember a claim of *key* by *token*, leased until *expires_at*, whose outcome is unknown."""
         with self._lock:
-            self.unsettled.append((key, token, expires_at))
-            del self.unsettled[:-MAX_UNSETTLED]
+            self._unsettled.append((key, token, expires_at))
+            del self._unsettled[:-MAX_UNSETTLED]
 
-    def settle(self, now: float) -> None:
+    def _settle(self, now: float) -> None:
         """Release the remembered claims whose lease has not run out at *now*, in order, best effort.
 
         A release that answers (``True`` or ``False``) settles its claim;
@@ -172,10 +174,10 @@ class Idempotency:
         calls before :data:`SETTLE_PAUSE` seconds have passed do nothing:
         a store still down costs one failed call a second.  Nothing is
         raised but ``KeyboardInterrupt`` and ``SystemExit``.  (The ASGI app
-        does the same with an async store, awaiting each release: :meth:`due`,
-        then :meth:`defer` for the ones left.)
+        does the same with an async store, awaiting each release: :meth:`_due`,
+        then :meth:`_defer` for the ones left.)
         """
-        pending = self.due(now)
+        pending = self._due(now)
         store = cast("IdempotencyStore", self.store)  # the sync receive step refused an async store
         settled = 0
         try:
@@ -183,26 +185,27 @@ class Idempotency:
                 checked_done(store.release(key, token), store, "release")
                 settled += 1
         except BaseException as error:  # a gevent.Timeout too: kept for the next call
-            self.defer(pending[settled:], now)
+            self._defer(pending[settled:], now)
             if isinstance(error, STOPS):
                 raise
 
-    def due(self, now: float) -> list[tuple[str, str, float]]:
-        """Take the remembered claims to release at *now* (lease not run out), oldest first: none within
-        :data:`SETTLE_PAUSE` seconds of a failed release.  Those not released go back with :meth:`defer`."""
+    def _due(self, now: float) -> list[tuple[str, str, float]]:
+        """Take the remembered claims to release at *now* (lease not run out), oldest first, at most
+        :data:`SETTLE_BATCH`; none within :data:`SETTLE_PAUSE` seconds of a failed release.  Those not released
+        go back with :meth:`_defer`."""
         if now < self._settle_at:
             return []
         with self._lock:
-            pending = [claim for claim in self.unsettled if claim[2] > now]
-            self.unsettled.clear()
-        return pending
+            pending = [claim for claim in self._unsettled if claim[2] > now]
+            self._unsettled[:] = pending[SETTLE_BATCH:]
+        return pending[:SETTLE_BATCH]
 
-    def defer(self, claims: list[tuple[str, str, float]], now: float) -> None:
-        """Keep *claims* (from :meth:`due`, the first of them failed to release at *now*) for a later
+    def _defer(self, claims: list[tuple[str, str, float]], now: float) -> None:
+        """Keep *claims* (from :meth:`_due`, the first of them failed to release at *now*) for a later
         settle, no sooner than :data:`SETTLE_PAUSE` seconds from *now*."""
         with self._lock:
-            self.unsettled[:0] = claims
-            del self.unsettled[:-MAX_UNSETTLED]
+            self._unsettled[:0] = claims
+            del self._unsettled[:-MAX_UNSETTLED]
             self._settle_at = now + SETTLE_PAUSE
 
 

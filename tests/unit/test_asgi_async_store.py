@@ -347,7 +347,7 @@ def test_a_claim_that_raised_is_released_on_the_loop_before_the_next_claim() -> 
     assert asyncio.run(scenario()) == [503, 200, 200]  # the first id is free again: its retry processes
     assert [name for name, _ in store.calls] == ["claim", "release", "claim", "complete", "claim", "complete"]
     assert store.calls[0][1] == store.calls[1][1]  # released with the token of the claim that raised
-    assert idempotency.unsettled == []
+    assert idempotency._unsettled == []
 
 
 def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settle_pause() -> None:
@@ -363,8 +363,27 @@ def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settl
 
     assert asyncio.run(scenario()) == [503, 200]
     assert [name for name, _ in store.calls] == ["claim", "release", "claim", "complete"]
-    assert [key for key, _, _ in idempotency.unsettled] == [KEY]  # kept, tried again after SETTLE_PAUSE
+    assert [key for key, _, _ in idempotency._unsettled] == [KEY]  # kept, tried again after SETTLE_PAUSE
 
+
+
+def test_a_request_cancelled_while_it_releases_unsettled_claims_keeps_them_for_a_later_request() -> None:
+    store = AsyncStore(answers={"claim": "garbage"})  # outside the protocol: outcome unknown, remembered
+    idempotency = Idempotency(store)
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+
+    async def scenario() -> None:
+        assert [(await drive(app, webhook_id))[0] for webhook_id in ("wh_a", "wh_b")] == [503, 503]
+        store.answers, store.delay = {}, {"release": 0.2}
+        request = asyncio.ensure_future(drive(app, "wh_next"))
+        await asyncio.sleep(0.05)  # the first release under way
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+
+    asyncio.run(scenario())
+    # wh_a's claim was released before wh_b's; wh_b's release was under way when the request was cancelled: kept
+    assert [key for key, _, _ in idempotency._unsettled] == ["openai-webhook-events#wh_b"]
 
 # --- Store errors and answers outside the protocol ------------------------------------------------
 

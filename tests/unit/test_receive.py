@@ -34,7 +34,8 @@ from openai_webhook_events import (
     wsgi,
 )
 from openai_webhook_events._options import Options
-from openai_webhook_events.idempotency import MAX_UNSETTLED, SETTLE_PAUSE, Claim, Idempotency, MemoryStore
+from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
+from openai_webhook_events.idempotency._idempotency import MAX_UNSETTLED, SETTLE_BATCH, SETTLE_PAUSE
 from tests.helpers import BODY, PAYLOAD, SECRET, SECRET_KEY, RecordingStore, call, drive, environ, scope, sqs_event
 from tests.helpers import record as sqs_record
 from tests.strategies import example_payload, hmac_signature, lambda_event
@@ -848,7 +849,7 @@ def test_a_claim_that_raised_is_released_before_the_next_claim_of_any_delivery_a
     assert _deliver(idempotency, 3, NOW + 2).status == 200
     assert store.calls == ["claim", "release", "claim", "complete", "claim", "complete"]
     assert store.arguments[1] == store.arguments[0][:2]
-    assert idempotency.unsettled == []
+    assert idempotency._unsettled == []
 
 
 @pytest.mark.parametrize(
@@ -868,7 +869,7 @@ def test_a_pending_release_that_fails_is_kept_and_tried_again_at_the_following_c
     assert _deliver(idempotency, 3, NOW + 2).status == 200
     assert store.calls == ["claim", "release", "claim", "complete", "release", "claim", "complete"]
     assert store.arguments[1] == store.arguments[4] == store.arguments[0][:2]
-    assert idempotency.unsettled == []
+    assert idempotency._unsettled == []
 
 
 def test_while_the_store_stays_down_one_claim_a_settle_pause_tries_one_release_and_every_claim_is_kept() -> None:
@@ -885,7 +886,7 @@ def test_while_the_store_stays_down_one_claim_a_settle_pause_tries_one_release_a
         assert _deliver(idempotency, number, at).status == 503
     assert store.calls == ["claim", "release", "claim", "claim", "claim", "release", "claim"]
     claims = [arguments for arguments in store.arguments if len(arguments) == 4]
-    assert idempotency.unsettled == [(key, token, expires_at) for key, token, _, expires_at in claims]
+    assert idempotency._unsettled == [(key, token, expires_at) for key, token, _, expires_at in claims]
 
 
 def test_at_most_max_unsettled_claims_are_kept_the_oldest_forgotten_first() -> None:
@@ -893,14 +894,17 @@ def test_at_most_max_unsettled_claims_are_kept_the_oldest_forgotten_first() -> N
     idempotency = Idempotency(store)
     for number in range(MAX_UNSETTLED + 3):
         _deliver(idempotency, number)
-    assert len(idempotency.unsettled) == MAX_UNSETTLED
-    store.calls.clear()
-    store.arguments.clear()
+    assert len(idempotency._unsettled) == MAX_UNSETTLED
     store.failing.clear()
-    assert _deliver(idempotency, -1, NOW + SETTLE_PAUSE).status == 200
-    released = [key for key, *_ in store.arguments[:-2]]
+    released: list[str] = []
+    for number in range(1, MAX_UNSETTLED // SETTLE_BATCH + 2):  # each delivery releases at most SETTLE_BATCH first
+        store.calls.clear()
+        store.arguments.clear()
+        assert _deliver(idempotency, -number, NOW + SETTLE_PAUSE).status == 200
+        assert store.calls[-2:] == ["claim", "complete"]
+        assert len(store.calls) - 2 == min(SETTLE_BATCH, MAX_UNSETTLED - len(released))
+        released += [key for key, *_ in store.arguments[:-2]]
     assert released == [f"openai-webhook-events#wh_{number}" for number in range(3, MAX_UNSETTLED + 3)]
-    assert store.calls[-2:] == ["claim", "complete"]
 
 
 def test_a_claim_of_unknown_outcome_whose_lease_ran_out_is_not_released() -> None:
@@ -910,7 +914,7 @@ def test_a_claim_of_unknown_outcome_whose_lease_ran_out_is_not_released() -> Non
     store.failing.clear()
     assert _deliver(idempotency, 2, NOW + 30).status == 200  # the store would take the expired record over anyway
     assert store.calls == ["claim", "claim", "complete"]
-    assert idempotency.unsettled == []
+    assert idempotency._unsettled == []
 
 
 def test_an_interrupt_during_a_pending_release_propagates_and_the_claim_stays_pending() -> None:
@@ -921,14 +925,14 @@ def test_an_interrupt_during_a_pending_release_propagates_and_the_claim_stays_pe
     with pytest.raises(KeyboardInterrupt):
         _deliver(idempotency, 2, NOW + 1)
     assert store.calls == ["claim", "release"]
-    assert [key for key, *_ in idempotency.unsettled] == ["openai-webhook-events#wh_1"]
+    assert [key for key, *_ in idempotency._unsettled] == ["openai-webhook-events#wh_1"]
 
 
 def test_a_copy_of_an_idempotency_shares_its_pending_claims() -> None:
     idempotency = Idempotency(RecordingStore())
     copied = copy.copy(idempotency)  # as the ASGI app bounds its store calls
-    copied.unsettle("key", "token", NOW + 60)
-    assert idempotency.unsettled == [("key", "token", NOW + 60)]
+    copied._unsettle("key", "token", NOW + 60)
+    assert idempotency._unsettled == [("key", "token", NOW + 60)]
 
 
 def test_threads_claiming_at_once_release_each_pending_claim_once() -> None:
@@ -952,7 +956,7 @@ def test_threads_claiming_at_once_release_each_pending_claim_once() -> None:
     assert statuses == [200] * 8
     released = [arguments[0] for arguments in store.arguments if len(arguments) == 2]  # release(key, token)
     assert sorted(released) == sorted(f"openai-webhook-events#wh_{number}" for number in range(20))
-    assert idempotency.unsettled == []
+    assert idempotency._unsettled == []
 
 
 # --- Verified once -------------------------------------------------------------------------------
