@@ -205,6 +205,7 @@ def openai_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         server.server_close()
 
 
+@pytest.mark.tools  # the openai SDK: the contract extra, in `test`, not in `test-run`
 def test_the_secret_snippets_create_an_endpoint_rotate_its_secret_and_verify_with_both(
     openai_api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -229,6 +230,7 @@ def test_the_secret_snippets_create_an_endpoint_rotate_its_secret_and_verify_wit
         webhook.unwrap(body, headers)
 
 
+@pytest.mark.tools  # the openai SDK: the contract extra, in `test`, not in `test-run`
 def test_the_test_delivery_snippet_passes_when_the_endpoint_answers_200_and_fails_when_it_refuses(
     openai_api: Any,
 ) -> None:
