@@ -72,21 +72,8 @@ BLOCKS_RUN_BY = {
     ("docs/wsgi-asgi.md", "## Try it", SECRET_LINE): "tests/docs/test_docs_snippets.py",
 }
 # ... or why no test runs it, and what runs what it does.
-NOT_RUN = {
-    ("README.md", "## Install", "pip install . "): (
-        "installs into the reader's environment (and its git URL is a placeholder);"
-        " tests/integration/test_packaging.py installs the wheel alone in a fresh venv,"
-        " tests/integration/test_vendoring.py runs the folder copied alone"
-    ),
-    ("docs/benchmarks.md", "# Benchmarks", "pip install -e '.[bench]'"): (
-        "installs the bench extra and runs the 3-minute benchmark that rewrites bench/RESULTS.md; "
-        "tests/integration/test_bench_quick.py runs bench/run.py --quick"
-    ),
-    ("docs/quality/index.md", "# Quality", "HYPOTHESIS_PROFILE=long pytest "): (
-        "the slow runs kept out of CI (the suite with 5,000 examples per property, 10 minutes of fuzzing per "
-        "target, mutmut on the whole package): hours of CPU; .ci/run runs scripts/fuzz.sh 20"
-    ),
-}
+NOT_RUN: dict[tuple[str, str, str], str] = {}
+"""Fenced blocks no test runs, each with the reason (none today: a command that cannot run as written is prose)."""
 
 
 def test_every_other_fenced_block_is_run_by_the_file_named_or_says_why_not() -> None:
