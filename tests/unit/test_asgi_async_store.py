@@ -8,11 +8,13 @@ same app under uvicorn: tests/integration/test_http_servers.py (``uvicorn-redis`
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -324,6 +326,72 @@ def test_a_late_claim_whose_release_fails_is_left_to_its_lease_quietly(caplog: p
         assert asyncio.run(scenario()) == 503
     errors = [getattr(r, "outcome", r.name) for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == ["store_unavailable"]  # the claim's own record: the failed late release says nothing
+
+
+def test_a_late_claim_whose_release_refuses_its_arguments_is_left_to_its_lease_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = AsyncStore(delay={"claim": 0.05})
+
+    async def release(key: str) -> bool:  # pragma: no cover  (called with two arguments, it never runs)
+        return True
+
+    store.release = release  # type: ignore[assignment,method-assign]
+    app = app_for(store, timeout=0.01)
+
+    async def scenario() -> int:
+        status = (await drive(app))[0]
+        await until(lambda: len(store.calls) == 1)  # the late claim acquired: its release is called
+        await asyncio.sleep(0.01)
+        return status
+
+    with caplog.at_level(logging.DEBUG):
+        assert asyncio.run(scenario()) == 503
+    errors = [getattr(r, "outcome", r.name) for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["store_unavailable"]  # nothing from asyncio about a callback that raised
+
+
+def test_a_late_release_runs_to_its_end_though_nothing_else_refers_to_it() -> None:
+    store = AsyncStore(delay={"claim": 0.05})
+    waiting: weakref.WeakSet[asyncio.Future[None]] = weakref.WeakSet()
+    released: list[str] = []
+
+    async def release(key: str, token: str) -> bool:
+        waiter = asyncio.get_running_loop().create_future()
+        waiting.add(waiter)  # only this call refers to it (and the loop refers to tasks weakly)
+        await waiter
+        released.append(token)
+        return True
+
+    store.release = release  # type: ignore[method-assign]
+    app = app_for(store, timeout=0.01)
+
+    async def scenario() -> int:
+        status = (await drive(app))[0]
+        await until(lambda: len(waiting) == 1)
+        gc.collect()
+        for waiter in list(waiting):
+            waiter.set_result(None)
+        await until(lambda: len(released) == 1)
+        return status
+
+    assert asyncio.run(scenario()) == 503
+    assert released == [store.calls[0][1]]  # the late claim's token
+
+
+def test_the_app_keeps_no_reference_to_a_store_call_that_ended() -> None:
+    calls: list[weakref.ref[asyncio.Task[Any]]] = []
+
+    class Recorded(AsyncStore):
+        async def _call(self, name: str, key: str, token: str, *times: float) -> Any:
+            calls.append(weakref.ref(asyncio.current_task()))  # type: ignore[arg-type]
+            return await super()._call(name, key, token, *times)
+
+    app = app_for(Recorded())
+    assert asyncio.run(drive(app))[0] == 200
+    gc.collect()
+    assert len(calls) == 2
+    assert [call() for call in calls] == [None, None]  # while the app lives on
 
 
 def test_a_claim_that_raised_is_released_on_the_loop_before_the_next_claim() -> None:
