@@ -351,32 +351,42 @@ def test_a_late_claim_whose_release_refuses_its_arguments_is_left_to_its_lease_q
     assert errors == ["store_unavailable"]  # nothing from asyncio about a callback that raised
 
 
-def test_a_late_release_runs_to_its_end_though_nothing_else_refers_to_it() -> None:
-    store = AsyncStore(delay={"claim": 0.05})
-    waiting: weakref.WeakSet[asyncio.Future[None]] = weakref.WeakSet()
-    released: list[str] = []
+class Unreferenced(AsyncStore):
+    """An :class:`AsyncStore` whose operation *waits* first awaits a future that only the call refers to
+    (the loop refers to tasks weakly), until the test sets the futures in ``waiting``."""
 
-    async def release(key: str, token: str) -> bool:
-        waiter = asyncio.get_running_loop().create_future()
-        waiting.add(waiter)  # only this call refers to it (and the loop refers to tasks weakly)
-        await waiter
-        released.append(token)
-        return True
+    def __init__(self, waits: str, delay: dict[str, float] | None = None) -> None:
+        super().__init__(delay)
+        self.waits = waits
+        self.waiting: weakref.WeakSet[asyncio.Future[None]] = weakref.WeakSet()
 
-    store.release = release  # type: ignore[method-assign]
+    async def _call(self, name: str, key: str, token: str, *times: float) -> Any:
+        if name == self.waits:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiting.add(waiter)
+            await waiter
+        return await super()._call(name, key, token, *times)
+
+
+@pytest.mark.parametrize(("waits", "delay"), [("claim", {}), ("release", {"claim": 0.05})], ids=["claim", "release"])
+def test_a_late_store_call_runs_to_its_end_though_nothing_else_refers_to_it(
+    waits: str, delay: dict[str, float]
+) -> None:
+    store = Unreferenced(waits, delay)
     app = app_for(store, timeout=0.01)
 
     async def scenario() -> int:
         status = (await drive(app))[0]
-        await until(lambda: len(waiting) == 1)
+        await until(lambda: len(store.waiting) == 1)
         gc.collect()
-        for waiter in list(waiting):
+        for waiter in list(store.waiting):
             waiter.set_result(None)
-        await until(lambda: len(released) == 1)
+        await until(lambda: len(store.calls) == 2)
         return status
 
     assert asyncio.run(scenario()) == 503
-    assert released == [store.calls[0][1]]  # the late claim's token
+    (claimed, claim_token), (released, release_token) = store.calls
+    assert (claimed, released, claim_token) == ("claim", "release", release_token)  # the late claim, released
 
 
 def test_the_app_keeps_no_reference_to_a_store_call_that_ended() -> None:
