@@ -541,8 +541,17 @@ def test_a_store_mixing_async_and_plain_operations_is_refused_naming_the_plain_o
         def release(self, key: str, token: str) -> bool:  # type: ignore[override]
             return True
 
+    class MostlyPlain(Mixed):
+        def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:  # type: ignore[override]
+            return True
+
     with pytest.raises(WebhookConfigurationError, match="Mixed mixes async def and plain operations: release not"):
         Idempotency(Mixed())  # type: ignore[arg-type]
+    with pytest.raises(WebhookConfigurationError) as refused:
+        Idempotency(MostlyPlain())  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        "store MostlyPlain mixes async def and plain operations: complete, release not async def"
+    )
 
 
 def test_a_sync_store_is_not_async_and_an_async_one_is() -> None:
