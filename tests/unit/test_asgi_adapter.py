@@ -630,6 +630,7 @@ def test_a_handler_returning_a_generator_is_answered_500_closed_and_released_off
     assert (answer["status"], answer["message"]) == (500, "handler returned a generator")
     assert store.calls == ["claim", "release"]
     assert threading.current_thread() not in store.threads
+    assert caplog.records[0].threadName != threading.current_thread().name  # answered off the loop too
     [generator] = returned
     assert getattr(generator, "gi_frame", None) is getattr(generator, "ag_frame", None) is None  # closed
     assert [(r.outcome, r.status) for r in caplog.records] == [("not_run", 500)]  # type: ignore[attr-defined]
@@ -675,6 +676,15 @@ def test_a_complete_answer_that_is_not_a_bool_is_logged_naming_the_store_and_ans
         assert request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store)))["status"] == 200
     [record] = caplog.records
     assert record.getMessage().endswith(": StoreAnswerError: RecordingStore.complete answered None, not a bool")
+
+
+def test_a_release_answer_that_is_not_a_bool_is_logged_naming_the_store(caplog: pytest.LogCaptureFixture) -> None:
+    store = RecordingStore(answers={"release": None})
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        assert request(asgi.app(WEBHOOK, Runs(failures=1).router, idempotency=Idempotency(store)))["status"] == 500
+    assert store.calls == ["claim", "release"]
+    [_, record] = caplog.records  # the handler's failure, then the release's
+    assert record.getMessage().endswith(": StoreAnswerError: RecordingStore.release answered None, not a bool")
 
 
 def test_a_late_claim_answer_that_is_not_a_claim_is_dropped_quietly(caplog: pytest.LogCaptureFixture) -> None:

@@ -8,11 +8,13 @@ same app under uvicorn: tests/integration/test_http_servers.py (``uvicorn-redis`
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -326,6 +328,82 @@ def test_a_late_claim_whose_release_fails_is_left_to_its_lease_quietly(caplog: p
     assert errors == ["store_unavailable"]  # the claim's own record: the failed late release says nothing
 
 
+def test_a_late_claim_whose_release_refuses_its_arguments_is_left_to_its_lease_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = AsyncStore(delay={"claim": 0.05})
+
+    async def release(key: str) -> bool:  # pragma: no cover  (called with two arguments, it never runs)
+        return True
+
+    store.release = release  # type: ignore[assignment,method-assign]
+    app = app_for(store, timeout=0.01)
+
+    async def scenario() -> int:
+        status = (await drive(app))[0]
+        await until(lambda: len(store.calls) == 1)  # the late claim acquired: its release is called
+        await asyncio.sleep(0.01)
+        return status
+
+    with caplog.at_level(logging.DEBUG):
+        assert asyncio.run(scenario()) == 503
+    errors = [getattr(r, "outcome", r.name) for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["store_unavailable"]  # nothing from asyncio about a callback that raised
+
+
+class Unreferenced(AsyncStore):
+    """An :class:`AsyncStore` whose operation *waits* first awaits a future that only the call refers to
+    (the loop refers to tasks weakly), until the test sets the futures in ``waiting``."""
+
+    def __init__(self, waits: str, delay: dict[str, float] | None = None) -> None:
+        super().__init__(delay)
+        self.waits = waits
+        self.waiting: weakref.WeakSet[asyncio.Future[None]] = weakref.WeakSet()
+
+    async def _call(self, name: str, key: str, token: str, *times: float) -> Any:
+        if name == self.waits:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiting.add(waiter)
+            await waiter
+        return await super()._call(name, key, token, *times)
+
+
+@pytest.mark.parametrize(("waits", "delay"), [("claim", {}), ("release", {"claim": 0.05})], ids=["claim", "release"])
+def test_a_late_store_call_runs_to_its_end_though_nothing_else_refers_to_it(
+    waits: str, delay: dict[str, float]
+) -> None:
+    store = Unreferenced(waits, delay)
+    app = app_for(store, timeout=0.01)
+
+    async def scenario() -> int:
+        status = (await drive(app))[0]
+        await until(lambda: len(store.waiting) == 1)
+        gc.collect()
+        for waiter in list(store.waiting):
+            waiter.set_result(None)
+        await until(lambda: len(store.calls) == 2)
+        return status
+
+    assert asyncio.run(scenario()) == 503
+    (claimed, claim_token), (released, release_token) = store.calls
+    assert (claimed, released, claim_token) == ("claim", "release", release_token)  # the late claim, released
+
+
+def test_the_app_keeps_no_reference_to_a_store_call_that_ended() -> None:
+    calls: list[weakref.ref[asyncio.Task[Any]]] = []
+
+    class Recorded(AsyncStore):
+        async def _call(self, name: str, key: str, token: str, *times: float) -> Any:
+            calls.append(weakref.ref(asyncio.current_task()))  # type: ignore[arg-type]
+            return await super()._call(name, key, token, *times)
+
+    app = app_for(Recorded())
+    assert asyncio.run(drive(app))[0] == 200
+    gc.collect()
+    assert len(calls) == 2
+    assert [call() for call in calls] == [None, None]  # while the app lives on
+
+
 def test_a_claim_that_raised_is_released_on_the_loop_before_the_next_claim() -> None:
     """The claim may have landed before the client gave up (a stalled server): the next claim releases it first."""
     store = AsyncStore()
@@ -482,8 +560,17 @@ def test_a_store_mixing_async_and_plain_operations_is_refused_naming_the_plain_o
         def release(self, key: str, token: str) -> bool:  # type: ignore[override]
             return True
 
+    class MostlyPlain(Mixed):
+        def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:  # type: ignore[override]
+            return True
+
     with pytest.raises(WebhookConfigurationError, match="Mixed mixes async def and plain operations: release not"):
         Idempotency(Mixed())  # type: ignore[arg-type]
+    with pytest.raises(WebhookConfigurationError) as refused:
+        Idempotency(MostlyPlain())  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        "store MostlyPlain mixes async def and plain operations: complete, release not async def"
+    )
 
 
 def test_a_sync_store_is_not_async_and_an_async_one_is() -> None:

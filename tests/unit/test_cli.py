@@ -342,6 +342,11 @@ def test_version_prints_the_package_version_and_exits_0() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, f"openai-webhook-events {__version__}\n", "")
 
 
+def test_version_in_process_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.endswith(f" {__version__}\n")
+
+
 @pytest.mark.parametrize("command", [[], ["parse"], ["verify"], ["sign"]])
 def test_help_names_every_example_payload_shipped_in_the_package(
     capsys: Any, monkeypatch: Any, command: list[str]

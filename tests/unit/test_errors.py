@@ -28,7 +28,7 @@ from openai_webhook_events import (
     _errors,
     parse_event,
 )
-from openai_webhook_events._errors import MESSAGE_LIMIT, PATH_LIMIT, shorten
+from openai_webhook_events._errors import MESSAGE_LIMIT, PATH_LIMIT, publish, shorten
 from tests import pool_workers
 from tests.strategies import hostile_text, rejected_values_in_place
 
@@ -307,3 +307,19 @@ def test_a_path_up_to_the_limit_is_shown_whole_and_a_longer_one_as_a_third_start
 
 def test_a_backslash_is_kept_as_it_is_when_other_characters_are_escaped() -> None:
     assert str(WebhookError("C:\\dir\nnext")) == "C:\\dir\\nnext"
+
+
+def test_publish_names_each_class_by_the_package_or_its_public_module() -> None:
+    # publish runs at import (each public class's home): called here too, so a change to it is seen at run time.
+    class AtTheRoot:
+        pass
+
+    class InAModule:
+        pass
+
+    publish([AtTheRoot, "not a class"])
+    publish([InAModule], "idempotency")
+    assert (AtTheRoot.__module__, InAModule.__module__) == (
+        "openai_webhook_events",
+        "openai_webhook_events.idempotency",
+    )

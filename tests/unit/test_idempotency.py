@@ -10,9 +10,11 @@ the semantics, never of races (the real servers are in
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import subprocess
 import sys
+import threading
 import time
 import typing
 from collections.abc import Callable, Iterator
@@ -236,12 +238,36 @@ def test_sqlite_store_keeps_its_file_when_the_process_changes_directory(
         store.close()
 
 
-def test_sqlite_store_in_memory_serves_the_protocol() -> None:
-    store = SQLiteStore(":memory:")
+@pytest.mark.parametrize("path", [":memory:", ""], ids=["memory", "temporary"])
+def test_sqlite_store_in_memory_or_temporary_serves_the_protocol_without_a_file_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    opened: list[SQLiteStore] = []
+    opening = threading.Thread(target=lambda: opened.append(SQLiteStore(path)), daemon=True)
+    opening.start()
+    opening.join(10)
+    [store] = opened  # opened at once: it waits for no file to appear
     assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
     assert store.complete("k", "a", NOW, NOW + 1000) is True
     assert store.claim("k", "b", NOW, NOW + 30) == Claim(COMPLETED, NOW + 1000)
     store.close()
+    assert list(tmp_path.iterdir()) == []  # no file named after the path in the working directory
+
+
+def _delete(path: Path) -> None:
+    """What a temporary-file cleaner does to an SQLite database: the file, its WAL and shared memory go."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _database(path: Path, *claims: str) -> Path:
+    """A closed database file at *path* holding a live claim of each key in *claims* (by token ``"there"``)."""
+    store = SQLiteStore(str(path))
+    for key in claims:
+        store.claim(key, "there", NOW, NOW + 30)
+    store.close()  # the last connection: its WAL is checkpointed into the file and removed
+    return path
 
 
 def test_a_closed_sqlite_store_does_not_reopen_its_deleted_file(tmp_path: Path) -> None:
@@ -250,11 +276,71 @@ def test_a_closed_sqlite_store_does_not_reopen_its_deleted_file(tmp_path: Path) 
     path = tmp_path / "d.db"
     store = SQLiteStore(str(path))
     store.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _delete(path)
     with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
         store.claim("k", "a", NOW, NOW + 30)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sqlite_store_whose_file_was_deleted_reopens_the_file_its_path_names_then(tmp_path: Path) -> None:
+    path = tmp_path / "d.db"
+    old = SQLiteStore(str(path))
+    assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED  # in the file about to go
+    _delete(path)
+    new = SQLiteStore(str(path))
+    try:
+        assert new.claim("k", "new", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+        assert old.claim("k", "old", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)  # new's claim, in the new file
+        assert old.claim("k2", "old", NOW, NOW + 30).state == ACQUIRED
+        assert new.claim("k2", "new", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)
+    finally:
+        old.close()
+        new.close()
+
+
+def test_sqlite_store_whose_file_is_deleted_during_an_operation_fails_it_and_reopens_at_the_next(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "d.db"
+    store = SQLiteStore(str(path))
+    store._connection.set_trace_callback(lambda statement: _delete(path))  # as the claim's statement starts
+    try:
+        with pytest.raises(sqlite3.OperationalError) as failed:
+            store.claim("k", "a", NOW, NOW + 30)
+        assert str(failed.value) == (
+            f"SQLiteStore: the database file {path} was deleted or replaced during this operation, "
+            "whose answer is therefore void (the next operation reopens the file)"
+        )
+        _database(path, "k")  # the file another process created meanwhile
+        assert store.claim("k", "a", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)
+    finally:
+        store.close()
+
+
+def test_sqlite_store_reopening_its_replaced_file_uses_the_file_its_path_names_once_it_is_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "d.db"
+    store = SQLiteStore(str(path))
+    _delete(path)
+    os.replace(_database(tmp_path / "restored.db"), path)  # a restore: the next operation reopens the path
+    replaced_again, connect = _database(tmp_path / "again.db", "k"), sqlite3.connect
+
+    def replacing_first(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if replaced_again.exists():  # between the reopening's look at the path and its connect
+            _delete(path)
+            os.replace(replaced_again, path)
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", replacing_first)
+    try:
+        assert store.claim("k", "a", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)  # "again"'s record
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("table", ["", "x; DROP TABLE y", "naïve"])

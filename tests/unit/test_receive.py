@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from openai_webhook_events import (
+    AsyncRouter,
     BatchCompletedWebhookEvent,
     Delivery,
     PayloadTooLargeError,
@@ -25,6 +26,7 @@ from openai_webhook_events import (
     Webhook,
     WebhookEvent,
     _headers,
+    _response,
     _verify,
     asgi,
     aws_lambda,
@@ -427,6 +429,59 @@ def test_clock_skew_within_the_margin_does_not_let_a_retry_take_over_a_live_clai
     assert retry.status == 409
     assert first.run().status == 200
     assert counting.runs == [PAYLOAD["id"]]
+
+
+def test_begin_leases_a_claim_for_the_time_the_caller_has_left_and_a_retry_meanwhile_is_told_how_long() -> None:
+    store = MemoryStore()
+    first = begin(WEBHOOK, Counting().router, BODY, signed(), idempotency=Idempotency(store), remaining=20, now=NOW)
+    assert not isinstance(first, Response)
+    retry = receive(WEBHOOK, Counting().router, BODY, signed(timestamp=NOW + 1), idempotency=Idempotency(store),
+                    now=NOW + 1)  # fmt: skip
+    # The lease is 20 s + SKEW_MARGIN (5 s), of which 24 s are left: not DEFAULT_LEASE's 60 s.
+    assert retry == Response(409, "in progress", (("content-type", "application/json"), ("retry-after", "24")))
+
+
+def test_begin_hands_a_signed_invalid_event_to_the_dead_letter() -> None:
+    kept: list[bytes] = []
+    answer = begin(WEBHOOK, Router(), b"[]", signed(b"[]"), now=NOW, dead_letter=lambda body, _: kept.append(body))
+    assert (answer, kept) == (Response(200, "dead-lettered"), [b"[]"])
+
+
+def test_begin_forwards_a_delivery_to_hand_off_instead_of_a_router() -> None:
+    class Queue:
+        def __init__(self) -> None:
+            self.sent: list[bytes] = []
+
+        def send(self, body: bytes, headers: Any) -> None:
+            self.sent.append(body)
+
+    queue = Queue()
+    assert begin(WEBHOOK, None, BODY, signed(), now=NOW, hand_off=queue) == Response(200, "queued")
+    assert queue.sent == [BODY]
+
+
+def test_begin_takes_an_async_router_whose_unawaited_handler_is_answered_500() -> None:
+    router: AsyncRouter[None] = AsyncRouter()
+
+    @router.fallback
+    async def handle(event: WebhookEvent) -> None:
+        pass  # pragma: no cover  (never awaited)
+
+    attempt = begin(WEBHOOK, router, BODY, signed(), now=NOW)  # the adapters refuse it when they are made
+    assert not isinstance(attempt, Response)
+    assert attempt.run() == Response(500, "handler returned an awaitable")
+
+
+def test_every_503_carries_its_message_and_retry_after_5() -> None:
+    retry_after = (("content-type", "application/json"), ("retry-after", "5"))
+    # _retry_later builds the 503 constants at import: called here too, so a change to it is seen at run time.
+    assert _response._retry_later("store unavailable") == Response(503, "store unavailable", retry_after)
+    constants = {
+        "queue unavailable": _response.QUEUE_UNAVAILABLE,
+        "dead letter unavailable": _response.DEAD_LETTER_UNAVAILABLE,
+    }
+    for message, answer in constants.items():
+        assert answer == Response(503, message, retry_after)
 
 
 def test_the_response_body_is_json_with_the_message() -> None:
