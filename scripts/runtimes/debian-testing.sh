@@ -41,7 +41,7 @@ if [[ -z "$mirror" ]]; then
     exit 1
 fi
 
-packages=(nodejs npm redis-server)  # node for pyright (tests/unit/test_typing.py) and dynalite, npm for its package; redis-server for the real-store tests
+packages=(nodejs npm redis-server curl)  # node for pyright (tests/unit/test_typing.py) and dynalite, npm for its package; redis-server for the real-store tests; curl for the printed curl commands (tests/unit/test_cli.py, tests/docs)
 for minor in "${minors[@]}"; do packages+=("python$minor" "python$minor-venv"); done
 apt_opts=(-o Acquire::Check-Valid-Until=false -o APT::Install-Recommends=false -o Dpkg::Use-Pty=0)
 

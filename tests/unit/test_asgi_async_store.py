@@ -444,7 +444,6 @@ def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settl
     assert [key for key, _, _ in idempotency._unsettled] == [KEY]  # kept, tried again after SETTLE_PAUSE
 
 
-
 def test_a_request_cancelled_while_it_releases_unsettled_claims_keeps_them_for_a_later_request() -> None:
     store = AsyncStore(answers={"claim": "garbage"})  # outside the protocol: outcome unknown, remembered
     idempotency = Idempotency(store)
@@ -462,6 +461,7 @@ def test_a_request_cancelled_while_it_releases_unsettled_claims_keeps_them_for_a
     asyncio.run(scenario())
     # wh_a's claim was released before wh_b's; wh_b's release was under way when the request was cancelled: kept
     assert [key for key, _, _ in idempotency._unsettled] == ["openai-webhook-events#wh_b"]
+
 
 # --- Store errors and answers outside the protocol ------------------------------------------------
 
