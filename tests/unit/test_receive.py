@@ -18,6 +18,7 @@ import pytest
 
 from openai_webhook_events import (
     AsyncRouter,
+    Attempt,
     BatchCompletedWebhookEvent,
     Delivery,
     PayloadTooLargeError,
@@ -1062,3 +1063,17 @@ def test_each_adapter_checks_its_options_when_it_is_made_and_never_per_request(m
     assert len(counting.runs) == 4
     with pytest.raises(AssertionError, match="checked again"):
         receive(WEBHOOK, counting.router, BODY, signed())  # called directly: checked per call
+
+
+def test_complete_args_name_the_key_token_and_retention_and_are_empty_without_idempotency() -> None:
+    router = Counting().router
+    plain = begin(WEBHOOK, router, BODY, signed(), now=NOW)
+    assert isinstance(plain, Attempt)
+    assert plain.complete_args(NOW + 1) == ("", "", NOW + 1, NOW + 1)  # nothing to record, nothing retained
+    idempotency = Idempotency(MemoryStore())
+    held = begin(WEBHOOK, router, BODY, signed(), idempotency=idempotency, now=NOW)
+    assert isinstance(held, Attempt)
+    key, token, finished, expires_at = held.complete_args()  # begin's fixed clock
+    assert (key, finished, expires_at) == ("openai-webhook-events#wh_1", NOW, NOW + idempotency.retention)
+    assert token == held.release_args[1]
+    assert len(token) == 32
