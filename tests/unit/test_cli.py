@@ -359,6 +359,17 @@ def test_help_names_every_example_payload_shipped_in_the_package(
     assert (code, _words(expected) in _words(out)) == (0, True)
 
 
+def test_help_still_names_the_payloads_folder_when_it_cannot_be_listed(capsys: Any, monkeypatch: Any) -> None:
+    def unreadable(path: str) -> list[str]:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setattr(os, "listdir", unreadable)  # a vendored copy whose payloads folder cannot be read
+    code, out, _ = run(capsys, monkeypatch, "--help")
+    expected = f"Example payloads, one per event type, ship in {EXAMPLES_DIR.resolve()}: ."
+    assert (code, _words(expected) in _words(out)) == (0, True)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
