@@ -274,11 +274,18 @@ class Slow(RecordingStore):
                 self.finished.set()
 
 
+def impatient(store: RecordingStore, router: AsyncRouter | None = None) -> Any:
+    """The ASGI app over *store* that waits 0.05 s for each store call (less than every :class:`Slow` delay here)."""
+    return asgi.app(
+        WEBHOOK, Runs().router if router is None else router, idempotency=Idempotency(store), store_timeout=0.05
+    )
+
+
 def test_a_claim_that_does_not_answer_in_time_is_answered_503_and_released_when_it_answers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     store, runs = Slow({"claim"}, 0.5), Runs()
-    app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store), store_timeout=0.05)
+    app = impatient(store, runs.router)
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         answer = request(app)
     assert not store.finished.is_set()  # answered before the store did
@@ -298,7 +305,7 @@ def test_a_late_claim_that_acquired_nothing_is_left_alone(failing: tuple[str, ..
     inner.claim(KEY, "other attempt", time.time(), time.time() + 60)  # held by another attempt
     store = Slow({"claim"}, 0.2, *failing)
     store.inner = inner
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    app = impatient(store)
     assert request(app)["status"] == 503
     assert store.finished.wait(2)
     time.sleep(0.05)
@@ -309,7 +316,7 @@ def test_a_complete_that_does_not_answer_in_time_still_answers_200_with_an_error
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     store, runs = Slow({"complete"}, 0.2), Runs()
-    app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store), store_timeout=0.05)
+    app = impatient(store, runs.router)
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         assert request(app)["status"] == 200
     assert [r.outcome for r in caplog.records] == ["complete_failed"]  # type: ignore[attr-defined]
@@ -516,7 +523,7 @@ def test_a_failed_handlers_release_runs_in_a_worker_thread_and_its_record_names_
 
 def test_a_claim_answered_after_its_timeout_leaves_the_key_free_again() -> None:
     store = Slow({"claim"}, 0.3)
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    app = impatient(store)
     assert request(app)["status"] == 503
     assert store.finished.wait(2)
     wait_for_calls(store, ["claim", "release"])
@@ -589,7 +596,7 @@ def test_the_store_is_called_in_named_daemon_threads_and_its_answers_and_errors_
 
 def test_a_late_claim_whose_release_fails_is_left_to_its_lease_quietly(caplog: pytest.LogCaptureFixture) -> None:
     store = Slow({"claim"}, 0.3, "release")
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    app = impatient(store)
     with caplog.at_level(logging.WARNING):
         assert request(app)["status"] == 503
         wait_for_calls(store, ["claim", "release"])
@@ -690,7 +697,7 @@ def test_a_release_answer_that_is_not_a_bool_is_logged_naming_the_store(caplog: 
 def test_a_late_claim_answer_that_is_not_a_claim_is_dropped_quietly(caplog: pytest.LogCaptureFixture) -> None:
     store = Slow({"claim"}, 0.2)
     store.answers = {"claim": ("acquired", 0)}
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=0.05)
+    app = impatient(store)
     with caplog.at_level(logging.WARNING):
         assert request(app)["status"] == 503
         assert store.finished.wait(2)
