@@ -1,23 +1,30 @@
 """What several test modules share (a test module imports helper modules, never another test module).
 
 - The receive step's endpoint: :data:`SECRET` (of :data:`SECRET_KEY`), :data:`PAYLOAD`, :data:`BODY`;
-  :class:`RecordingStore`.
+  :class:`RecordingStore`; the repository's :data:`ROOT`.
+- Handlers that record their runs: :class:`Runs` (a :class:`Router`), :class:`AsyncRuns` (an :class:`AsyncRouter`);
+  the package's log records: :func:`records`, :func:`outcome`.
 - Request drivers: :func:`environ` and :func:`call` for a WSGI app, :func:`scope` and :func:`drive` for an ASGI app.
 - Lambda SQS events: :func:`record`, :func:`sqs_event`, and :func:`lambda_records` of a real (moto's) queue.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import io
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from openai_webhook_events import AsyncRouter, Router, WebhookEvent, current_delivery
 from openai_webhook_events.idempotency import Claim, MemoryStore
 from tests.strategies import example_payload
 
@@ -27,6 +34,7 @@ SECRET_KEY = b"receive step test secret 32 bytes"
 SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
 PAYLOAD = example_payload("batch.completed")
 BODY = json.dumps(PAYLOAD).encode()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class RecordingStore:
@@ -64,6 +72,54 @@ class RecordingStore:
     def release(self, key: str, token: str) -> bool:
         result: bool = self._call("release", key, token)
         return result
+
+
+# --- Handlers that record their runs, and what the package logs ---------------------------------
+
+
+class Runs:
+    """A :class:`Router` whose fallback records each event's id (*events*) and webhook-id (*ids*), raising
+    ``RuntimeError`` for the event ids in *failing*."""
+
+    def __init__(self, *failing: str) -> None:
+        self.router = Router()
+        self.events: list[str] = []
+        self.ids: list[str] = []
+        self.failing = set(failing)
+        self.router.fallback(self.handle)
+
+    def handle(self, event: WebhookEvent) -> None:
+        self.events.append(event.id)
+        self.ids.append(current_delivery().webhook_id)
+        if event.id in self.failing:
+            raise RuntimeError("downstream unavailable")
+
+
+class AsyncRuns:
+    """An :class:`AsyncRouter` whose ``async def`` fallback records each webhook-id (*ids*) after awaiting *hold*
+    seconds, raising *error* on the first *failures* runs."""
+
+    def __init__(self, failures: int = 0, error: type[BaseException] = RuntimeError, hold: float = 0) -> None:
+        self.router = AsyncRouter()
+        self.ids: list[str] = []
+        self.failures, self.error, self.hold = failures, error, hold
+        self.router.fallback(self.handle)
+
+    async def handle(self, event: WebhookEvent) -> None:
+        await asyncio.sleep(self.hold)
+        self.ids.append(current_delivery().webhook_id)
+        if len(self.ids) <= self.failures:
+            raise self.error("downstream down")
+
+
+def records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The package's own log records among those *caplog* captured."""
+    return [r for r in caplog.records if r.name == "openai_webhook_events"]
+
+
+def outcome(record: logging.LogRecord) -> tuple[int, str, int | None, str | None]:
+    """A delivery's log record as level, outcome, HTTP status and error type (its fields)."""
+    return record.levelno, record.outcome, record.status, record.error  # type: ignore[attr-defined]
 
 
 # --- WSGI and ASGI request drivers ----------------------------------------------------------------

@@ -32,7 +32,7 @@ from openai_webhook_events import (
 )
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from tests import helpers
-from tests.helpers import BODY, SECRET, RecordingStore, call, environ
+from tests.helpers import BODY, SECRET, AsyncRuns, RecordingStore, call, environ
 from tests.strategies import lambda_event
 
 WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
@@ -60,24 +60,8 @@ async def drive(app: Any, chunks: Iterable[bytes] = (BODY,), the_scope: dict[str
     return await helpers.drive(app, chunks, scope() if the_scope is None else the_scope)
 
 
-class Runs:
-    """An AsyncRouter whose ``async def`` fallback records the webhook-id after an await, failing the first *n*."""
-
-    def __init__(self, failures: int = 0, error: type[BaseException] = RuntimeError) -> None:
-        self.router = AsyncRouter()
-        self.ids: list[str] = []
-        self.failures, self.error = failures, error
-        self.router.fallback(self.handle)
-
-    async def handle(self, event: WebhookEvent) -> None:
-        await asyncio.sleep(0)
-        self.ids.append(current_delivery().webhook_id)
-        if len(self.ids) <= self.failures:
-            raise self.error("downstream down")
-
-
 def test_an_async_handler_is_awaited_and_sees_its_delivery() -> None:
-    runs = Runs()
+    runs = AsyncRuns()
     answer = request(asgi.app(WEBHOOK, runs.router))
     assert (answer["status"], answer["message"], answer["headers"]["content-type"]) == (200, "ok", "application/json")
     assert runs.ids == ["wh_asgi"]
@@ -92,26 +76,26 @@ def test_plain_handlers_are_called_on_an_async_router_and_on_a_sync_router() -> 
 
 
 def test_a_body_in_several_messages_is_joined() -> None:
-    runs = Runs()
+    runs = AsyncRuns()
     assert request(asgi.app(WEBHOOK, runs.router), [BODY[:7], b"", BODY[7:50], BODY[50:]])["read"] == 4
     assert runs.ids == ["wh_asgi"]
 
 
 def test_a_content_length_over_the_bound_is_answered_413_before_any_body_is_received() -> None:
-    answer = request(asgi.app(WEBHOOK, Runs().router), the_scope=scope(length=len(BODY) + 11))
+    answer = request(asgi.app(WEBHOOK, AsyncRuns().router), the_scope=scope(length=len(BODY) + 11))
     assert (answer["status"], answer["message"], answer["read"]) == (413, "payload too large", 0)
 
 
 def test_a_body_over_the_bound_is_answered_413_as_soon_as_the_bytes_pass_it() -> None:
     chunks = [BODY, b" " * 11, b"never read"]
-    answer = request(asgi.app(WEBHOOK, Runs().router), chunks, scope(length=None))
+    answer = request(asgi.app(WEBHOOK, AsyncRuns().router), chunks, scope(length=None))
     assert (answer["status"], answer["read"]) == (413, 2)
 
 
 def test_a_content_length_that_is_not_a_number_is_answered_400_as_the_wsgi_app_does() -> None:
     the_scope = scope(length=None)
     the_scope["headers"].append((b"content-length", b"lots"))
-    answer = request(asgi.app(WEBHOOK, Runs().router), the_scope=the_scope)
+    answer = request(asgi.app(WEBHOOK, AsyncRuns().router), the_scope=the_scope)
     assert (answer["status"], answer["read"]) == (400, 0)
 
 
@@ -119,13 +103,13 @@ def test_without_a_bound_any_body_is_read_whole() -> None:
     unbounded = Webhook(SECRET, max_body_bytes=None)
     big = json.dumps({**json.loads(BODY), "padding": "x" * 200_000}).encode()
     headers = unbounded.sign(big, webhook_id="wh_asgi")
-    runs = Runs()
+    runs = AsyncRuns()
     answer = request(asgi.app(unbounded, runs.router), [big[:100_000], big[100_000:]], scope(headers, length=len(big)))
     assert (answer["status"], runs.ids) == (200, ["wh_asgi"])
 
 
 def test_a_client_that_leaves_before_its_body_ends_gets_no_answer_and_nothing_runs() -> None:
-    runs = Runs()
+    runs = AsyncRuns()
     app = asgi.app(WEBHOOK, runs.router)
     sent: list[Any] = []
     messages: list[dict[str, Any]] = [{"type": "http.request", "body": BODY[:10], "more_body": True}]
@@ -143,7 +127,7 @@ def test_a_client_that_leaves_before_its_body_ends_gets_no_answer_and_nothing_ru
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_every_method_but_post_is_answered_405_with_allow_post(method: str) -> None:
-    answer = request(asgi.app(WEBHOOK, Runs().router), [], scope(method=method))
+    answer = request(asgi.app(WEBHOOK, AsyncRuns().router), [], scope(method=method))
     assert (answer["status"], answer["headers"]["allow"], answer["message"]) == (405, "POST", "use POST")
     assert answer["read"] == 0
 
@@ -153,11 +137,11 @@ def test_every_method_but_post_is_answered_405_with_allow_post(method: str) -> N
     [(signed(b"{}"), b"{}", 400), ({**signed(), "webhook-signature": "v1," + "A" * 44}, BODY, 401)],
 )
 def test_rejections_are_the_receive_steps(headers: dict[str, str], body: bytes, status: int) -> None:
-    assert request(asgi.app(WEBHOOK, Runs().router), [body], scope(headers, length=len(body)))["status"] == status
+    assert request(asgi.app(WEBHOOK, AsyncRuns().router), [body], scope(headers, length=len(body)))["status"] == status
 
 
 def test_lifespan_startup_and_shutdown_are_acknowledged() -> None:
-    app = asgi.app(WEBHOOK, Runs().router)
+    app = asgi.app(WEBHOOK, AsyncRuns().router)
     incoming: list[dict[str, Any]] = [{"type": "lifespan.startup"}, {"type": "lifespan.other"}]
     incoming.append({"type": "lifespan.shutdown"})
     sent: list[Any] = []
@@ -173,7 +157,7 @@ def test_lifespan_startup_and_shutdown_are_acknowledged() -> None:
 
 
 def test_a_websocket_is_closed_before_it_is_accepted_and_another_scope_type_raises() -> None:
-    app = asgi.app(WEBHOOK, Runs().router)
+    app = asgi.app(WEBHOOK, AsyncRuns().router)
     sent: list[Any] = []
 
     async def receive() -> dict[str, Any]:
@@ -190,7 +174,7 @@ def test_a_websocket_is_closed_before_it_is_accepted_and_another_scope_type_rais
 
 def test_routed_in_starlette_it_answers_at_the_exact_path_where_a_mount_redirects() -> None:
     """An object, not a function: Starlette's Route hands it the request as ASGI; a Mount answers 307 instead."""
-    runs = Runs()
+    runs = AsyncRuns()
     app = asgi.app(WEBHOOK, runs.router)
     assert not inspect.isfunction(app)  # what Route checks to treat an endpoint as request -> response
     routed = Starlette(routes=[Route("/webhooks/openai", app)])
@@ -213,7 +197,7 @@ def test_routed_in_starlette_it_answers_at_the_exact_path_where_a_mount_redirect
 def test_a_handler_that_raises_is_answered_500_logged_once_and_its_retry_processes(
     idempotent: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runs, store = Runs(failures=1), RecordingStore()
+    runs, store = AsyncRuns(failures=1), RecordingStore()
     app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store) if idempotent else None)
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         failed, retried = request(app), request(app)
@@ -226,7 +210,7 @@ def test_a_handler_that_raises_is_answered_500_logged_once_and_its_retry_process
 
 def test_a_cancelled_handler_releases_its_claim_and_the_cancellation_propagates() -> None:
     store = MemoryStore()
-    runs = Runs(failures=1, error=asyncio.CancelledError)
+    runs = AsyncRuns(failures=1, error=asyncio.CancelledError)
     app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store))
     with pytest.raises(asyncio.CancelledError):
         request(app)
@@ -234,7 +218,7 @@ def test_a_cancelled_handler_releases_its_claim_and_the_cancellation_propagates(
 
 
 def test_a_duplicate_is_acknowledged_without_running_the_handler() -> None:
-    runs = Runs()
+    runs = AsyncRuns()
     app = asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(MemoryStore()))
     assert [request(app)["message"] for _ in range(2)] == ["ok", "already processed"]
     assert runs.ids == ["wh_asgi"]
@@ -242,7 +226,7 @@ def test_a_duplicate_is_acknowledged_without_running_the_handler() -> None:
 
 def test_the_store_is_called_in_a_worker_thread_never_on_the_event_loop() -> None:
     store = RecordingStore()
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store))
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(store))
     loop_thread = threading.current_thread()  # asyncio.run runs the loop in this thread
     assert request(app)["status"] == 200
     assert len(store.threads) == 2
@@ -277,14 +261,14 @@ class Slow(RecordingStore):
 def impatient(store: RecordingStore, router: AsyncRouter | None = None) -> Any:
     """The ASGI app over *store* that waits 0.05 s for each store call (less than every :class:`Slow` delay here)."""
     return asgi.app(
-        WEBHOOK, Runs().router if router is None else router, idempotency=Idempotency(store), store_timeout=0.05
+        WEBHOOK, AsyncRuns().router if router is None else router, idempotency=Idempotency(store), store_timeout=0.05
     )
 
 
 def test_a_claim_that_does_not_answer_in_time_is_answered_503_and_released_when_it_answers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    store, runs = Slow({"claim"}, 0.5), Runs()
+    store, runs = Slow({"claim"}, 0.5), AsyncRuns()
     app = impatient(store, runs.router)
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         answer = request(app)
@@ -315,7 +299,7 @@ def test_a_late_claim_that_acquired_nothing_is_left_alone(failing: tuple[str, ..
 def test_a_complete_that_does_not_answer_in_time_still_answers_200_with_an_error_log(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    store, runs = Slow({"complete"}, 0.2), Runs()
+    store, runs = Slow({"complete"}, 0.2), AsyncRuns()
     app = impatient(store, runs.router)
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         assert request(app)["status"] == 200
@@ -335,7 +319,7 @@ def test_when_every_store_call_is_stuck_the_next_one_waits_its_timeout_then_answ
             stuck.wait(5)
             return super().claim(key, token, now, expires_at)
 
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(Stuck()), store_timeout=0.05)
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(Stuck()), store_timeout=0.05)
     try:
         with caplog.at_level(logging.ERROR, "openai_webhook_events"):
             assert request(app)["status"] == 503  # the one call under way, stuck
@@ -378,11 +362,11 @@ def test_the_lambda_wsgi_and_asgi_adapters_answer_the_same_delivery_alike(case: 
 @pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), True, "2"])
 def test_a_store_timeout_that_is_not_a_number_of_seconds_is_refused(timeout: Any) -> None:
     with pytest.raises(WebhookConfigurationError, match="store_timeout must be a number of seconds > 0, not"):
-        asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)
+        asgi.app(WEBHOOK, AsyncRuns().router, store_timeout=timeout)
 
 
 def test_lifespan_ends_only_at_shutdown_whatever_comes_before() -> None:
-    app = asgi.app(WEBHOOK, Runs().router)
+    app = asgi.app(WEBHOOK, AsyncRuns().router)
     incoming = ["lifespan.startup", "lifespan.other", "lifespan.later", "lifespan.shutdown"]
     seen: list[str] = []
 
@@ -441,14 +425,14 @@ def test_the_wsgi_and_asgi_apps_answer_and_log_each_refusal_alike(
 
 @pytest.mark.parametrize("length", [BOUND, None])
 def test_a_body_of_exactly_the_bound_is_accepted_with_or_without_its_content_length(length: int | None) -> None:
-    runs = Runs()
+    runs = AsyncRuns()
     body = BODY + b" " * (BOUND - len(BODY))
     answer = request(asgi.app(WEBHOOK, runs.router), [body[:100], body[100:]], scope(signed(body), length=length))
     assert (answer["status"], runs.ids) == (200, ["wh_asgi"])
 
 
 def test_a_request_message_without_a_body_key_adds_nothing_to_the_body() -> None:
-    runs = Runs()
+    runs = AsyncRuns()
     messages: list[dict[str, Any]] = [
         {"type": "http.request", "body": BODY, "more_body": True},
         {"type": "http.request", "more_body": True},  # ASGI: "body" defaults to b"", "more_body" to False
@@ -488,7 +472,7 @@ def test_the_receive_step_leaves_the_event_loop_only_to_call_a_dead_letter_or_a_
     option: str | None, body: bytes, outcome: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     called = Called()
-    router = None if option == "hand_off" else Runs().router
+    router = None if option == "hand_off" else AsyncRuns().router
     options: dict[str, Any] = {} if option is None else {option: called}
     app = asgi.app(WEBHOOK, router, **options)
     with caplog.at_level(logging.DEBUG, "openai_webhook_events"):
@@ -505,7 +489,7 @@ def test_the_receive_step_leaves_the_event_loop_only_to_call_a_dead_letter_or_a_
 @pytest.mark.parametrize(("timeout", "shown"), [(-1, "-1"), ("2", "'2'"), (float("nan"), "nan")])
 def test_a_refused_store_timeout_is_named_in_the_error(timeout: Any, shown: str) -> None:
     with pytest.raises(WebhookConfigurationError) as refused:
-        asgi.app(WEBHOOK, Runs().router, store_timeout=timeout)
+        asgi.app(WEBHOOK, AsyncRuns().router, store_timeout=timeout)
     assert str(refused.value) == f"store_timeout must be a number of seconds > 0, not {shown}"
 
 
@@ -513,7 +497,7 @@ def test_a_failed_handlers_release_runs_in_a_worker_thread_and_its_record_names_
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     store = RecordingStore()
-    app = asgi.app(WEBHOOK, Runs(failures=1).router, idempotency=Idempotency(store))
+    app = asgi.app(WEBHOOK, AsyncRuns(failures=1).router, idempotency=Idempotency(store))
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         assert [request(app)["status"] for _ in range(2)] == [500, 200]
     assert store.calls == ["claim", "release", "claim", "complete"]
@@ -532,7 +516,7 @@ def test_a_claim_answered_after_its_timeout_leaves_the_key_free_again() -> None:
 
 def test_the_store_gets_each_calls_key_token_and_times_unchanged_through_the_worker_thread() -> None:
     store, retention = RecordingStore(), 7 * 24 * 3600
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store, retention=retention, lease=30))
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(store, retention=retention, lease=30))
     before = time.time()
     assert request(app)["status"] == 200
     after = time.time()
@@ -587,10 +571,12 @@ def test_a_slow_store_call_after_a_handler_does_not_hold_up_another_request(outc
 def test_the_store_is_called_in_named_daemon_threads_and_its_answers_and_errors_come_back() -> None:
     """A hung store call never keeps the process alive; a slower answer within the timeout is waited for."""
     store = Slow({"claim"}, 0.05)
-    answer = request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store), store_timeout=2))
+    answer = request(asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(store), store_timeout=2))
     assert answer["status"] == 200
     assert [(thread.name, thread.daemon) for thread in store.threads] == [("openai-webhook-events-store", True)] * 2
-    down = request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(RecordingStore("claim")), store_timeout=2))
+    down = request(
+        asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(RecordingStore("claim")), store_timeout=2)
+    )
     assert (down["status"], down["message"]) == (503, "store unavailable")
 
 
@@ -667,7 +653,7 @@ def test_an_async_handler_returning_a_generator_as_its_result_has_run() -> None:
 def test_a_store_misbehaving_at_claim_through_the_worker_thread_is_answered_503_naming_the_store(
     store: RecordingStore, logged: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runs = Runs()
+    runs = AsyncRuns()
     with caplog.at_level(logging.ERROR):
         answer = request(asgi.app(WEBHOOK, runs.router, idempotency=Idempotency(store)))
     assert (answer["status"], answer["headers"]["retry-after"], runs.ids) == (503, "5", [])
@@ -680,7 +666,7 @@ def test_a_complete_answer_that_is_not_a_bool_is_logged_naming_the_store_and_ans
 ) -> None:
     store = RecordingStore(answers={"complete": None})
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
-        assert request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(store)))["status"] == 200
+        assert request(asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(store)))["status"] == 200
     [record] = caplog.records
     assert record.getMessage().endswith(": StoreAnswerError: RecordingStore.complete answered None, not a bool")
 
@@ -688,7 +674,7 @@ def test_a_complete_answer_that_is_not_a_bool_is_logged_naming_the_store_and_ans
 def test_a_release_answer_that_is_not_a_bool_is_logged_naming_the_store(caplog: pytest.LogCaptureFixture) -> None:
     store = RecordingStore(answers={"release": None})
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
-        assert request(asgi.app(WEBHOOK, Runs(failures=1).router, idempotency=Idempotency(store)))["status"] == 500
+        assert request(asgi.app(WEBHOOK, AsyncRuns(failures=1).router, idempotency=Idempotency(store)))["status"] == 500
     assert store.calls == ["claim", "release"]
     [_, record] = caplog.records  # the handler's failure, then the release's
     assert record.getMessage().endswith(": StoreAnswerError: RecordingStore.release answered None, not a bool")

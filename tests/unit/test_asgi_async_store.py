@@ -21,20 +21,19 @@ from typing import Any
 import pytest
 
 from openai_webhook_events import (
-    AsyncRouter,
     Router,
     Webhook,
     WebhookConfigurationError,
     WebhookEvent,
     asgi,
     aws_lambda,
-    current_delivery,
     receive,
     wsgi,
 )
 from openai_webhook_events.idempotency import AsyncRedisStore, Claim, Idempotency, MemoryStore, RedisStore
 from tests import servers
 from tests.deliveries import SECRET, signed_headers
+from tests.helpers import AsyncRuns
 from tests.strategies import example_payload
 
 WEBHOOK = Webhook(SECRET)
@@ -95,24 +94,10 @@ class AsyncStore:
         return answer
 
 
-class Runs:
-    """An AsyncRouter whose fallback records each webhook-id after an await, raising *error* on the first *n*."""
-
-    def __init__(self, failures: int = 0, error: type[BaseException] = RuntimeError, hold: float = 0) -> None:
-        self.router = AsyncRouter()
-        self.ids: list[str] = []
-        self.failures, self.error, self.hold = failures, error, hold
-        self.router.fallback(self.handle)
-
-    async def handle(self, event: WebhookEvent) -> None:
-        await asyncio.sleep(self.hold)
-        self.ids.append(current_delivery().webhook_id)
-        if len(self.ids) <= self.failures:
-            raise self.error("downstream down")
-
-
-def app_for(store: Any, runs: Runs | None = None, timeout: float = 2.0, **options: Any) -> Any:
-    return asgi.app(WEBHOOK, (runs or Runs()).router, idempotency=Idempotency(store), store_timeout=timeout, **options)
+def app_for(store: Any, runs: AsyncRuns | None = None, timeout: float = 2.0, **options: Any) -> Any:
+    return asgi.app(
+        WEBHOOK, (runs or AsyncRuns()).router, idempotency=Idempotency(store), store_timeout=timeout, **options
+    )
 
 
 async def until(condition: Callable[[], bool], seconds: float = 2.0) -> None:
@@ -136,7 +121,7 @@ def no_threads(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("no_threads")
 def test_an_async_store_is_awaited_on_the_event_loop_without_any_worker_thread() -> None:
-    store, runs = AsyncStore(), Runs()
+    store, runs = AsyncStore(), AsyncRuns()
     app = app_for(store, runs)
 
     async def scenario() -> list[tuple[int, str]]:
@@ -149,7 +134,7 @@ def test_an_async_store_is_awaited_on_the_event_loop_without_any_worker_thread()
 
 
 def test_concurrent_copies_of_one_delivery_run_its_handler_once_and_the_others_are_told_to_retry() -> None:
-    runs = Runs(hold=0.1)
+    runs = AsyncRuns(hold=0.1)
     app = app_for(AsyncStore(), runs)
 
     async def scenario() -> list[tuple[int, str, dict[str, str]]]:
@@ -162,7 +147,7 @@ def test_concurrent_copies_of_one_delivery_run_its_handler_once_and_the_others_a
 
 
 def test_a_failed_handler_releases_its_claim_through_the_async_store_and_its_retry_processes() -> None:
-    store, runs = AsyncStore(), Runs(failures=1)
+    store, runs = AsyncStore(), AsyncRuns(failures=1)
     app = app_for(store, runs)
 
     async def scenario() -> list[tuple[int, str]]:
@@ -175,7 +160,7 @@ def test_a_failed_handler_releases_its_claim_through_the_async_store_and_its_ret
 
 def test_a_cancelled_handler_releases_its_claim_and_the_cancellation_propagates() -> None:
     store = AsyncStore()
-    app = app_for(store, Runs(failures=1, error=asyncio.CancelledError))
+    app = app_for(store, AsyncRuns(failures=1, error=asyncio.CancelledError))
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(drive(app))
     assert [name for name, _ in store.calls] == ["claim", "release"]
@@ -214,7 +199,7 @@ def test_a_dead_letter_runs_in_a_worker_thread_while_the_async_store_stays_on_th
 def test_a_claim_that_does_not_answer_in_time_is_answered_503_and_released_when_it_acquires(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    store, runs = AsyncStore(delay={"claim": 0.2}), Runs()
+    store, runs = AsyncStore(delay={"claim": 0.2}), AsyncRuns()
     app = app_for(store, runs, timeout=0.05)
 
     async def scenario() -> tuple[int, str, dict[str, str]]:
@@ -290,7 +275,7 @@ def test_a_claim_still_under_way_when_the_event_loop_ends_is_cancelled_quietly(
 def test_a_complete_that_does_not_answer_in_time_answers_200_with_an_error_log_and_lands_later(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    store, runs = AsyncStore(delay={"complete": 0.1}), Runs()
+    store, runs = AsyncStore(delay={"complete": 0.1}), AsyncRuns()
     app = app_for(store, runs, timeout=0.02)
 
     async def scenario() -> int:
@@ -415,7 +400,7 @@ def test_a_claim_that_raised_is_released_on_the_loop_before_the_next_claim() -> 
 
     store.claim = landed_then_raised  # type: ignore[method-assign]
     idempotency = Idempotency(store)
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=idempotency)
 
     async def scenario() -> list[int]:
         first = (await drive(app))[0]
@@ -431,7 +416,7 @@ def test_a_claim_that_raised_is_released_on_the_loop_before_the_next_claim() -> 
 def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settle_pause() -> None:
     store = AsyncStore(answers={"claim": "garbage"})  # outside the protocol: outcome unknown
     idempotency = Idempotency(store)
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=idempotency)
 
     async def scenario() -> list[int]:
         first = (await drive(app))[0]
@@ -447,7 +432,7 @@ def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settl
 def test_a_request_cancelled_while_it_releases_unsettled_claims_keeps_them_for_a_later_request() -> None:
     store = AsyncStore(answers={"claim": "garbage"})  # outside the protocol: outcome unknown, remembered
     idempotency = Idempotency(store)
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=idempotency)
 
     async def scenario() -> None:
         assert [(await drive(app, webhook_id))[0] for webhook_id in ("wh_a", "wh_b")] == [503, 503]
@@ -477,7 +462,7 @@ def test_a_request_cancelled_while_it_releases_unsettled_claims_keeps_them_for_a
 def test_a_claim_answer_outside_the_protocol_is_answered_503_naming_the_store(
     answer: object, problem: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runs = Runs()
+    runs = AsyncRuns()
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
         assert asyncio.run(drive(app_for(AsyncStore(answers={"claim": answer}), runs)))[:2] == (
             503,
@@ -496,7 +481,7 @@ def test_complete_and_release_answers_that_are_not_bools_are_store_errors_naming
 
     async def scenario() -> list[int]:
         first = (await drive(app_for(store)))[0]
-        second = (await drive(app_for(store, Runs(failures=1)), "wh_fails"))[0]
+        second = (await drive(app_for(store, AsyncRuns(failures=1)), "wh_fails"))[0]
         return [first, second]
 
     with caplog.at_level(logging.ERROR, "openai_webhook_events"):
@@ -674,7 +659,7 @@ def test_async_redis_store_loads_its_scripts_again_after_a_script_flush_and_prop
 def test_the_asgi_app_on_redis_asyncio_processes_each_delivery_once_among_concurrent_copies(redis_port: int) -> None:
     import redis.asyncio
 
-    runs = Runs(hold=0.1)
+    runs = AsyncRuns(hold=0.1)
 
     async def scenario() -> list[tuple[int, str, dict[str, str]]]:
         client = redis.asyncio.Redis(host="127.0.0.1", port=redis_port, socket_timeout=1)

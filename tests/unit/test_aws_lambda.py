@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -41,7 +40,6 @@ from tests.strategies import (
     lambda_event,
 )
 
-ROOT = Path(__file__).parents[2]
 SECRET_BYTES = b"lambda test secret, 32 bytes...."
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 TEMPLATES = sorted(LAMBDA_TEMPLATES)

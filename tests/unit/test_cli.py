@@ -35,10 +35,10 @@ from openai_webhook_events import (
     wsgi,
 )
 from openai_webhook_events._cli import main
+from tests.helpers import ROOT
 from tests.servers import missing
 from tests.strategies import EXAMPLES_DIR, example_payload, hmac_signature
 
-ROOT = Path(__file__).parents[2]
 SECRET_BYTES = b"cli test secret of 32 bytes....."
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 EXAMPLE = EXAMPLES_DIR / "response.completed.json"

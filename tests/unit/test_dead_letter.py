@@ -17,7 +17,6 @@ from openai_webhook_events import (
     Router,
     Webhook,
     WebhookConfigurationError,
-    WebhookEvent,
     asgi,
     aws_lambda,
     wsgi,
@@ -25,7 +24,7 @@ from openai_webhook_events import (
 from openai_webhook_events._receive import receive
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
 from tests import helpers
-from tests.helpers import call, drive, environ, scope
+from tests.helpers import Runs, call, drive, environ, records, scope
 from tests.strategies import example_payload, lambda_event
 
 SECRET = "whsec_" + base64.b64encode(b"dead letter test secret 32 bytes").decode()
@@ -40,24 +39,8 @@ def signed(body: bytes, webhook_id: str = "wh_dl") -> dict[str, str]:
     return WEBHOOK.sign(body, webhook_id=webhook_id, timestamp=NOW)
 
 
-def records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "openai_webhook_events"]
-
-
 def fields(record: logging.LogRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in FIELDS}
-
-
-class Runs:
-    """A router whose fallback records the events it ran."""
-
-    def __init__(self) -> None:
-        self.router = Router()
-        self.events: list[str] = []
-        self.router.fallback(self.handle)
-
-    def handle(self, event: WebhookEvent) -> None:
-        self.events.append(event.id)
 
 
 class Kept:

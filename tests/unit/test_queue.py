@@ -33,26 +33,11 @@ from openai_webhook_events import (
 )
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from openai_webhook_events.queue import QueuedDelivery, SQSQueue, sqs_deliveries, sqs_id
-from tests.helpers import BODY, NOW, SQS_SAMPLE, lambda_records, record, sqs_event
+from tests.helpers import BODY, NOW, SQS_SAMPLE, Runs, lambda_records, outcome, record, records, sqs_event
 from tests.strategies import example_payload, lambda_event
 
 SECRET = "whsec_" + base64.b64encode(b"hand-off queue test secret, 32 b").decode()
 WEBHOOK = Webhook(SECRET)
-
-
-class Runs:
-    """A router whose fallback records the events it ran, and raises for the ids in *failing*."""
-
-    def __init__(self, *failing: str) -> None:
-        self.router = Router()
-        self.events: list[str] = []
-        self.failing = set(failing)
-        self.router.fallback(self.handle)
-
-    def handle(self, event: WebhookEvent) -> None:
-        self.events.append(event.id)
-        if event.id in self.failing:
-            raise RuntimeError("downstream unavailable")
 
 
 def delivery(
@@ -68,10 +53,6 @@ def failures(answer: dict[str, Any]) -> list[str]:
     return [item["itemIdentifier"] for item in answer["batchItemFailures"]]
 
 
-def records_logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "openai_webhook_events"]
-
-
 # --- The worker on real-shaped SQS events ----------------------------------------------------------
 
 
@@ -82,7 +63,7 @@ def test_the_sample_event_holds_no_handed_off_delivery_and_every_record_is_repor
     answer = aws_lambda.sqs_handler(WEBHOOK, runs.router)(json.loads(SQS_SAMPLE.read_text()), None)
     assert failures(answer) == ["059f36b4-87a3-44ab-83d2-661975830a7d", "2e1424d4-f796-459a-8184-9c92662be6da"]
     assert runs.events == []
-    logged = records_logged(caplog)
+    logged = records(caplog)
     assert [(r.levelno, r.outcome) for r in logged] == [(logging.ERROR, "rejected")] * 2  # type: ignore[attr-defined]
     assert "queue message 059f36b4-87a3-44ab-83d2-661975830a7d refused by the worker" in logged[0].getMessage()
 
@@ -130,7 +111,7 @@ def test_a_record_whose_timestamp_is_no_number_is_refused(timestamp: str, caplog
         sqs_event(record("m1", body, {**headers, "webhook-timestamp": timestamp})), None
     )
     assert failures(answer) == ["m1"]
-    assert [r.error for r in records_logged(caplog)] == ["InvalidHeaderError"]  # type: ignore[attr-defined]
+    assert [r.error for r in records(caplog)] == ["InvalidHeaderError"]  # type: ignore[attr-defined]
 
 
 def test_a_forged_record_is_reported_and_logged_at_error_never_handled(caplog: pytest.LogCaptureFixture) -> None:
@@ -142,7 +123,7 @@ def test_a_forged_record_is_reported_and_logged_at_error_never_handled(caplog: p
         sqs_event(record("m-forged", body, forged), record("m-other", body, other.sign(body, timestamp=int(NOW)))), None
     )
     assert (failures(answer), runs.events) == (["m-forged", "m-other"], [])
-    assert [(r.levelno, r.outcome, r.status) for r in records_logged(caplog)] == [  # type: ignore[attr-defined]
+    assert [(r.levelno, r.outcome, r.status) for r in records(caplog)] == [  # type: ignore[attr-defined]
         (logging.ERROR, "rejected", 401)
     ] * 2
 
@@ -155,7 +136,7 @@ def test_a_signed_invalid_record_is_reported_or_kept_by_the_dead_letter(caplog: 
     with_dead_letter = aws_lambda.sqs_handler(WEBHOOK, Runs().router, dead_letter=lambda b, h: kept.append((b, h)))
     assert failures(with_dead_letter(event, None)) == []
     assert kept == [(b"[]", headers)]
-    assert [(r.levelno, r.outcome) for r in records_logged(caplog)] == [  # type: ignore[attr-defined]
+    assert [(r.levelno, r.outcome) for r in records(caplog)] == [  # type: ignore[attr-defined]
         (logging.ERROR, "invalid"),
         (logging.ERROR, "dead_lettered"),
     ]
@@ -253,7 +234,7 @@ def test_one_records_store_failure_fails_that_record_only_and_the_batch_goes_on(
         sqs_event(record("m1", body1, headers1), record("m2", body2, headers2)), None
     )
     assert (failures(answer), runs.events) == (["m1"], ["evt_wh_q2"])
-    assert [(r.levelno, r.outcome) for r in records_logged(caplog)] == [(logging.ERROR, "store_unavailable")]  # type: ignore[attr-defined]
+    assert [(r.levelno, r.outcome) for r in records(caplog)] == [(logging.ERROR, "store_unavailable")]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("operation", ["complete", "release"])
@@ -562,7 +543,7 @@ def test_end_to_end_a_queue_that_does_not_exist_answers_503(sqs: Any, caplog: py
     body, _ = delivery()
     answer = producer(http_delivery(body, "wh_q1"), None)
     assert (answer["statusCode"], answer["headers"]["retry-after"]) == (503, "5")
-    assert [r.outcome for r in records_logged(caplog)] == ["hand_off_failed"]  # type: ignore[attr-defined]
+    assert [r.outcome for r in records(caplog)] == ["hand_off_failed"]  # type: ignore[attr-defined]
 
 
 def test_a_dead_letter_that_is_not_callable_is_refused_when_the_worker_is_made() -> None:
@@ -578,13 +559,8 @@ def test_a_record_that_is_no_delivery_is_logged_at_error_naming_its_message_and_
     bad = {**record("m-bad", body, headers), "messageAttributes": {}}
     answer = aws_lambda.sqs_handler(WEBHOOK, Runs().router)(sqs_event(bad), None)
     assert failures(answer) == ["m-bad"]
-    [logged] = records_logged(caplog)
-    assert (logged.levelno, logged.outcome, logged.status, logged.error) == (  # type: ignore[attr-defined]
-        logging.ERROR,
-        "rejected",
-        400,
-        "InvalidPayloadError",
-    )
+    [logged] = records(caplog)
+    assert outcome(logged) == (logging.ERROR, "rejected", 400, "InvalidPayloadError")
     assert logged.getMessage() == (
         "queue message m-bad refused by the worker (not from the producer, or the worker's secret or tolerance "
         f"differs; left to the queue's redrive): {NO_HEADERS}"

@@ -39,7 +39,20 @@ from openai_webhook_events import (
 from openai_webhook_events._options import Options
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from openai_webhook_events.idempotency._idempotency import MAX_UNSETTLED, SETTLE_BATCH, SETTLE_PAUSE
-from tests.helpers import BODY, PAYLOAD, SECRET, SECRET_KEY, RecordingStore, call, drive, environ, scope, sqs_event
+from tests.helpers import (
+    BODY,
+    PAYLOAD,
+    SECRET,
+    SECRET_KEY,
+    RecordingStore,
+    call,
+    drive,
+    environ,
+    outcome,
+    records,
+    scope,
+    sqs_event,
+)
 from tests.helpers import record as sqs_record
 from tests.strategies import example_payload, hmac_signature, lambda_event
 
@@ -65,10 +78,6 @@ class Counting:
         self.runs.append(event.id)
         if len(self.runs) <= self.failures:
             raise RuntimeError("downstream unavailable")
-
-
-def records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "openai_webhook_events"]
 
 
 # --- The answers table ---------------------------------------------------------------------------
@@ -771,12 +780,7 @@ def test_a_claim_answer_that_is_not_a_valid_claim_is_answered_503_naming_the_sto
     assert response == Response(503, "store unavailable", (("content-type", "application/json"), ("retry-after", "5")))
     assert counting.runs == []
     [record] = records(caplog)
-    assert (record.levelno, record.outcome, record.status, record.error) == (  # type: ignore[attr-defined]
-        logging.ERROR,
-        "store_unavailable",
-        503,
-        "StoreAnswerError",
-    )
+    assert outcome(record) == (logging.ERROR, "store_unavailable", 503, "StoreAnswerError")
     assert record.getMessage() == (
         f"idempotency store failed at claim for webhook delivery wh_1: StoreAnswerError: RecordingStore.claim "
         f"answered {problem}"

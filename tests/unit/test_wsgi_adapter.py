@@ -22,12 +22,11 @@ from openai_webhook_events import (
     WebhookConfigurationError,
     WebhookEvent,
     aws_lambda,
-    current_delivery,
     wsgi,
 )
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from tests import helpers
-from tests.helpers import BODY, SECRET, Reads, RecordingStore, call
+from tests.helpers import BODY, SECRET, Reads, RecordingStore, Runs, call
 
 WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
 
@@ -39,16 +38,6 @@ def signed(body: bytes = BODY, webhook_id: str = "wh_wsgi") -> dict[str, str]:
 def environ(body: bytes = BODY, headers: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
     """A WSGI environ of a POST carrying *body* and *headers* (by default, signed); *extra* overrides."""
     return helpers.environ(body, signed(body) if headers is None else headers, **extra)
-
-
-class Runs:
-    def __init__(self) -> None:
-        self.router = Router()
-        self.ids: list[str] = []
-        self.router.fallback(self.handle)
-
-    def handle(self, event: WebhookEvent) -> None:
-        self.ids.append(current_delivery().webhook_id)
 
 
 def test_a_signed_delivery_on_any_path_is_processed() -> None:
