@@ -16,7 +16,6 @@ for a raising handler, where ``receive()`` raises, a 5xx.
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import uuid
@@ -33,10 +32,10 @@ from openai_webhook_events import (
     receive,
 )
 from openai_webhook_events.idempotency import Idempotency
-from tests.strategies import example_payload, hmac_signature
+from tests.strategies import example_payload, hmac_signature, whsec
 
 SECRET_KEY = b"one delivery set, every adapter!"
-SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
+SECRET = whsec(SECRET_KEY)
 """The endpoint secret of every server under test (``OPENAI_WEBHOOK_SECRET``)."""
 KNOWN_DATA_ID: str = example_payload("response.completed")["data"]["id"]
 FAILURE = "the handler failed on purpose"

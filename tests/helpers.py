@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
 import io
 import json
@@ -26,12 +25,12 @@ import pytest
 
 from openai_webhook_events import AsyncRouter, Router, WebhookEvent, current_delivery
 from openai_webhook_events.idempotency import Claim, MemoryStore
-from tests.strategies import example_payload
+from tests.strategies import example_payload, whsec
 
 # --- The receive step's endpoint ------------------------------------------------------------------
 
 SECRET_KEY = b"receive step test secret 32 bytes"
-SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
+SECRET = whsec(SECRET_KEY)
 PAYLOAD = example_payload("batch.completed")
 BODY = json.dumps(PAYLOAD).encode()
 ROOT = Path(__file__).resolve().parent.parent

@@ -38,10 +38,11 @@ from tests.strategies import (
     hmac_signature,
     lambda_deliveries,
     lambda_event,
+    whsec,
 )
 
 SECRET_BYTES = b"lambda test secret, 32 bytes...."
-SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
+SECRET = whsec(SECRET_BYTES)
 TEMPLATES = sorted(LAMBDA_TEMPLATES)
 ALB_TEMPLATES = [t for t in TEMPLATES if LAMBDA_TEMPLATES[t].startswith("alb")]
 

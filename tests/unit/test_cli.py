@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
 import json
@@ -37,10 +36,10 @@ from openai_webhook_events import (
 from openai_webhook_events._cli import main
 from tests.helpers import ROOT
 from tests.servers import missing
-from tests.strategies import EXAMPLES_DIR, example_payload, hmac_signature
+from tests.strategies import EXAMPLES_DIR, example_payload, hmac_signature, whsec
 
 SECRET_BYTES = b"cli test secret of 32 bytes....."
-SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
+SECRET = whsec(SECRET_BYTES)
 EXAMPLE = EXAMPLES_DIR / "response.completed.json"
 
 
@@ -246,7 +245,7 @@ def test_sign_json_reads_standard_input_and_defaults_to_a_fresh_id_and_now(capsy
 
 def test_sign_reads_the_secret_from_the_variable_named_by_secret_env(capsys: Any, monkeypatch: Any) -> None:
     other = b"another secret, also 32 bytes..."
-    monkeypatch.setenv("OTHER_SECRET", "whsec_" + base64.b64encode(other).decode())
+    monkeypatch.setenv("OTHER_SECRET", whsec(other))
     argv = ["sign", "-", "--secret-env", "OTHER_SECRET", "--id", "i", "--timestamp", "1"]
     code, out, _ = run(capsys, monkeypatch, *argv, stdin=b"{}")
     assert code == 0
@@ -318,7 +317,7 @@ def _redirecting(environ: Any, start_response: Any) -> list[bytes]:
     ("server_secret", "path", "code", "shown"),
     [
         (SECRET, "/webhooks/openai", 0, '{"message": "ok"}\nHTTP 200 \n'),
-        ("whsec_" + base64.b64encode(b"another secret of 32 bytes......").decode(), "/webhooks/openai", 22,
+        (whsec(b"another secret of 32 bytes......"), "/webhooks/openai", 22,
          '{"message": "webhook verification failed"}\nHTTP 401 \n'),
         (None, "/webhooks/openai", 47, "\nHTTP 307 {url}/webhooks/openai/\n"),
     ],
@@ -449,7 +448,7 @@ def test_verify_rejects_with_exit_1(capsys: Any, monkeypatch: Any, change: str, 
     _, signed, _ = run(capsys, monkeypatch, "sign", str(EXAMPLE), *(["--timestamp", timestamp] if timestamp else []))
     lines = [line for line in signed.splitlines() if not (change == "drop webhook-signature" and "signature" in line)]
     if change == "other secret":
-        monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", "whsec_" + base64.b64encode(b"x" * 32).decode())
+        monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", whsec(b"x" * 32))
     body = EXAMPLE.read_bytes().replace(b"resp_", b"resq_") if change == "body" else EXAMPLE.read_bytes()
     code, out, err = run(capsys, monkeypatch, "verify", "-", *header_args("\n".join(lines)), stdin=body)
     assert (code, out) == (1, "")
@@ -499,7 +498,7 @@ def test_verify_rejects_a_signed_but_invalid_payload_with_exit_1(capsys: Any, mo
     assert err.startswith("error: created_at: expected integer")
 
 
-@pytest.mark.parametrize("secret", ["whsec_not base64!", "whsec_", "whsec_" + base64.b64encode(b"x" * 23).decode()])
+@pytest.mark.parametrize("secret", ["whsec_not base64!", "whsec_", whsec(b"x" * 23)])
 def test_an_unusable_secret_exits_2(capsys: Any, monkeypatch: Any, secret: str) -> None:
     monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", secret)
     code, out, err = run(capsys, monkeypatch, "sign", str(EXAMPLE))

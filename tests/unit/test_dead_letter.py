@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import re
@@ -25,9 +24,9 @@ from openai_webhook_events._receive import receive
 from openai_webhook_events.idempotency import Idempotency, MemoryStore
 from tests import helpers
 from tests.helpers import Runs, call, drive, environ, records, scope
-from tests.strategies import example_payload, lambda_event
+from tests.strategies import example_payload, lambda_event, whsec
 
-SECRET = "whsec_" + base64.b64encode(b"dead letter test secret 32 bytes").decode()
+SECRET = whsec(b"dead letter test secret 32 bytes")
 WEBHOOK = Webhook(SECRET)
 NOW = 1_800_000_000
 BODY = json.dumps(example_payload("response.completed")).encode()

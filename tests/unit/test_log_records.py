@@ -3,7 +3,6 @@ each logged value cut at 200 characters, no sooner."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import logging
@@ -12,10 +11,10 @@ import pytest
 
 from openai_webhook_events import Router, Webhook, WebhookEvent
 from openai_webhook_events._receive import receive
-from tests.strategies import example_payload, hmac_signature
+from tests.strategies import example_payload, hmac_signature, whsec
 
 KEY = b"log records test secret 32 bytes"
-WEBHOOK = Webhook("whsec_" + base64.b64encode(KEY).decode())
+WEBHOOK = Webhook(whsec(KEY))
 NOW = 1_800_000_000
 
 

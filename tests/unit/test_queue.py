@@ -34,9 +34,9 @@ from openai_webhook_events import (
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from openai_webhook_events.queue import QueuedDelivery, SQSQueue, sqs_deliveries, sqs_id
 from tests.helpers import BODY, NOW, SQS_SAMPLE, Runs, lambda_records, outcome, record, records, sqs_event
-from tests.strategies import example_payload, lambda_event
+from tests.strategies import example_payload, lambda_event, whsec
 
-SECRET = "whsec_" + base64.b64encode(b"hand-off queue test secret, 32 b").decode()
+SECRET = whsec(b"hand-off queue test secret, 32 b")
 WEBHOOK = Webhook(SECRET)
 
 
@@ -118,7 +118,7 @@ def test_a_forged_record_is_reported_and_logged_at_error_never_handled(caplog: p
     body, headers = delivery()
     runs = Runs()
     forged = {**headers, "webhook-signature": "v1," + "A" * 44}
-    other = Webhook("whsec_" + base64.b64encode(b"another endpoint's secret 32 by.").decode())
+    other = Webhook(whsec(b"another endpoint's secret 32 by."))
     answer = aws_lambda.sqs_handler(WEBHOOK, runs.router)(
         sqs_event(record("m-forged", body, forged), record("m-other", body, other.sign(body, timestamp=int(NOW)))), None
     )

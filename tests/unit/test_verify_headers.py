@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -12,11 +11,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from openai_webhook_events import MissingHeaderError, Webhook, WebhookError, aws_lambda
-from tests.strategies import example_payload, hmac_signature, lambda_event, name_casings
+from tests.strategies import example_payload, hmac_signature, lambda_event, name_casings, whsec
 
 NOW = 1_750_000_000
 KEY = b"header reader key, 32 bytes long"
-SECRET = "whsec_" + base64.b64encode(KEY).decode()
+SECRET = whsec(KEY)
 WEBHOOK = Webhook(SECRET)
 BODY = json.dumps(example_payload("response.completed")).encode()
 GOOD = hmac_signature(KEY, "wh_1", NOW, BODY)

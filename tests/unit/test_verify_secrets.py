@@ -21,12 +21,12 @@ from openai_webhook_events import (
     unwrap,
     verify_signature,
 )
-from tests.strategies import hmac_signature, lambda_event
+from tests.strategies import hmac_signature, lambda_event, whsec
 
 NOW = 1_750_000_000
 KEY = b"S3cr3tKeyMaterial-0123456789abcd"
-SECRET = "whsec_" + base64.b64encode(KEY).decode()
-TRUNCATED = "whsec_" + base64.b64encode(KEY[:23]).decode()
+SECRET = whsec(KEY)
+TRUNCATED = whsec(KEY[:23])
 """SECRET with its end lost in a copy: 23 bytes, one fewer than the Standard Webhooks minimum."""
 BODY = b'{"id": "evt_1", "object": "event", "created_at": 1, "type": "batch.completed", "data": {"id": "b"}}'
 HEADERS = {
