@@ -47,9 +47,10 @@ TEMPLATES = sorted(LAMBDA_TEMPLATES)
 ALB_TEMPLATES = [t for t in TEMPLATES if LAMBDA_TEMPLATES[t].startswith("alb")]
 
 
-def _template(name: str) -> dict[str, Any]:
+def _template(name: str, **fields: Any) -> dict[str, Any]:
+    """AWS's sample event *name*, with *fields* set."""
     event: dict[str, Any] = json.loads((LAMBDA_EVENTS_DIR / name).read_text())
-    return event
+    return {**event, **fields}
 
 
 def signed_headers(body: bytes, *, webhook_id: str = "wh_123", timestamp: int | None = None) -> list[tuple[str, str]]:
@@ -139,6 +140,9 @@ def _without(event: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in event.items() if k != key}
 
 
+NOT_BASE64 = {"bad": "ab$c", "short": "abc", "non-ascii": "\u00e9", "stray-character": "e3$0="}
+"""Bodies of events flagged ``isBase64Encoded`` that are not base64, by what is wrong with them."""
+
 BAD_EVENTS: list[tuple[str, Any, str]] = [
     ("not an object", [1, 2], "Lambda event is not an object (got list)"),
     ("None", None, "Lambda event is not an object (got NoneType)"),
@@ -149,67 +153,47 @@ BAD_EVENTS: list[tuple[str, Any, str]] = [
         "Lambda event is not an API Gateway, function URL or ALB request",
     ),
     ("v2 without body", _template("lambdaFunctionUrlEvent.json"), "Lambda event has no body"),
-    ("null body", {**_template("albEvent.json"), "body": None}, "Lambda event has no body"),
+    ("null body", _template("albEvent.json", body=None), "Lambda event has no body"),
     ("missing body", _without(_template("apiGatewayProxyEvent.json"), "body"), "Lambda event has no body"),
-    (
-        "non-string body",
-        {**_template("albEvent.json"), "body": {"id": 1}},
-        "Lambda event body is not a string (got dict)",
+    ("non-string body", _template("albEvent.json", body={"id": 1}), "Lambda event body is not a string (got dict)"),
+    *(
+        (
+            f"{what} base64",
+            _template("albEvent.json", body=body, isBase64Encoded=True),
+            "Lambda event body is not valid base64",
+        )
+        for what, body in NOT_BASE64.items()
     ),
-    (
-        "bad base64",
-        {**_template("albEvent.json"), "body": "ab$c", "isBase64Encoded": True},
-        "Lambda event body is not valid base64",
-    ),
-    (
-        "short base64",
-        {**_template("albEvent.json"), "body": "abc", "isBase64Encoded": True},
-        "Lambda event body is not valid base64",
-    ),
-    (
-        "non-ascii base64",
-        {**_template("albEvent.json"), "body": "\u00e9", "isBase64Encoded": True},
-        "Lambda event body is not valid base64",
-    ),
-    (
-        "base64 with a stray character",
-        {**_template("albEvent.json"), "body": "e3$0=", "isBase64Encoded": True},
-        "Lambda event body is not valid base64",
-    ),
-    ("lone surrogate", {**_template("albEvent.json"), "body": "\ud800"}, "Lambda event body is not valid Unicode text"),
+    ("lone surrogate", _template("albEvent.json", body="\ud800"), "Lambda event body is not valid Unicode text"),
     (
         "isBase64Encoded string",
-        {**_template("albEvent.json"), "isBase64Encoded": "true"},
+        _template("albEvent.json", isBase64Encoded="true"),
         "Lambda event field isBase64Encoded is not a boolean",
     ),
-    (
-        "headers list",
-        {**_template("albEvent.json"), "headers": [["a", "b"]]},
-        "Lambda event field headers is not an object",
-    ),
+    ("headers list", _template("albEvent.json", headers=[["a", "b"]]), "Lambda event field headers is not an object"),
     (
         "header value int",
-        {**_template("albEvent.json"), "headers": {"a": 1}},
+        _template("albEvent.json", headers={"a": 1}),
         "Lambda event field headers holds a value that is not a string",
     ),
     (
         "header name int",
-        {**_template("apiGatewayProxyV2Event.json"), "headers": {1: "a"}},
+        _template("apiGatewayProxyV2Event.json", headers={1: "a"}),
         "Lambda event field headers holds a malformed entry",
     ),
     (
         "multi-value not a list",
-        {**_template("albMultiValueHeadersEvent.json"), "multiValueHeaders": {"a": "b"}},
+        _template("albMultiValueHeadersEvent.json", multiValueHeaders={"a": "b"}),
         "Lambda event field multiValueHeaders holds a malformed entry",
     ),
     (
         "multi-value item int",
-        {**_template("apiGatewayProxyEvent.json"), "multiValueHeaders": {"a": [1]}},
+        _template("apiGatewayProxyEvent.json", multiValueHeaders={"a": [1]}),
         "Lambda event field multiValueHeaders holds a value that is not a string",
     ),
     (
         "multi-value object list",
-        {**_template("apiGatewayProxyEvent.json"), "multiValueHeaders": ["a"]},
+        _template("apiGatewayProxyEvent.json", multiValueHeaders=["a"]),
         "Lambda event field multiValueHeaders is not an object",
     ),
 ]
@@ -225,7 +209,7 @@ def test_read_request_rejects_bad_events_with_a_one_line_invalid_payload_error(
 
 
 def test_a_version_2_event_reads_headers_even_with_a_multi_value_headers_field() -> None:
-    event = {**_template("apiGatewayProxyV2Event.json"), "multiValueHeaders": {"x-other": ["1"]}}
+    event = _template("apiGatewayProxyV2Event.json", multiValueHeaders={"x-other": ["1"]})
     request = read_request(event)
     assert (request.integration, request.multi_value_headers) == ("api-gateway-v2", False)
     assert request.headers == read_request(_template("apiGatewayProxyV2Event.json")).headers
