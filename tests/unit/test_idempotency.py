@@ -127,25 +127,31 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Idempotenc
 # --- The store protocol, on every store ---------------------------------------------------------
 
 
-def test_a_free_key_is_acquired_until_the_lease_ends(store: IdempotencyStore) -> None:
-    assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+CLAIM_RULES: dict[str, list[tuple[str, str, float, float, Claim]]] = {
+    # Claims in order: key, token, now and expires_at (seconds after NOW), and what the store answers.
+    "a free key is acquired until the lease ends": [("k", "a", 0, 30, Claim(ACQUIRED, NOW + 30))],
+    "a live claim blocks other tokens and says until when": [
+        ("k", "a", 0, 30.5, Claim(ACQUIRED, NOW + 30.5)),
+        ("k", "b", 10, 40, Claim(IN_PROGRESS, NOW + 30.5)),
+        ("other", "b", 10, 40, Claim(ACQUIRED, NOW + 40)),
+    ],
+    "the same token claims its own key again": [
+        ("k", "a", 0, 30, Claim(ACQUIRED, NOW + 30)),
+        ("k", "a", 1, 31, Claim(ACQUIRED, NOW + 31)),
+    ],
+    "an expired claim is taken over": [
+        ("k", "a", 0, 30, Claim(ACQUIRED, NOW + 30)),
+        ("k", "b", 30, 60, Claim(ACQUIRED, NOW + 60)),
+        ("k", "a", 31, 61, Claim(IN_PROGRESS, NOW + 60)),
+    ],
+}
 
 
-def test_a_live_claim_blocks_other_tokens_and_says_until_when(store: IdempotencyStore) -> None:
-    store.claim("k", "a", NOW, NOW + 30.5)
-    assert store.claim("k", "b", NOW + 10, NOW + 40) == Claim(IN_PROGRESS, NOW + 30.5)
-    assert store.claim("other", "b", NOW + 10, NOW + 40) == Claim(ACQUIRED, NOW + 40)
-
-
-def test_the_same_token_claims_its_own_key_again(store: IdempotencyStore) -> None:
-    store.claim("k", "a", NOW, NOW + 30)
-    assert store.claim("k", "a", NOW + 1, NOW + 31) == Claim(ACQUIRED, NOW + 31)
-
-
-def test_an_expired_claim_is_taken_over(store: IdempotencyStore) -> None:
-    store.claim("k", "a", NOW, NOW + 30)
-    assert store.claim("k", "b", NOW + 30, NOW + 60) == Claim(ACQUIRED, NOW + 60)
-    assert store.claim("k", "a", NOW + 31, NOW + 61) == Claim(IN_PROGRESS, NOW + 60)
+@pytest.mark.parametrize("rule", CLAIM_RULES)
+def test_claims_answer_by_the_keys_holder_and_lease(store: IdempotencyStore, rule: str) -> None:
+    steps = CLAIM_RULES[rule]
+    answers = [store.claim(key, token, NOW + now, NOW + expires_at) for key, token, now, expires_at, _ in steps]
+    assert answers == [claim for *_, claim in steps]
 
 
 def test_a_completed_key_answers_completed_until_its_retention_ends(store: IdempotencyStore) -> None:
