@@ -31,6 +31,7 @@ from openai_webhook_events import (
 )
 from openai_webhook_events.aws_lambda import Headers, read_request, response
 from tests.example_modules import load_example
+from tests.helpers import records
 from tests.strategies import (
     LAMBDA_EVENTS_DIR,
     LAMBDA_TEMPLATES,
@@ -431,7 +432,7 @@ def test_lambda_handler_logs_and_reraises_handler_exceptions(caplog: pytest.LogC
     payload = example_payload("response.completed")
     with pytest.raises(RuntimeError, match="database down"):
         handler(delivery("albEvent.json", payload), None)
-    [record] = [r for r in caplog.records if r.name == "openai_webhook_events"]
+    [record] = records(caplog)
     assert record.levelno == logging.ERROR
     assert record.getMessage() == f"handler failed for webhook event {payload['id']} (response.completed)"
     assert record.exc_info
@@ -486,7 +487,7 @@ def test_lambda_handler_logs_a_rejection_with_its_reason(caplog: pytest.LogCaptu
     event = delivery("albEvent.json", example_payload("batch.failed"))
     event["body"] += " "
     assert handler(event, None) == aws_lambda.response(event, 401)
-    [record] = [r for r in caplog.records if r.name == "openai_webhook_events"]
+    [record] = records(caplog)
     assert record.levelno == logging.WARNING
     assert record.getMessage() == "rejected webhook delivery: no matching signature"
 

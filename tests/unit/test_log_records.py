@@ -11,6 +11,7 @@ import pytest
 
 from openai_webhook_events import Router, Webhook, WebhookEvent
 from openai_webhook_events._receive import receive
+from tests.helpers import records
 from tests.strategies import example_payload, hmac_signature, whsec
 
 KEY = b"log records test secret 32 bytes"
@@ -37,7 +38,7 @@ def deliver(
     caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
     with contextlib.suppress(RuntimeError):  # the handler's error, re-raised after it is logged
         receive(WEBHOOK, router, body, headers, now=NOW)
-    [record] = [r for r in caplog.records if r.name == "openai_webhook_events"]
+    [record] = records(caplog)
     return record
 
 
