@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, Any, cast
 
-from .._errors import WebhookConfigurationError, publish
+from .._errors import WebhookConfigurationError, publish, shorten
 from ._base import Claim, claim_answer
 
 if TYPE_CHECKING:
@@ -58,21 +60,44 @@ class SQLiteStore:
     ``sqlite3.OperationalError`` (a store failure) instead of answering
     from a file no other process reads.
 
+    The database is opened at the first operation, not here: a file that
+    cannot be opened yet (a directory not mounted yet; a file deleted while
+    another process still holds its ``-wal`` and ``-shm``, which SQLite
+    refuses with "disk I/O error" until that process's next operation
+    reopens the path) makes each operation raise that ``sqlite3`` error, a
+    store failure (503 with ``Retry-After`` at claim, fail closed), and the
+    next operation tries again.
+
     Raises :class:`WebhookConfigurationError` for an SQLite older than 3.35
-    (no ``RETURNING``) or a bad *table* name; ``sqlite3`` errors for a
-    database that cannot be opened.
+    (no ``RETURNING``), a *path* that is not a ``str`` or ``os.PathLike``
+    or holds a NUL character, a *timeout* that is not a finite number of
+    seconds >= 0, or a bad *table* name.  An operation on a closed store
+    raises ``sqlite3.ProgrammingError``.
     """
 
-    def __init__(self, path: str, *, durable: bool = True, timeout: float = 5.0, table: str = "webhook_deliveries"):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        durable: bool = True,
+        timeout: float = 5.0,
+        table: str = "webhook_deliveries",
+    ):
         import sqlite3  # here: importing it costs ~3 ms of cold start to every other store
 
         if sqlite3.sqlite_version_info < (3, 35, 0):
             raise WebhookConfigurationError(f"SQLiteStore needs SQLite >= 3.35, this is {sqlite3.sqlite_version}")
+        name = os.fspath(path) if isinstance(path, os.PathLike) else cast("object", path)
+        if not isinstance(name, str) or "\0" in name:
+            raise WebhookConfigurationError(f"path must be a str or os.PathLike without NUL, not {shorten(path)}")
+        given = cast("object", timeout)
+        if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 <= given < math.inf:
+            raise WebhookConfigurationError(f"timeout must be a number of seconds >= 0, not {shorten(given)}")
         if not table.isidentifier() or not table.isascii():
             raise WebhookConfigurationError(f"table must be a plain SQL identifier, not {table!r}")
-        in_memory = path in ("", ":memory:")
+        in_memory = name in ("", ":memory:")
         # Absolute, so that a later chdir moves neither the file compared nor the one reopened.
-        self._path = path if in_memory else os.path.abspath(path)
+        self._path = name if in_memory else os.path.abspath(name)
         self._file = None if in_memory else self._path  # the path whose identity is compared (None: no file)
         self._timeout = timeout
         self._setup = (
@@ -81,7 +106,9 @@ class SQLiteStore:
             _SQLITE_SCHEMA.format(table=table),
         )
         self._lock = threading.Lock()
-        self._connection, self._identity = self._open()
+        self._connection: sqlite3.Connection | None = None  # opened by the first operation
+        self._identity: tuple[int, int] | None = None
+        self._closed = False
         self._claim = _SQLITE_CLAIM.format(table=table)
         self._complete = _SQLITE_COMPLETE.format(table=table)
         self._release = _SQLITE_RELEASE.format(table=table)
@@ -100,19 +127,44 @@ class SQLiteStore:
             if self._file is None or (before is not None and _identity(self._file) == before):
                 break
             connection.close()
-        for statement in self._setup:
-            connection.execute(statement)
+        deadline = time.monotonic() + self._timeout
+        try:
+            for statement in self._setup:
+                while True:
+                    try:
+                        connection.execute(statement)
+                        break
+                    except sqlite3.OperationalError as error:
+                        # Switching a new file to WAL upgrades a read lock to a write lock, which SQLite does not
+                        # wait for: "database is locked" at once while another process opens the file too.
+                        if str(error) != "database is locked" or time.monotonic() >= deadline:
+                            raise
+                        time.sleep(0.005)
+        except BaseException:
+            connection.close()  # not left open until the garbage collector finds it
+            raise
         return connection, before
+
+    def _connected(self) -> sqlite3.Connection:
+        """The connection to the file the path names now, opened (again) when there is none or the file changed;
+        the caller holds the lock."""
+        connection = self._connection
+        if connection is None or (self._file is not None and _identity(self._file) != self._identity):
+            if self._closed:
+                import sqlite3
+
+                raise sqlite3.ProgrammingError("SQLiteStore: cannot operate on a closed database")
+            connection, self._identity = self._open()  # if it raises, the next operation tries again
+            if self._connection is not None:
+                self._connection.close()  # SQLite neither checkpoints into nor deletes the WAL of a moved file
+            self._connection = connection
+        return connection
 
     def _execute(self, statement: str, parameters: dict[str, object]) -> tuple[Any, int]:
         """The row *statement* returns and the rows it changed, run on the file the path names now."""
         # Two os.stat per operation: a claim 24.7 -> 29.0 us (synchronous=NORMAL, ext4; FULL: ~150 us, the fsync).
         with self._lock:
-            if self._file is not None and _identity(self._file) != self._identity:
-                connection, self._identity = self._open()  # if it raises, the next operation tries again
-                self._connection.close()  # SQLite neither checkpoints into nor deletes the WAL of a moved file
-                self._connection = connection
-            cursor = self._connection.execute(statement, parameters)
+            cursor = self._connected().execute(statement, parameters)
             answer = cursor.fetchone(), cursor.rowcount
             if self._file is not None and _identity(self._file) != self._identity:
                 import sqlite3
@@ -125,8 +177,11 @@ class SQLiteStore:
 
     def close(self) -> None:
         """Close the database connection (for good: a closed store does not reopen)."""
-        self._file = None
-        self._connection.close()
+        with self._lock:
+            self._file = None
+            self._closed = True
+            if self._connection is not None:
+                self._connection.close()
 
     def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
         row, _ = self._execute(self._claim, {"key": key, "token": token, "expires_at": expires_at, "now": now})

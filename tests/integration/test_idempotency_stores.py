@@ -530,6 +530,7 @@ def test_a_completion_after_the_file_was_deleted_or_replaced_is_seen_by_every_pr
     path = tmp_path / "deliveries.db"
     old = SQLiteStore(str(path))
     try:
+        assert old.claim("first", "old", NOW, NOW + 30).state == ACQUIRED  # opened
         clean_up(path, how)
         assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED
         assert old.complete("k", "old", NOW, NOW + 1000) is True
@@ -570,7 +571,7 @@ def test_a_file_deleted_during_a_claim_answers_503_and_the_retry_finds_the_new_f
             clean_up(path, "deleted")
             during.append(run_child({**child_spec, "deliveries": [[body.decode(), headers]]}))
 
-    store._connection.set_trace_callback(while_the_claim_runs)
+    store._connected().set_trace_callback(while_the_claim_runs)
     answer = receive(WEBHOOK, executions.router(), body, headers, idempotency=idempotency)
     assert (answer.status, dict(answer.headers)["retry-after"]) == (503, "5")  # not acquired from the old file
     assert during == [[200]]
@@ -578,3 +579,71 @@ def test_a_file_deleted_during_a_claim_answers_503_and_the_retry_finds_the_new_f
         "already processed"
     )
     assert list(executions.per_event().values()) == [1]
+
+
+SESSION = """
+import dataclasses, json, sys
+from openai_webhook_events.idempotency import SQLiteStore
+store = SQLiteStore(sys.argv[1])
+print("constructed", flush=True)
+for line in sys.stdin:
+    operation, arguments = json.loads(line)
+    try:
+        answer = getattr(store, operation)(*arguments)
+    except Exception as error:
+        answer = type(error).__name__
+    print(json.dumps(dataclasses.astuple(answer) if dataclasses.is_dataclass(answer) else answer), flush=True)
+"""
+
+
+def test_a_store_opened_by_a_new_process_while_a_deleted_files_wal_remains_fails_each_operation_until_it_opens(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "deliveries.db"
+    old = SQLiteStore(str(path))
+    try:
+        assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED
+        path.unlink()  # the database file alone: its -wal and -shm stay, the old process holds them
+        with subprocess.Popen(
+            [sys.executable, "-c", SESSION, str(path)],
+            cwd=servers.ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as new:
+            assert new.stdin is not None
+            assert new.stdout is not None
+
+            def ask(operation: str, *arguments: object) -> Any:
+                new.stdin.write(json.dumps([operation, arguments]) + "\n")  # type: ignore[union-attr]
+                new.stdin.flush()  # type: ignore[union-attr]
+                return json.loads(new.stdout.readline())  # type: ignore[union-attr]
+
+            assert new.stdout.readline() == "constructed\n"  # it waits for no file to open
+            assert ask("claim", "k", "new", NOW, NOW + 30) == "OperationalError"  # SQLite: "disk I/O error"
+            assert ask("claim", "k", "new", NOW, NOW + 30) == "OperationalError"  # each try opens it again
+            assert old.claim("k2", "old", NOW, NOW + 30).state == ACQUIRED  # the old process reopens the path
+            assert ask("claim", "k2", "new", NOW, NOW + 30) == [IN_PROGRESS, NOW + 30]
+            assert ask("claim", "k", "new", NOW, NOW + 30) == [ACQUIRED, NOW + 30]
+            new.stdin.close()
+            assert new.wait(60) == 0
+    finally:
+        old.close()
+
+
+def test_a_receiver_started_while_a_deleted_files_wal_remains_answers_503_until_the_old_process_reopens_the_path(
+    tmp_path: Path, executions: Executions
+) -> None:
+    path = tmp_path / "deliveries.db"
+    old = SQLiteStore(str(path))
+    try:
+        assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED
+        path.unlink()  # the database file alone: its -wal and -shm stay, the old process holds them
+        body, headers = delivery()
+        child_spec = {"kind": "sqlite", "path": str(path), "executions": str(executions.path)}
+        assert run_child({**child_spec, "deliveries": [[body.decode(), headers]] * 2}) == [503, 503]  # fail closed
+        assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED  # the old process reopens the path
+        assert run_child({**child_spec, "deliveries": [[body.decode(), headers]] * 2}) == [200, 200]
+        assert list(executions.per_event().values()) == [1]  # the second answer: already processed
+    finally:
+        old.close()

@@ -10,6 +10,7 @@ the semantics, never of races (the real servers are in
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import subprocess
@@ -202,7 +203,7 @@ def test_sqlite_store_is_shared_by_two_connections_to_one_file(tmp_path: Path) -
 
 def _pragma(store: SQLiteStore, name: str) -> object:
     # The store's own connection: synchronous and busy_timeout are settings of a connection, not of the file.
-    return store._connection.execute(f"PRAGMA {name}").fetchone()[0]
+    return store._connected().execute(f"PRAGMA {name}").fetchone()[0]
 
 
 def test_sqlite_store_is_durable_by_default_and_waits_five_seconds_for_another_writer(tmp_path: Path) -> None:
@@ -212,7 +213,7 @@ def test_sqlite_store_is_durable_by_default_and_waits_five_seconds_for_another_w
         assert [_pragma(durable, "journal_mode"), _pragma(durable, "synchronous")] == ["wal", 2]  # 2: FULL
         assert _pragma(fast, "synchronous") == 1  # NORMAL
         assert [_pragma(durable, "busy_timeout"), _pragma(waiting, "busy_timeout")] == [5000, 250]
-        tables = durable._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        tables = durable._connected().execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         assert tables == [("webhook_deliveries",)]
     finally:
         for store in (durable, fast, waiting):
@@ -270,6 +271,7 @@ def _delete(path: Path) -> None:
 def _database(path: Path, *claims: str) -> Path:
     """A closed database file at *path* holding a live claim of each key in *claims* (by token ``"there"``)."""
     store = SQLiteStore(str(path))
+    assert store.release("none", "none") is False  # opened, even with no claims
     for key in claims:
         store.claim(key, "there", NOW, NOW + 30)
     store.close()  # the last connection: its WAL is checkpointed into the file and removed
@@ -281,6 +283,7 @@ def test_a_closed_sqlite_store_does_not_reopen_its_deleted_file(tmp_path: Path) 
 
     path = tmp_path / "d.db"
     store = SQLiteStore(str(path))
+    assert store.claim("first", "a", NOW, NOW + 30).state == ACQUIRED  # opened
     store.close()
     _delete(path)
     with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
@@ -311,7 +314,7 @@ def test_sqlite_store_whose_file_is_deleted_during_an_operation_fails_it_and_reo
 
     path = tmp_path / "d.db"
     store = SQLiteStore(str(path))
-    store._connection.set_trace_callback(lambda statement: _delete(path))  # as the claim's statement starts
+    store._connected().set_trace_callback(lambda statement: _delete(path))  # as the claim's statement starts
     try:
         with pytest.raises(sqlite3.OperationalError) as failed:
             store.claim("k", "a", NOW, NOW + 30)
@@ -332,6 +335,7 @@ def test_sqlite_store_reopening_its_replaced_file_uses_the_file_its_path_names_o
 
     path = tmp_path / "d.db"
     store = SQLiteStore(str(path))
+    assert store.claim("first", "a", NOW, NOW + 30).state == ACQUIRED  # opened
     _delete(path)
     os.replace(_database(tmp_path / "restored.db"), path)  # a restore: the next operation reopens the path
     replaced_again, connect = _database(tmp_path / "again.db", "k"), sqlite3.connect
@@ -347,6 +351,125 @@ def test_sqlite_store_reopening_its_replaced_file_uses_the_file_its_path_names_o
         assert store.claim("k", "a", NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)  # "again"'s record
     finally:
         store.close()
+
+
+def test_sqlite_store_whose_database_cannot_open_yet_is_constructed_and_each_operation_fails_until_it_opens(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    store = SQLiteStore(tmp_path / "not yet" / "d.db")  # a directory not mounted yet
+    try:
+        for _ in range(2):  # each operation tries to open it again
+            with pytest.raises(sqlite3.OperationalError, match="unable to open database file"):
+                store.claim("k", "a", NOW, NOW + 30)
+        (tmp_path / "not yet").mkdir()
+        assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+        assert store.complete("k", "a", NOW, NOW + 1000) is True
+    finally:
+        store.close()
+
+
+def test_a_receive_step_whose_sqlite_database_cannot_open_answers_503_and_processes_once_it_opens(
+    tmp_path: Path,
+) -> None:
+    from openai_webhook_events import Router, Webhook, receive
+
+    webhook = Webhook("whsec_" + "c2VjcmV0IGtleSBvZiB0aGUgc3FsaXRlIHRlc3Q=")
+    body = json.dumps(example_payload("batch.completed")).encode()
+    headers = webhook.sign(body, webhook_id="wh_1")
+    runs: list[str] = []
+    router = Router()
+    router.fallback(lambda event: runs.append(event.id))
+    idempotency = Idempotency(SQLiteStore(str(tmp_path / "not yet" / "d.db")))
+    refused = receive(webhook, router, body, headers, idempotency=idempotency)
+    assert (refused.status, dict(refused.headers)["retry-after"], runs) == (503, "5", [])  # fail closed
+    (tmp_path / "not yet").mkdir()
+    assert receive(webhook, router, body, headers, idempotency=idempotency).status == 200
+    assert receive(webhook, router, body, headers, idempotency=idempotency).message == "already processed"
+    assert len(runs) == 1
+
+
+def test_sqlite_store_closes_each_connection_to_a_file_that_is_not_a_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "d.db"
+    path.write_bytes(b"not a database, " * 64)
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", recording)
+    store = SQLiteStore(str(path))
+    for _ in range(2):
+        with pytest.raises(sqlite3.DatabaseError, match="not a database"):
+            store.claim("k", "a", NOW, NOW + 30)
+    assert len(opened) == 2
+    for connection in opened:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+            connection.execute("SELECT 1")
+    store.close()
+
+
+@pytest.mark.parametrize(("held", "opens"), [(0.3, True), (5.0, False)], ids=["released", "held"])
+def test_sqlite_store_switching_a_new_file_to_wal_waits_its_timeout_for_another_writer(
+    tmp_path: Path, held: float, opens: bool
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "d.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE other (x)")  # a new file, not in WAL mode yet
+    writer.execute("BEGIN IMMEDIATE")  # as another process opening it at once holds it for a moment
+    threading.Timer(held, writer.execute, ["COMMIT"]).start()
+    store = SQLiteStore(str(path), timeout=1.0)
+    started = time.monotonic()
+    try:
+        if opens:  # SQLite itself answers "database is locked" at once, not waiting for the writer
+            assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+            assert time.monotonic() - started >= held * 0.9
+        else:
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                store.claim("k", "a", NOW, NOW + 30)
+            assert 1.0 <= time.monotonic() - started < 4.0
+    finally:
+        store.close()
+
+
+def test_a_sqlite_store_closed_before_any_operation_never_opens_its_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    store.close()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+        store.claim("k", "a", NOW, NOW + 30)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"path": b"d.db"}, "path must be a str or os.PathLike without NUL, not b'd.db'"),
+        ({"path": "d\0.db"}, "path must be a str or os.PathLike without NUL, not 'd\\x00.db'"),
+        ({"path": None}, "path must be a str or os.PathLike without NUL, not None"),
+        ({"timeout": -1}, "timeout must be a number of seconds >= 0, not -1"),
+        ({"timeout": float("nan")}, "timeout must be a number of seconds >= 0, not nan"),
+        ({"timeout": True}, "timeout must be a number of seconds >= 0, not True"),
+        ({"timeout": "5"}, "timeout must be a number of seconds >= 0, not '5'"),
+    ],
+)
+def test_sqlite_store_refuses_a_path_or_timeout_it_could_never_open_with(
+    tmp_path: Path, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(WebhookConfigurationError) as error:
+        SQLiteStore(**{"path": str(tmp_path / "d.db"), **options})
+    assert str(error.value) == message
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("table", ["", "x; DROP TABLE y", "naïve"])
