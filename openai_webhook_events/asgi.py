@@ -283,10 +283,10 @@ class _Awaited:
                     await self._call(store.release, (key, token)), checked_done, store, "release"
                 )
                 if isinstance(released, BaseException):
-                    idempotency._defer(pending[at:], now)  # pyright: ignore[reportPrivateUsage]
+                    idempotency._defer(pending[at:], now, released)  # pyright: ignore[reportPrivateUsage]
                     return
-        except BaseException:  # the request cancelled while a release is awaited: the rest kept, not lost
-            idempotency._defer(pending[at:], now)  # pyright: ignore[reportPrivateUsage]
+        except BaseException as error:  # the request cancelled while a release is awaited: the rest kept, not lost
+            idempotency._defer(pending[at:], now, error)  # pyright: ignore[reportPrivateUsage]
             raise
 
     async def failed(self, attempt: Attempt, error: BaseException) -> None:

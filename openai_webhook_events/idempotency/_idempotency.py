@@ -9,12 +9,14 @@ claim.  The protocol classes type what ``idempotency``'s docstring states.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from .._errors import WebhookConfigurationError, publish
+from .._log import clean, failure, log
 from ._base import STOPS, Claim, awaits, checked_done
 
 if TYPE_CHECKING:
@@ -185,7 +187,7 @@ class Idempotency:
                 checked_done(store.release(key, token), store, "release")
                 settled += 1
         except BaseException as error:  # a gevent.Timeout too: kept for the next call
-            self._defer(pending[settled:], now)
+            self._defer(pending[settled:], now, error)
             if isinstance(error, STOPS):
                 raise
 
@@ -200,13 +202,22 @@ class Idempotency:
             self._unsettled[:] = pending[SETTLE_BATCH:]
         return pending[:SETTLE_BATCH]
 
-    def _defer(self, claims: list[tuple[str, str, float]], now: float) -> None:
-        """Keep *claims* (from :meth:`_due`, the first of them failed to release at *now*) for a later
-        settle, no sooner than :data:`SETTLE_PAUSE` seconds from *now*."""
+    def _defer(self, claims: list[tuple[str, str, float]], now: float, error: BaseException) -> None:
+        """Keep *claims* (from :meth:`_due`, the first of them failed to release at *now* with *error*) for a
+        later settle, no sooner than :data:`SETTLE_PAUSE` seconds from *now*; log one WARNING
+        (``settle_failed``) naming the first one's key and *error*."""
         with self._lock:
             self._unsettled[:0] = claims
             del self._unsettled[:-MAX_UNSETTLED]
             self._settle_at = now + SETTLE_PAUSE
+        log(
+            logging.WARNING,
+            f"idempotency store failed to release a claim of unknown outcome ({clean(claims[0][0])}); {len(claims)} "
+            f"kept, tried again at a claim {SETTLE_PAUSE:g} s later or after (each blocks its key): {failure(error)}",
+            outcome="settle_failed",
+            status=None,
+            error=error,
+        )
 
 
 publish(

@@ -413,7 +413,9 @@ def test_a_claim_that_raised_is_released_on_the_loop_before_the_next_claim() -> 
     assert idempotency._unsettled == []
 
 
-def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settle_pause() -> None:
+def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settle_pause(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     store = AsyncStore(answers={"claim": "garbage"})  # outside the protocol: outcome unknown
     idempotency = Idempotency(store)
     app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=idempotency)
@@ -427,9 +429,14 @@ def test_a_release_of_an_unsettled_claim_that_fails_keeps_it_for_after_the_settl
     assert asyncio.run(scenario()) == [503, 200]
     assert [name for name, _ in store.calls] == ["claim", "release", "claim", "complete"]
     assert [key for key, _, _ in idempotency._unsettled] == [KEY]  # kept, tried again after SETTLE_PAUSE
+    [warning] = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert (warning.outcome, warning.error) == ("settle_failed", "StoreAnswerError")  # type: ignore[attr-defined]
+    assert warning.getMessage().endswith("StoreAnswerError: AsyncStore.release answered None, not a bool")
 
 
-def test_a_request_cancelled_while_it_releases_unsettled_claims_keeps_them_for_a_later_request() -> None:
+def test_a_request_cancelled_while_it_releases_unsettled_claims_keeps_them_for_a_later_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     store = AsyncStore(answers={"claim": "garbage"})  # outside the protocol: outcome unknown, remembered
     idempotency = Idempotency(store)
     app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=idempotency)
@@ -446,6 +453,9 @@ def test_a_request_cancelled_while_it_releases_unsettled_claims_keeps_them_for_a
     asyncio.run(scenario())
     # wh_a's claim was released before wh_b's; wh_b's release was under way when the request was cancelled: kept
     assert [key for key, _, _ in idempotency._unsettled] == ["openai-webhook-events#wh_b"]
+    [warning] = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert (warning.outcome, warning.error) == ("settle_failed", "CancelledError")  # type: ignore[attr-defined]
+    assert "(openai-webhook-events#wh_b); 1 kept" in warning.getMessage()
 
 
 # --- Store errors and answers outside the protocol ------------------------------------------------

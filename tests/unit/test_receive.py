@@ -949,6 +949,44 @@ def test_while_the_store_stays_down_one_claim_a_settle_pause_tries_one_release_a
     assert idempotency._unsettled == [(key, token, expires_at) for key, token, _, expires_at in claims]
 
 
+def test_each_failed_release_of_pending_claims_logs_one_warning_naming_the_first_key_and_the_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = RecordingStore("claim", "release")
+    idempotency = Idempotency(store)
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    for number, at in enumerate([NOW, NOW + 0.1, NOW + 0.2, NOW + 0.1 + SETTLE_PAUSE]):  # releases at +0.1, +1.1
+        assert _deliver(idempotency, number, at).status == 503
+    store.failing = {"release"}
+    store.answers = {}
+    assert _deliver(idempotency, 9, NOW + 0.1 + 2 * SETTLE_PAUSE).status == 200  # the claim goes on
+    warnings = [record for record in records(caplog) if record.levelno == logging.WARNING]
+    assert [record.outcome for record in warnings] == ["settle_failed"] * 3  # type: ignore[attr-defined]
+    assert [(record.status, record.error, record.webhook_id) for record in warnings] == [  # type: ignore[attr-defined]
+        (None, "ConnectionError", None)
+    ] * 3
+    assert [record.getMessage() for record in warnings] == [
+        f"idempotency store failed to release a claim of unknown outcome (openai-webhook-events#wh_0); {kept} kept, "
+        "tried again at a claim 1 s later or after (each blocks its key): "
+        "ConnectionError: release: connection refused\\nsecond line"
+        for kept in (1, 3, 4)
+    ]
+    tokens = [arguments[1] for arguments in store.arguments if len(arguments) == 4]
+    assert not any(token in record.getMessage() for token in tokens for record in warnings)
+
+
+def test_a_release_of_pending_claims_that_answers_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    store = RecordingStore("claim")
+    idempotency = Idempotency(store)
+    assert _deliver(idempotency, 1).status == 503
+    store.failing.clear()
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    caplog.clear()
+    assert _deliver(idempotency, 2, NOW + 1).status == 200
+    assert store.calls[1] == "release"
+    assert [record.outcome for record in records(caplog)] == ["processed"]  # type: ignore[attr-defined]
+
+
 def test_at_most_max_unsettled_claims_are_kept_the_oldest_forgotten_first() -> None:
     store = RecordingStore("claim", "release")
     idempotency = Idempotency(store)
