@@ -36,7 +36,7 @@ from ._http import declared_length
 from ._options import Options
 from ._receive import Attempt, Claiming, checked_outcome, claim_sync, prepare
 from ._response import HANDLER_FAILED, METHOD_NOT_ALLOWED, Response, bad_length, too_large
-from .idempotency._base import ACQUIRED, Claim, checked_claim, checked_done
+from .idempotency._base import ACQUIRED, Claim, checked_done
 
 if TYPE_CHECKING:
     from ._options import DeadLetter, HandOff
@@ -56,7 +56,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 
 DEFAULT_STORE_TIMEOUT = 2.0
 """Seconds one idempotency store call may take before the store counts as down (a claim then answers 503)."""
-_MAX_STORE_CALLS = 64  # store calls under way at once; past that a call waits (within its timeout) for one to end
+_MAX_STORE_CALLS = 64
+"""Store calls under way at once in worker threads (past that a call waits, within its timeout, for one to
+end); with an async store, calls left running after their timeout (past that a call answers 503 at once)."""
 
 T = TypeVar("T")
 
@@ -227,7 +229,16 @@ class _Threaded:
         self._off_loop = off_loop
 
     async def begin(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> Response | Attempt:
-        return await _call(self._off_loop, lambda: claim_sync(self._prepare(body, headers)))
+        """The receive step up to the claim; a claim that lands after the request was cancelled (the worker
+        thread runs on) is remembered as of unknown outcome, released before a later claim."""
+        if not self._off_loop:
+            return claim_sync(self._prepare(body, headers))
+        started = asyncio.ensure_future(asyncio.to_thread(lambda: claim_sync(self._prepare(body, headers))))
+        try:
+            return await asyncio.shield(started)
+        except BaseException:  # this request was cancelled: the thread runs on
+            started.add_done_callback(_unsettle_late)
+            raise
 
     async def failed(self, attempt: Attempt, error: BaseException) -> None:
         await _call(self._off_loop, attempt.failed, error)
@@ -237,6 +248,17 @@ class _Threaded:
 
     async def succeeded(self, attempt: Attempt) -> Response:
         return await _call(self._off_loop, attempt.succeeded)
+
+
+def _unsettle_late(started: asyncio.Future[Response | Attempt]) -> None:
+    """An attempt whose request was cancelled while its claim was under way: its claim, if acquired, is
+    remembered as of unknown outcome (``Idempotency._unsettle``), so it does not hold the key for a whole lease."""
+    if started.cancelled() or started.exception() is not None:  # the loop ended first; the step raised
+        return
+    attempt = started.result()
+    if isinstance(attempt, Attempt) and attempt.delivery.lease_expires_at is not None:  # acquired through a store
+        idempotency = cast("Idempotency", attempt._idempotency)  # pyright: ignore[reportPrivateUsage]
+        idempotency._unsettle(*attempt.release_args, attempt.delivery.lease_expires_at)  # pyright: ignore[reportPrivateUsage]
 
 
 class _Awaited:
@@ -250,10 +272,12 @@ class _Awaited:
     down) and runs on: a claim it then acquires is released, so the key is
     not held for a whole lease by an attempt that gave up (so is one whose
     request was cancelled meanwhile).  A call is never cancelled here: a
-    cancelled command may still reach the server.
+    cancelled command may still reach the server.  While
+    :data:`_MAX_STORE_CALLS` calls are left running so (a store that
+    stalls), a store call answers ``TimeoutError`` at once, none started.
     """
 
-    __slots__ = ("_dead_letter", "_prepare", "_running", "_store", "_timeout")
+    __slots__ = ("_dead_letter", "_left", "_prepare", "_running", "_store", "_timeout")
 
     def __init__(self, webhook: Webhook, options: Options, idempotency: Idempotency, timeout: float) -> None:
         self._prepare = functools.partial(prepare, webhook, options)
@@ -261,6 +285,7 @@ class _Awaited:
         self._store = cast("AsyncIdempotencyStore", idempotency.store)
         self._timeout = timeout
         self._running: set[asyncio.Future[Any]] = set()  # the loop keeps only weak references to tasks
+        self._left: set[asyncio.Future[Any]] = set()  # the calls nobody waits for any more, until they end
 
     async def begin(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> Response | Attempt:
         started = await _call(self._dead_letter, self._prepare, body, headers)
@@ -303,6 +328,10 @@ class _Awaited:
     ) -> Outcome:
         """``await operation(*args)`` within the timeout, as an :data:`~._receive.Outcome`; *claimed* (the
         key and token of a claim) is released if the call acquires it after this gave up waiting."""
+        if len(self._left) >= _MAX_STORE_CALLS:
+            return None, TimeoutError(
+                f"idempotency store busy: {_MAX_STORE_CALLS} calls still under way after {self._timeout:g} s"
+            )
         try:
             call = asyncio.ensure_future(operation(*args))
         except Exception as error:  # arguments its signature refuses: a store error
@@ -323,6 +352,7 @@ class _Awaited:
             return None, error  # (KeyboardInterrupt and SystemExit raised in a task leave the event loop at once)
 
     def _late(self, call: asyncio.Future[object], claimed: tuple[str, str] | None) -> None:
+        self._leave(call)
         if claimed is not None:
             call.add_done_callback(functools.partial(self._release_late, claimed))
 
@@ -335,6 +365,12 @@ class _Awaited:
                 release = asyncio.ensure_future(self._store.release(*claimed))
                 self._running.add(release)
                 release.add_done_callback(self._ended)
+                self._leave(release)
+
+    def _leave(self, call: asyncio.Future[Any]) -> None:
+        """Count *call* among the calls nobody waits for until it ends."""
+        self._left.add(call)
+        call.add_done_callback(self._left.discard)
 
     def _ended(self, call: asyncio.Future[Any]) -> None:
         self._running.discard(call)
@@ -371,9 +407,8 @@ def _bounded(idempotency: Idempotency, timeout: float) -> Idempotency:
 class _BoundedStore:
     """*store*'s three operations, each run in a daemon thread and waited for at most *timeout* seconds.
 
-    Their answers are checked there (``idempotency._base.checked_claim``,
-    ``checked_done``), so an answer outside the protocol names *store*'s
-    class, not this wrapper's.
+    Their answers come back as they are: the receive step checks them once,
+    naming *store*'s class (this wrapper's ``__wrapped__``).
 
     A call that does not answer in time raises ``TimeoutError`` (in the
     receive step: a store that is down).  The thread is left to finish;
@@ -388,23 +423,24 @@ class _BoundedStore:
         self._timeout = timeout
         self._calls = threading.BoundedSemaphore(_MAX_STORE_CALLS)
 
+    @property
+    def __wrapped__(self) -> IdempotencyStore:
+        return self._store
+
     def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
         store = self._store
-        return self._call(
-            lambda: checked_claim(store.claim(key, token, now, expires_at), store),
-            lambda late: self._late(key, token, late),
-        )
+        return self._call(lambda: store.claim(key, token, now, expires_at), lambda late: self._late(key, token, late))
 
     def complete(self, key: str, token: str, now: float, expires_at: float) -> bool:
         store = self._store
-        return self._call(lambda: checked_done(store.complete(key, token, now, expires_at), store, "complete"))
+        return self._call(lambda: store.complete(key, token, now, expires_at))
 
     def release(self, key: str, token: str) -> bool:
         store = self._store
-        return self._call(lambda: checked_done(store.release(key, token), store, "release"))
+        return self._call(lambda: store.release(key, token))
 
-    def _late(self, key: str, token: str, claim: Claim) -> None:
-        if claim.state == "acquired":
+    def _late(self, key: str, token: str, claim: object) -> None:
+        if isinstance(claim, Claim) and claim.state == ACQUIRED:
             with contextlib.suppress(Exception):  # else its lease expires: retries answer 409 until then
                 self._store.release(key, token)
 

@@ -79,7 +79,8 @@ class StoreAnswerError(Exception):
 
 def checked_claim(answer: object, store: object) -> Claim:
     """*answer* of ``store.claim`` when it is a valid :class:`Claim` (a subclass too): one of the three states
-    and an expiry that is a finite number; else :class:`StoreAnswerError` naming *store*'s class."""
+    and an expiry that is a finite number; else :class:`StoreAnswerError` naming *store*'s class (that of the
+    store it wraps, for a ``__wrapped__`` one)."""
     if not isinstance(answer, Claim):
         problem = f"{shorten(answer)}, not a Claim"
     elif answer.state not in (ACQUIRED, COMPLETED, IN_PROGRESS):
@@ -89,7 +90,7 @@ def checked_claim(answer: object, store: object) -> Claim:
         if isinstance(expiry, (int, float)) and not isinstance(expiry, bool) and math.isfinite(expiry):
             return answer
         problem = f"a Claim expiring at {shorten(expiry)}, not a finite number of seconds"
-    raise StoreAnswerError(f"{type(store).__name__}.claim answered {problem}")
+    raise StoreAnswerError(f"{_name(store)}.claim answered {problem}")
 
 
 def checked_done(answer: object, store: object, operation: str) -> bool:
@@ -97,4 +98,9 @@ def checked_done(answer: object, store: object, operation: str) -> bool:
     :class:`StoreAnswerError` naming *store*'s class (``None`` from a forgotten ``return`` is not "no")."""
     if isinstance(answer, bool):
         return answer
-    raise StoreAnswerError(f"{type(store).__name__}.{operation} answered {shorten(answer)}, not a bool")
+    raise StoreAnswerError(f"{_name(store)}.{operation} answered {shorten(answer)}, not a bool")
+
+
+def _name(store: object) -> str:
+    """The class name of *store*, or of the store it wraps (its ``__wrapped__``: the ASGI app's time bound)."""
+    return type(getattr(store, "__wrapped__", store)).__name__
