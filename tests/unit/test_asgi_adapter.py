@@ -690,3 +690,110 @@ def test_a_late_claim_answer_that_is_not_a_claim_is_dropped_quietly(caplog: pyte
         time.sleep(0.05)
     assert store.calls == ["claim"]  # nothing to release for an answer it cannot read
     assert [r.name for r in caplog.records] == ["openai_webhook_events"]  # no callback error logged elsewhere
+
+
+# --- A request cancelled while its claim runs in a worker thread -----------------------------------
+
+
+class Gated(RecordingStore):
+    """A store whose first claim waits for :attr:`gate` (at most 5 s) after it is recorded, then answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def _call(self, name: str, *args: Any) -> Any:
+        if name == "claim" and not self.gate.is_set():
+            self.calls.append("gated")
+            self.gate.wait(5)
+            self.calls.remove("gated")
+        return super()._call(name, *args)
+
+
+async def until(condition: Any, seconds: float = 2.0) -> bool:
+    """Whether *condition()* held within *seconds*."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def cancelled_while_claiming(app: Any, store: Gated) -> None:
+    """Start a request, cancel it while its claim waits in the store, then let the claim answer."""
+    first = asyncio.ensure_future(drive(app))
+    assert await until(lambda: store.calls == ["gated"])
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    store.gate.set()
+
+
+def test_a_claim_acquired_after_its_request_was_cancelled_is_released_before_the_retry_claims() -> None:
+    store, runs = Gated(), Runs()
+    idempotency = Idempotency(store)
+    app = asgi.app(WEBHOOK, runs.router, idempotency=idempotency)
+
+    async def scenario() -> int:
+        await cancelled_while_claiming(app, store)
+        assert await until(lambda: len(idempotency._unsettled) == 1)  # remembered once it landed
+        return (await drive(app))["status"]
+
+    assert asyncio.run(scenario()) == 200  # not 409 for the rest of a 60 s lease
+    assert store.calls == ["claim", "release", "claim", "complete"]
+    assert store.arguments[1] == store.arguments[0][:2]  # the cancelled attempt's key and token
+    assert runs.ids == ["wh_asgi"]
+    assert idempotency._unsettled == []
+
+
+def test_a_claim_held_elsewhere_after_its_request_was_cancelled_is_not_remembered() -> None:
+    store = Gated()
+    store.inner.claim(KEY, "other attempt", time.time(), time.time() + 60)
+    idempotency = Idempotency(store)
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+
+    async def scenario() -> None:
+        await cancelled_while_claiming(app, store)
+        assert await until(lambda: store.calls == ["claim"])
+        await asyncio.sleep(0.05)  # the thread has ended and its answer come back
+
+    asyncio.run(scenario())
+    assert idempotency._unsettled == []
+
+
+def test_a_claim_under_way_in_a_worker_thread_when_the_event_loop_ends_is_left_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = Gated()
+    idempotency = Idempotency(store)
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency, store_timeout=0.2)
+
+    async def scenario() -> None:
+        first = asyncio.ensure_future(drive(app))
+        assert await until(lambda: store.calls == ["gated"])
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first  # the loop ends now: the worker thread's task is cancelled, then the thread times out
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(scenario())
+    store.gate.set()
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.WARNING] == []
+    assert [key for key, _, _ in idempotency._unsettled] == [KEY]  # the claim timed out: unknown outcome
+
+
+def test_a_claim_answer_is_checked_once_through_the_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openai_webhook_events.idempotency import _base
+
+    checks: list[object] = []
+    check = _base.checked_claim
+
+    def counting(answer: object, store: object) -> Claim:
+        checks.append(answer)
+        return check(answer, store)
+
+    monkeypatch.setattr(_base, "checked_claim", counting)
+    monkeypatch.setattr(asgi, "checked_claim", counting, raising=False)  # wherever the app could check it
+    assert request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(RecordingStore())))["status"] == 200
+    assert len(checks) == 1

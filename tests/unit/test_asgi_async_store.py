@@ -16,6 +16,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -270,6 +271,68 @@ def test_a_claim_still_under_way_when_the_event_loop_ends_is_cancelled_quietly(
         assert asyncio.run(drive(app_for(store, timeout=0.02)))[0] == 503
     assert store.calls == []
     assert [r.getMessage() for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.WARNING] == []
+
+
+class Stalled(AsyncStore):
+    """An :class:`AsyncStore` whose claims take *delay* seconds, counting the claims started."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(delay={"claim": delay})
+        self.started = 0
+
+    async def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
+        self.started += 1
+        return await super().claim(key, token, now, expires_at)
+
+
+def test_while_the_most_store_calls_are_left_running_past_their_timeout_a_claim_answers_503_without_a_call(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(asgi, "_MAX_STORE_CALLS", 3)
+    store, runs = Stalled(0.6), Runs()
+    app = app_for(store, runs, timeout=0.1)
+
+    async def scenario() -> list[int]:
+        statuses = [(await drive(app, f"wh_{number}"))[0] for number in range(3)]  # each left running
+        assert store.started == 3
+        started = time.monotonic()
+        statuses.append((await drive(app, "wh_3"))[0])
+        assert time.monotonic() - started < 0.1  # answered at once, not after the timeout
+        assert store.started == 3  # no call started
+        await until(lambda: len(store.calls) == 6)  # the three claims landed and were released
+        store.delay = {}  # the store is back
+        statuses.append((await drive(app, "wh_3"))[0])
+        return statuses
+
+    with caplog.at_level(logging.ERROR, "openai_webhook_events"):
+        assert asyncio.run(scenario()) == [503, 503, 503, 503, 200]
+    busy = caplog.records[3]
+    assert (busy.outcome, busy.error) == ("store_unavailable", "TimeoutError")  # type: ignore[attr-defined]
+    assert busy.getMessage().endswith("TimeoutError: idempotency store busy: 3 calls still under way after 0.1 s")
+    assert runs.ids == ["wh_3"]
+
+
+def test_a_request_cancelled_while_its_call_is_under_way_counts_among_the_calls_left_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(asgi, "_MAX_STORE_CALLS", 1)
+    store = Stalled(0.3)
+    app = app_for(store)
+
+    async def scenario() -> list[int]:
+        request = asyncio.ensure_future(drive(app, "wh_1"))
+        await until(lambda: store.started == 1)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        busy = (await drive(app, "wh_2"))[0]
+        await until(lambda: len(store.calls) == 2)  # wh_1's claim landed and was released
+        await asyncio.sleep(0.01)  # its release ended too
+        store.delay = {}
+        return [busy, (await drive(app, "wh_2"))[0]]
+
+    assert asyncio.run(scenario()) == [503, 200]
+    assert store.started == 2
 
 
 def test_a_complete_that_does_not_answer_in_time_answers_200_with_an_error_log_and_lands_later(
@@ -684,3 +747,41 @@ def test_the_asgi_app_on_redis_asyncio_processes_each_delivery_once_among_concur
     assert sorted(status for status, _, _ in answers[:8]) == [200] + [409] * 7
     assert answers[8][:2] == (200, "already processed")
     assert runs.ids == ["wh_copies"]
+
+
+def test_a_stalled_redis_server_is_sent_no_more_claims_once_the_most_calls_are_left_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis.asyncio
+
+    monkeypatch.setattr(asgi, "_MAX_STORE_CALLS", 3)
+    server = servers.redis_server(tmp_path).start()
+    runs = Runs()
+
+    async def scenario() -> tuple[list[int], int, int]:
+        client = redis.asyncio.Redis(host="127.0.0.1", port=server.port, socket_timeout=10)
+        store = AsyncRedisStore(client, prefix="stalled:")
+        app = app_for(store, runs, timeout=0.1)
+        try:
+            assert (await drive(app, "wh_warm"))[0] == 200
+            assert await store.release("none", "none") is False  # every script loaded
+            await client.config_resetstat()
+            with server.paused():
+                statuses = [(await drive(app, f"wh_{number}"))[0] for number in range(5)]
+            await until(lambda: not app._steps._running, 10)  # the calls left running answered, then releases
+            stats = await client.info("commandstats")
+            statuses.append((await drive(app, "wh_4"))[0])
+            return statuses, stats["cmdstat_evalsha"]["calls"], len(await client.client_list())
+        finally:
+            await client.aclose()
+
+    try:
+        statuses, evalsha, connections = asyncio.run(scenario())
+    finally:
+        server.stop()
+    assert statuses == [503] * 5 + [200]
+    # Sent to the stalled server: wh_0's claim, wh_1's release of it (of unknown outcome) and claim, left running;
+    # the two claims acquired are released once they answer.  wh_2 to wh_4 sent nothing.
+    assert evalsha == 5
+    assert connections <= 4  # the one before the stall, one per call left running
+    assert runs.ids == ["wh_warm", "wh_4"]
