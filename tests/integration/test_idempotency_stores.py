@@ -596,54 +596,57 @@ for line in sys.stdin:
 """
 
 
-def test_a_store_opened_by_a_new_process_while_a_deleted_files_wal_remains_fails_each_operation_until_it_opens(
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+def orphaned_wal(tmp_path: Path) -> Iterator[tuple[Path, SQLiteStore]]:
+    """A database path and the old store holding it, whose file was then deleted alone: its ``-wal`` and
+    ``-shm`` stay, the old store holds them (holding ``k`` in the file gone)."""
     path = tmp_path / "deliveries.db"
     old = SQLiteStore(str(path))
     try:
         assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED
-        path.unlink()  # the database file alone: its -wal and -shm stay, the old process holds them
-        with subprocess.Popen(
-            [sys.executable, "-c", SESSION, str(path)],
-            cwd=servers.ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        ) as new:
-            assert new.stdin is not None
-            assert new.stdout is not None
-
-            def ask(operation: str, *arguments: object) -> Any:
-                new.stdin.write(json.dumps([operation, arguments]) + "\n")  # type: ignore[union-attr]
-                new.stdin.flush()  # type: ignore[union-attr]
-                return json.loads(new.stdout.readline())  # type: ignore[union-attr]
-
-            assert new.stdout.readline() == "constructed\n"  # it waits for no file to open
-            assert ask("claim", "k", "new", NOW, NOW + 30) == "OperationalError"  # SQLite: "disk I/O error"
-            assert ask("claim", "k", "new", NOW, NOW + 30) == "OperationalError"  # each try opens it again
-            assert old.claim("k2", "old", NOW, NOW + 30).state == ACQUIRED  # the old process reopens the path
-            assert ask("claim", "k2", "new", NOW, NOW + 30) == [IN_PROGRESS, NOW + 30]
-            assert ask("claim", "k", "new", NOW, NOW + 30) == [ACQUIRED, NOW + 30]
-            new.stdin.close()
-            assert new.wait(60) == 0
+        path.unlink()
+        yield path, old
     finally:
         old.close()
+
+
+def test_a_store_opened_by_a_new_process_while_a_deleted_files_wal_remains_fails_each_operation_until_it_opens(
+    orphaned_wal: tuple[Path, SQLiteStore],
+) -> None:
+    path, old = orphaned_wal
+    with subprocess.Popen(
+        [sys.executable, "-c", SESSION, str(path)],
+        cwd=servers.ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as new:
+        stdin, stdout = new.stdin, new.stdout
+        assert stdin is not None
+        assert stdout is not None
+
+        def ask(operation: str, *arguments: object) -> Any:
+            stdin.write(json.dumps([operation, arguments]) + "\n")
+            stdin.flush()
+            return json.loads(stdout.readline())
+
+        assert stdout.readline() == "constructed\n"  # it waits for no file to open
+        assert ask("claim", "k", "new", NOW, NOW + 30) == "OperationalError"  # SQLite: "disk I/O error"
+        assert ask("claim", "k", "new", NOW, NOW + 30) == "OperationalError"  # each try opens it again
+        assert old.claim("k2", "old", NOW, NOW + 30).state == ACQUIRED  # the old process reopens the path
+        assert ask("claim", "k2", "new", NOW, NOW + 30) == [IN_PROGRESS, NOW + 30]
+        assert ask("claim", "k", "new", NOW, NOW + 30) == [ACQUIRED, NOW + 30]
+        stdin.close()
+        assert new.wait(60) == 0
 
 
 def test_a_receiver_started_while_a_deleted_files_wal_remains_answers_503_until_the_old_process_reopens_the_path(
-    tmp_path: Path, executions: Executions
+    orphaned_wal: tuple[Path, SQLiteStore], executions: Executions
 ) -> None:
-    path = tmp_path / "deliveries.db"
-    old = SQLiteStore(str(path))
-    try:
-        assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED
-        path.unlink()  # the database file alone: its -wal and -shm stay, the old process holds them
-        body, headers = delivery()
-        child_spec = {"kind": "sqlite", "path": str(path), "executions": str(executions.path)}
-        assert run_child({**child_spec, "deliveries": [[body.decode(), headers]] * 2}) == [503, 503]  # fail closed
-        assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED  # the old process reopens the path
-        assert run_child({**child_spec, "deliveries": [[body.decode(), headers]] * 2}) == [200, 200]
-        assert list(executions.per_event().values()) == [1]  # the second answer: already processed
-    finally:
-        old.close()
+    path, old = orphaned_wal
+    body, headers = delivery()
+    child_spec = {"kind": "sqlite", "path": str(path), "executions": str(executions.path)}
+    assert run_child({**child_spec, "deliveries": [[body.decode(), headers]] * 2}) == [503, 503]  # fail closed
+    assert old.claim("k", "old", NOW, NOW + 30).state == ACQUIRED  # the old process reopens the path
+    assert run_child({**child_spec, "deliveries": [[body.decode(), headers]] * 2}) == [200, 200]
+    assert list(executions.per_event().values()) == [1]  # the second answer: already processed
