@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import copy
 import functools
 import math
@@ -233,7 +234,11 @@ class _Threaded:
         thread runs on) is remembered as of unknown outcome, released before a later claim."""
         if not self._off_loop:
             return claim_sync(self._prepare(body, headers))
-        started = asyncio.ensure_future(asyncio.to_thread(lambda: claim_sync(self._prepare(body, headers))))
+        # asyncio.to_thread's future, kept from a cancellation by shield: ~4 us more a request (the hop ~50 us; 3.11).
+        context = contextvars.copy_context()  # as asyncio.to_thread does: the caller's context vars in the thread
+        started = asyncio.get_running_loop().run_in_executor(
+            None, context.run, lambda: claim_sync(self._prepare(body, headers))
+        )
         try:
             return await asyncio.shield(started)
         except BaseException:  # this request was cancelled: the thread runs on
@@ -253,7 +258,7 @@ class _Threaded:
 def _unsettle_late(started: asyncio.Future[Response | Attempt]) -> None:
     """An attempt whose request was cancelled while its claim was under way: its claim, if acquired, is
     remembered as of unknown outcome (``Idempotency._unsettle``), so it does not hold the key for a whole lease."""
-    if started.cancelled() or started.exception() is not None:  # the loop ended first; the step raised
+    if started.cancelled() or started.exception() is not None:  # the step raised (KeyboardInterrupt) or never ran
         return
     attempt = started.result()
     if isinstance(attempt, Attempt) and attempt.delivery.lease_expires_at is not None:  # acquired through a store

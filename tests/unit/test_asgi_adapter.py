@@ -762,6 +762,25 @@ def test_a_claim_held_elsewhere_after_its_request_was_cancelled_is_not_remembere
     assert idempotency._unsettled == []
 
 
+def test_a_claim_that_raises_an_interrupt_after_its_request_was_cancelled_is_dropped_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = Gated()
+    store.failing, store.error = {"claim"}, KeyboardInterrupt()
+    idempotency = Idempotency(store)
+    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+
+    async def scenario() -> None:
+        await cancelled_while_claiming(app, store)
+        assert await until(lambda: store.calls == ["claim"])
+        await asyncio.sleep(0.05)  # the interrupt has left the worker thread
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(scenario())
+    assert idempotency._unsettled == []  # nothing acquired, nothing to release
+    assert caplog.records == []  # nor a callback error, nor an exception never retrieved
+
+
 def test_a_claim_under_way_in_a_worker_thread_when_the_event_loop_ends_is_left_quietly(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -774,7 +793,7 @@ def test_a_claim_under_way_in_a_worker_thread_when_the_event_loop_ends_is_left_q
         assert await until(lambda: store.calls == ["gated"])
         first.cancel()
         with pytest.raises(asyncio.CancelledError):
-            await first  # the loop ends now: the worker thread's task is cancelled, then the thread times out
+            await first  # the loop ends now, waiting for the worker thread, whose claim times out
 
     with caplog.at_level(logging.DEBUG):
         asyncio.run(scenario())
