@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +197,14 @@ async def drive(app: Any, chunks: Iterable[bytes], the_scope: dict[str, Any]) ->
     headers = {name.decode(): value.decode() for name, value in start["headers"]}
     assert headers["content-length"] == str(len(body["body"]))
     return {"status": start["status"], "headers": headers, "message": json.loads(body["body"])["message"], "read": read}
+
+
+async def until(condition: Callable[[], bool], seconds: float = 2.0) -> None:
+    """Await, on the running event loop, until *condition()* holds; AssertionError after *seconds*."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
 
 
 # --- Lambda SQS events ----------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from openai_webhook_events import (
 )
 from openai_webhook_events.idempotency import Claim, Idempotency, MemoryStore
 from tests import helpers
-from tests.helpers import BODY, SECRET, AsyncRuns, RecordingStore, call, environ
+from tests.helpers import BODY, SECRET, AsyncRuns, RecordingStore, call, environ, until
 from tests.strategies import lambda_event
 
 WEBHOOK = Webhook(SECRET, max_body_bytes=len(BODY) + 10)
@@ -710,20 +710,10 @@ class Gated(RecordingStore):
         return super()._call(name, *args)
 
 
-async def until(condition: Any, seconds: float = 2.0) -> bool:
-    """Whether *condition()* held within *seconds*."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
-
-
 async def cancelled_while_claiming(app: Any, store: Gated) -> None:
     """Start a request, cancel it while its claim waits in the store, then let the claim answer."""
     first = asyncio.ensure_future(drive(app))
-    assert await until(lambda: store.calls == ["gated"])
+    await until(lambda: store.calls == ["gated"])
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
@@ -731,13 +721,13 @@ async def cancelled_while_claiming(app: Any, store: Gated) -> None:
 
 
 def test_a_claim_acquired_after_its_request_was_cancelled_is_released_before_the_retry_claims() -> None:
-    store, runs = Gated(), Runs()
+    store, runs = Gated(), AsyncRuns()
     idempotency = Idempotency(store)
     app = asgi.app(WEBHOOK, runs.router, idempotency=idempotency)
 
     async def scenario() -> int:
         await cancelled_while_claiming(app, store)
-        assert await until(lambda: len(idempotency._unsettled) == 1)  # remembered once it landed
+        await until(lambda: len(idempotency._unsettled) == 1)  # remembered once it landed
         return (await drive(app))["status"]
 
     assert asyncio.run(scenario()) == 200  # not 409 for the rest of a 60 s lease
@@ -751,11 +741,11 @@ def test_a_claim_held_elsewhere_after_its_request_was_cancelled_is_not_remembere
     store = Gated()
     store.inner.claim(KEY, "other attempt", time.time(), time.time() + 60)
     idempotency = Idempotency(store)
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=idempotency)
 
     async def scenario() -> None:
         await cancelled_while_claiming(app, store)
-        assert await until(lambda: store.calls == ["claim"])
+        await until(lambda: store.calls == ["claim"])
         await asyncio.sleep(0.05)  # the thread has ended and its answer come back
 
     asyncio.run(scenario())
@@ -768,11 +758,11 @@ def test_a_claim_that_raises_an_interrupt_after_its_request_was_cancelled_is_dro
     store = Gated()
     store.failing, store.error = {"claim"}, KeyboardInterrupt()
     idempotency = Idempotency(store)
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency)
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=idempotency)
 
     async def scenario() -> None:
         await cancelled_while_claiming(app, store)
-        assert await until(lambda: store.calls == ["claim"])
+        await until(lambda: store.calls == ["claim"])
         await asyncio.sleep(0.05)  # the interrupt has left the worker thread
 
     with caplog.at_level(logging.WARNING):
@@ -786,11 +776,11 @@ def test_a_claim_under_way_in_a_worker_thread_when_the_event_loop_ends_is_left_q
 ) -> None:
     store = Gated()
     idempotency = Idempotency(store)
-    app = asgi.app(WEBHOOK, Runs().router, idempotency=idempotency, store_timeout=0.2)
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=idempotency, store_timeout=0.2)
 
     async def scenario() -> None:
         first = asyncio.ensure_future(drive(app))
-        assert await until(lambda: store.calls == ["gated"])
+        await until(lambda: store.calls == ["gated"])
         first.cancel()
         with pytest.raises(asyncio.CancelledError):
             await first  # the loop ends now, waiting for the worker thread, whose claim times out
@@ -814,5 +804,5 @@ def test_a_claim_answer_is_checked_once_through_the_worker_thread(monkeypatch: p
 
     monkeypatch.setattr(_base, "checked_claim", counting)
     monkeypatch.setattr(asgi, "checked_claim", counting, raising=False)  # wherever the app could check it
-    assert request(asgi.app(WEBHOOK, Runs().router, idempotency=Idempotency(RecordingStore())))["status"] == 200
+    assert request(asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(RecordingStore())))["status"] == 200
     assert len(checks) == 1

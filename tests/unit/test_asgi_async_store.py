@@ -34,7 +34,7 @@ from openai_webhook_events import (
 from openai_webhook_events.idempotency import AsyncRedisStore, Claim, Idempotency, MemoryStore, RedisStore
 from tests import servers
 from tests.deliveries import SECRET, signed_headers
-from tests.helpers import AsyncRuns
+from tests.helpers import AsyncRuns, until
 from tests.strategies import example_payload
 
 WEBHOOK = Webhook(SECRET)
@@ -99,13 +99,6 @@ def app_for(store: Any, runs: AsyncRuns | None = None, timeout: float = 2.0, **o
     return asgi.app(
         WEBHOOK, (runs or AsyncRuns()).router, idempotency=Idempotency(store), store_timeout=timeout, **options
     )
-
-
-async def until(condition: Callable[[], bool], seconds: float = 2.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -289,7 +282,7 @@ def test_while_the_most_store_calls_are_left_running_past_their_timeout_a_claim_
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(asgi, "_MAX_STORE_CALLS", 3)
-    store, runs = Stalled(0.6), Runs()
+    store, runs = Stalled(0.6), AsyncRuns()
     app = app_for(store, runs, timeout=0.1)
 
     async def scenario() -> list[int]:
@@ -756,7 +749,7 @@ def test_a_stalled_redis_server_is_sent_no_more_claims_once_the_most_calls_are_l
 
     monkeypatch.setattr(asgi, "_MAX_STORE_CALLS", 3)
     server = servers.redis_server(tmp_path).start()
-    runs = Runs()
+    runs = AsyncRuns()
 
     async def scenario() -> tuple[list[int], int, int]:
         client = redis.asyncio.Redis(host="127.0.0.1", port=server.port, socket_timeout=10)

@@ -46,7 +46,7 @@ from openai_webhook_events.idempotency import (
     SQLiteStore,
 )
 from tests.servers import TABLE, create_table, redis_client, redis_server
-from tests.strategies import example_payload
+from tests.strategies import example_payload, whsec
 
 NOW = 1_800_000_000.0
 
@@ -375,7 +375,7 @@ def test_a_receive_step_whose_sqlite_database_cannot_open_answers_503_and_proces
 ) -> None:
     from openai_webhook_events import Router, Webhook, receive
 
-    webhook = Webhook("whsec_" + "c2VjcmV0IGtleSBvZiB0aGUgc3FsaXRlIHRlc3Q=")
+    webhook = Webhook(whsec(b"secret key of the sqlite test"))
     body = json.dumps(example_payload("batch.completed")).encode()
     headers = webhook.sign(body, webhook_id="wh_1")
     runs: list[str] = []
