@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Generator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ._checks import field_hash
+from ._current import running
 from ._errors import publish
 
 
@@ -32,8 +30,6 @@ class Delivery:
     idempotency_key: str | None = None
 
 
-_current: contextvars.ContextVar[Delivery] = contextvars.ContextVar("openai_webhook_events_delivery")
-
 publish([Delivery])  # public home (pickle finds it there)
 
 
@@ -43,16 +39,7 @@ def current_delivery() -> Delivery:
     Raises ``LookupError`` outside a handler called by the receive step.
     """
     try:
-        return _current.get()
+        attempt = running.get()
     except LookupError:
         raise LookupError("current_delivery() is only available inside a webhook handler") from None
-
-
-@contextmanager
-def activated(delivery: Delivery) -> Generator[None, None, None]:
-    """Make *delivery* what :func:`current_delivery` returns inside the block (this thread or task)."""
-    reset = _current.set(delivery)
-    try:
-        yield
-    finally:
-        _current.reset(reset)
+    return attempt.delivery

@@ -2,60 +2,52 @@
 
 ``wsgi.app``, ``asgi.app``, ``aws_lambda.lambda_handler`` and ``sqs_handler``
 build one with :meth:`Options.of` and hold it; :func:`begin` and
-:func:`receive` build one per call.  The receive step reads it and checks
-nothing more per request.  Also the types of two options: :data:`DeadLetter`
-and :class:`HandOff`.
+:func:`receive` build one per call.  Every option is checked there, and the
+receive step checks nothing more per request.  The types of two options,
+:data:`DeadLetter` and :class:`HandOff`, are ``_hand_off``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
+import math
+from typing import TYPE_CHECKING, Any, cast
 
-from ._errors import WebhookConfigurationError, publish
+from ._errors import WebhookConfigurationError, shorten
 from ._router import AsyncRouter
 
 if TYPE_CHECKING:
+    from ._hand_off import DeadLetter, HandOff
     from ._router import Router
     from .idempotency import Idempotency
 
-DeadLetter: TypeAlias = Callable[[bytes, dict[str, str]], object]
-"""``dead_letter(body, headers)``: keeps a signed delivery whose body is not a valid event.
-
-*body* is the raw body exactly as signed; *headers* holds the three
-``webhook-*`` headers only (lower-case names, the values as verified): enough
-to verify the delivery again later, and none of the request's other headers,
-which may carry credentials.  What it returns is ignored; what it raises
-answers 503.
-"""
+_UNBOUNDED: Any = object()
+""":meth:`Options.of`'s *store_timeout* where store calls are not bounded (every adapter but the ASGI app)."""
 
 
-class HandOff(Protocol):
-    """Where the fast-acknowledging receiver forwards each verified delivery (``queue.SQSQueue`` is one).
+class Options:
+    """What the receive step does with a verified delivery, checked together by :meth:`of`.
 
-    ``send(body, headers)`` gets the raw body (bytes, valid UTF-8 JSON) and
-    the three ``webhook-*`` headers (lower-case names); it returns once the
-    queue holds the delivery and raises otherwise.
+    *store_timeout*: the seconds one store call may take (the ASGI app's;
+    ``None`` where store calls are not bounded).
     """
 
-    def send(self, body: bytes, headers: Mapping[str, str]) -> None: ...
+    # A plain slotted class, not a NamedTuple: making one compiles its __new__ at import, 1.5 M instructions of
+    # an HTTP Lambda handler's cold start (bench/coldstart.py's lambda_instructions, CPython 3.12).
+    __slots__ = ("dead_letter", "hand_off", "idempotency", "router", "store_timeout")
 
-
-publish([HandOff], "queue")  # its public home
-
-
-class Options(NamedTuple):
-    """What the receive step does with a verified delivery, checked together by :meth:`of` (a frozen tuple).
-
-    *awaits*: its holder awaits async handlers and stores (the ASGI app;
-    :func:`begin`, whose :class:`Attempt` answers an awaitable 500).
-    """
-
-    router: Router[Any] | AsyncRouter[Any] | None
-    idempotency: Idempotency | None = None
-    dead_letter: DeadLetter | None = None
-    hand_off: HandOff | None = None
-    awaits: bool = False
+    def __init__(
+        self,
+        router: Router[Any] | AsyncRouter[Any] | None,
+        idempotency: Idempotency | None = None,
+        dead_letter: DeadLetter | None = None,
+        hand_off: HandOff | None = None,
+        store_timeout: float | None = None,
+    ) -> None:
+        self.router = router
+        self.idempotency = idempotency
+        self.dead_letter = dead_letter
+        self.hand_off = hand_off
+        self.store_timeout = store_timeout
 
     @classmethod
     def of(
@@ -66,6 +58,7 @@ class Options(NamedTuple):
         hand_off: HandOff | None = None,
         *,
         awaits: bool = False,
+        store_timeout: float = _UNBOUNDED,
     ) -> Options:
         """The options, or :class:`WebhookConfigurationError` for options that cannot work together.
 
@@ -74,7 +67,8 @@ class Options(NamedTuple):
         (the worker, ``aws_lambda.sqs_handler``, takes them); *dead_letter*
         must be callable and *hand_off* have a ``send`` method.  An
         :class:`~openai_webhook_events.AsyncRouter` and an async idempotency
-        store only where the holder *awaits* them.
+        store only where the caller *awaits* them.  *store_timeout*, when
+        given (the ASGI app), must be a number of seconds > 0.
         """
         if not awaits and isinstance(router, AsyncRouter):
             raise WebhookConfigurationError(
@@ -97,7 +91,12 @@ class Options(NamedTuple):
             )
         if dead_letter is not None and not callable(dead_letter):
             raise WebhookConfigurationError("dead_letter must be a callable dead_letter(body, headers)")
-        return cls(router, idempotency, dead_letter, hand_off, awaits)
+        if store_timeout is _UNBOUNDED:
+            return cls(router, idempotency, dead_letter, hand_off)
+        given = cast("object", store_timeout)
+        if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
+            raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
+        return cls(router, idempotency, dead_letter, hand_off, store_timeout)
 
     @property
     def calls_out(self) -> bool:

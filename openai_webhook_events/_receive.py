@@ -57,7 +57,7 @@ from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
-from ._delivery import Delivery, activated
+from ._current import activated
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
 from ._json import load_payload  # the one place the strict JSON decoder is imported
@@ -83,14 +83,18 @@ from ._response import (
 from ._router import close_unrun, must_await, never_ran
 
 if TYPE_CHECKING:
+    from ._delivery import Delivery
+    from ._hand_off import DeadLetter, HandOff
     from ._headers import HeadersLike
     from ._models import WebhookEvent
-    from ._options import DeadLetter, HandOff
     from ._router import AsyncRouter, Router
     from ._verify import Verified, Webhook
     from .idempotency import Idempotency
 
 T = TypeVar("T")
+
+DeliveryFields: TypeAlias = "tuple[str, int, float] | tuple[str, int, float, float, str]"
+"""The fields of an attempt's :class:`Delivery`, which is made from them when first read (see ``_current``)."""
 
 
 def begin(
@@ -203,7 +207,7 @@ def route(
             event=event,
         )
         return OK
-    delivery = Delivery(webhook_id, int(timestamp), received_at)
+    delivery = (webhook_id, int(timestamp), received_at)
     idempotency = options.idempotency
     if idempotency is None:
         return Attempt(handler, event, delivery, None, "", "", now)
@@ -317,20 +321,20 @@ def checked_outcome(outcome: Outcome, check: Callable[..., T], *args: object) ->
 class Claiming:
     """A delivery that passed every check, its claim not yet asked: ``claim(*claim_args)``, then :meth:`claimed`."""
 
-    __slots__ = ("_clock", "claim_args", "delivery", "event", "handler", "idempotency")
+    __slots__ = ("_clock", "claim_args", "event", "fields", "handler", "idempotency")
 
     def __init__(
         self,
         handler: Callable[[Any], Any],
         event: WebhookEvent,
-        delivery: Delivery,
+        delivery: DeliveryFields,
         idempotency: Idempotency,
         claim_args: tuple[str, str, float, float],
         clock: float | None,
     ) -> None:
         self.handler = handler
         self.event = event
-        self.delivery = delivery
+        self.fields = delivery  # those of the Delivery (made only if read)
         self.idempotency = idempotency
         self.claim_args = claim_args  # key, token, now, expires_at
         self._clock = clock
@@ -340,8 +344,7 @@ class Claiming:
         409 held elsewhere, 200 already processed, 503 a store error."""
         store = self.idempotency.store
         claim = checked_outcome(outcome, claims().checked_claim, store)
-        delivery = self.delivery
-        webhook_id = delivery.webhook_id
+        webhook_id, timestamp = self.fields[:2]
         event = self.event
         if isinstance(claim, BaseException):  # a gevent.Timeout too: the store is down
             key, token, _, expires_at = self.claim_args
@@ -359,7 +362,7 @@ class Claiming:
             return STORE_UNAVAILABLE
         if claim.state == "acquired":
             key, token, received_at = self.claim_args[:3]
-            delivery = Delivery(webhook_id, delivery.timestamp, received_at, claim.expires_at, key)
+            delivery = (webhook_id, timestamp, received_at, claim.expires_at, key)
             return Attempt(self.handler, event, delivery, self.idempotency, key, token, self._clock)
         if claim.state == "completed":
             log(
@@ -391,13 +394,15 @@ class Attempt:
     :meth:`succeeded` or :meth:`failed`.
     """
 
-    __slots__ = ("_clock", "_idempotency", "_key", "_token", "delivery", "event", "handler")
+    __slots__ = ("_clock", "_delivery", "_fields", "_idempotency", "_key", "_token", "event", "handler")
+    _delivery: Delivery  # unset until first read
+    _fields: DeliveryFields
 
     def __init__(
         self,
         handler: Callable[[Any], Any],
         event: WebhookEvent,
-        delivery: Delivery,
+        delivery: DeliveryFields,
         idempotency: Idempotency | None,
         key: str,
         token: str,
@@ -405,16 +410,27 @@ class Attempt:
     ) -> None:
         self.handler = handler
         self.event = event
-        self.delivery = delivery
+        self._fields = delivery
         self._idempotency = idempotency
         self._key = key
         self._token = token
         self._clock = clock  # the fixed clock of begin(now=...), for tests
 
+    @property
+    def delivery(self) -> Delivery:
+        """The verified :class:`Delivery` this attempt processes (made on first read, see ``_current``)."""
+        try:
+            return self._delivery
+        except AttributeError:
+            from ._delivery import Delivery
+
+            made = self._delivery = Delivery(*self._fields)
+            return made
+
     @contextmanager
     def activate(self) -> Generator[Delivery, None, None]:
         """Make :attr:`delivery` what :func:`current_delivery` returns inside the block."""
-        with activated(self.delivery):
+        with activated(self):
             yield self.delivery
 
     def run(self) -> Response:
@@ -425,7 +441,7 @@ class Attempt:
         acknowledged).
         """
         try:
-            with self.activate():
+            with activated(self):  # not activate(): the Delivery is made only if the handler reads it
                 result = self.handler(self.event)
         except BaseException as error:
             self.failed(error)
@@ -467,7 +483,7 @@ class Attempt:
             if isinstance(recorded, BaseException):  # the work is done: answered 200 whatever the store did
                 self._log(
                     logging.ERROR,
-                    f"webhook delivery {clean(self.delivery.webhook_id)} was processed but the idempotency "
+                    f"webhook delivery {clean(self._fields[0])} was processed but the idempotency "
                     f"store failed to record it (a retry will run the handler again): {failure(recorded)}",
                     "complete_failed",
                     200,
@@ -477,7 +493,7 @@ class Attempt:
             if not recorded:
                 self._log(
                     logging.WARNING,
-                    f"webhook delivery {clean(self.delivery.webhook_id)} was processed but not recorded by this "
+                    f"webhook delivery {clean(self._fields[0])} was processed but not recorded by this "
                     "attempt: its record was taken over by another attempt or is gone from the store",
                     "lease_lost",
                     200,
@@ -546,7 +562,7 @@ class Attempt:
         if isinstance(done, BaseException):
             self._log(
                 logging.ERROR,
-                f"idempotency store failed to release webhook delivery {clean(self.delivery.webhook_id)} "
+                f"idempotency store failed to release webhook delivery {clean(self._fields[0])} "
                 f"(a retry waits for the lease to expire): {failure(done)}",
                 "release_failed",
                 None,
@@ -568,7 +584,7 @@ class Attempt:
             message,
             outcome=outcome,
             status=status,
-            webhook_id=self.delivery.webhook_id,
+            webhook_id=self._fields[0],
             event=self.event,
             error=error,
             exc_info=exc_info,

@@ -24,7 +24,6 @@ import contextlib
 import contextvars
 import copy
 import functools
-import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
@@ -32,7 +31,6 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._errors import WebhookConfigurationError, shorten
 from ._http import declared_length
 from ._options import Options
 from ._receive import Attempt, Claiming, checked_outcome, claim_sync, prepare
@@ -40,7 +38,7 @@ from ._response import HANDLER_FAILED, METHOD_NOT_ALLOWED, Response, bad_length,
 from .idempotency._base import ACQUIRED, Claim, checked_done
 
 if TYPE_CHECKING:
-    from ._options import DeadLetter, HandOff
+    from ._hand_off import DeadLetter, HandOff
     from ._receive import Outcome
     from ._router import AsyncRouter, Router
     from ._verify import Webhook
@@ -111,16 +109,13 @@ def app(
     that is not a number of seconds > 0 raises
     :class:`~openai_webhook_events.WebhookConfigurationError`.
     """
-    given = cast("object", store_timeout)
-    if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
-        raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
-    options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True)
+    options = Options.of(router, idempotency, dead_letter, hand_off, awaits=True, store_timeout=store_timeout)
     steps: _Threaded | _Awaited
     if idempotency is not None and idempotency.awaits:
         steps = _Awaited(webhook, options, idempotency, store_timeout)
     else:
         if idempotency is not None:
-            options = options._replace(idempotency=_bounded(idempotency, store_timeout))
+            options = Options(router, _bounded(idempotency, store_timeout), dead_letter, hand_off, store_timeout)
         # the receive step calls the store, the dead letter or the queue: keep those off the event loop
         steps = _Threaded(functools.partial(prepare, webhook, options), options.calls_out)
     return _Application(steps, webhook.max_body_bytes)

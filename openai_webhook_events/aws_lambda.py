@@ -29,11 +29,11 @@ from ._receive import answer
 from ._response import DEFAULT_MESSAGES, Response, refusal, reject_request
 
 if TYPE_CHECKING:
+    from ._hand_off import DeadLetter, HandOff
     from ._lambda_request import Headers as Headers
     from ._lambda_request import Integration as Integration
     from ._lambda_request import LambdaRequest as LambdaRequest
     from ._models import WebhookEvent
-    from ._options import DeadLetter, HandOff
     from ._router import Router
     from ._verify import Webhook
     from .idempotency import Idempotency

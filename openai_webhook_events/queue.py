@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError
+from ._hand_off import DeadLetter, HandOff
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, read_webhook_headers
 from ._log import clean, log
-from ._options import DeadLetter, HandOff
 from ._receive import Attempt, claim_sync, route
 from ._response import refusal
 

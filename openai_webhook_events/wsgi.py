@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from ._options import DeadLetter, HandOff
+    from ._hand_off import DeadLetter, HandOff
     from ._receive import Attempt
     from ._router import Router
     from ._verify import Webhook

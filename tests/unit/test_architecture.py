@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("headers and signing", frozenset({"_headers", "_signing"})),
     ("verify", frozenset({"_verify"})),
     ("router", frozenset({"_router"})),
-    ("logs, answers, deliveries", frozenset({"_log", "_response", "_delivery"})),
+    ("logs, answers, deliveries", frozenset({"_log", "_response", "_current", "_delivery"})),
     (
         "idempotency: claims and stores",
         frozenset(
@@ -41,7 +41,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
             }
         ),
     ),
-    ("the receive step", frozenset({"_options", "_receive"})),
+    ("the receive step", frozenset({"_hand_off", "_options", "_receive"})),
     ("the queue", frozenset({"queue"})),
     ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda", "_lambda_request"})),
     ("tools and the root", frozenset({"testing", "_cli", "__main__", "__init__"})),
