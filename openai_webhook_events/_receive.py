@@ -395,8 +395,8 @@ class Attempt:
     """
 
     __slots__ = ("_clock", "_delivery", "_fields", "_idempotency", "_key", "_token", "event", "handler")
-    _delivery: Delivery  # unset until first read
-    _fields: DeliveryFields
+    if TYPE_CHECKING:  # not at run time: typing.get_type_hints reads a public class's annotations in the package
+        _delivery: Delivery  # unset until first read
 
     def __init__(
         self,
@@ -410,7 +410,7 @@ class Attempt:
     ) -> None:
         self.handler = handler
         self.event = event
-        self._fields = delivery
+        self._fields = delivery  # those of the Delivery, made on first read (_delivery unset until then)
         self._idempotency = idempotency
         self._key = key
         self._token = token

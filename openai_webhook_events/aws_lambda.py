@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -177,18 +176,7 @@ def response(event: object, status: int = 200, message: str | None = None) -> di
     an unrecognised event has the API Gateway shape.
     """
     text = message if message is not None else DEFAULT_MESSAGES.get(status, _phrase(status).lower())
-    result: dict[str, Any] = {
-        "statusCode": status,
-        "headers": {"content-type": "application/json"},
-        "body": json.dumps({"message": text}),
-        "isBase64Encoded": False,
-    }
-    request = _mapping(event)
-    if request is not None and _is_alb(request):
-        result["statusDescription"] = f"{status} {_phrase(status)}".rstrip()
-        if request.get("multiValueHeaders") is not None:
-            result["multiValueHeaders"] = {name: [value] for name, value in result.pop("headers").items()}
-    return result
+    return _lambda_response(event, Response(status, text))
 
 
 def _phrase(status: int) -> str:
@@ -319,11 +307,17 @@ def _remaining_seconds(context: object) -> float | None:
 
 
 def _lambda_response(event: object, answer: Response) -> dict[str, Any]:
-    """*answer* in the shape :func:`response` gives for *event*, its extra headers (``Retry-After``) added."""
-    result = response(event, answer.status, answer.message)
-    for name, value in answer.headers[1:]:  # the first is the content-type response() already sets
-        if "multiValueHeaders" in result:
-            result["multiValueHeaders"][name] = [value]
-        else:
-            result["headers"][name] = value
+    """*answer* (status, headers, body) translated into a Lambda response shaped for the request *event*."""
+    status = answer.status
+    result: dict[str, Any] = {
+        "statusCode": status,
+        "headers": dict(answer.headers),
+        "body": answer.body.decode(),
+        "isBase64Encoded": False,
+    }
+    request = _mapping(event)
+    if request is not None and _is_alb(request):
+        result["statusDescription"] = f"{status} {_phrase(status)}".rstrip()
+        if request.get("multiValueHeaders") is not None:
+            result["multiValueHeaders"] = {name: [value] for name, value in result.pop("headers").items()}
     return result

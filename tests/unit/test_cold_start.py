@@ -36,7 +36,7 @@ def _run(code: str) -> str:
     return result.stdout
 
 
-def test_an_http_lambda_handler_answers_without_the_request_types_or_idempotency_which_load_on_first_use() -> None:
+def test_an_http_lambda_handler_answers_without_the_request_types_delivery_or_idempotency_loaded() -> None:
     code = (
         "import sys\n"
         "from openai_webhook_events import ResponseCompletedWebhookEvent, Router, Webhook, aws_lambda, testing\n"
@@ -47,7 +47,8 @@ def test_an_http_lambda_handler_answers_without_the_request_types_or_idempotency
         f"answer = aws_lambda.lambda_handler(Webhook({SECRET!r}), router)(event, None)\n"
         "assert (answer['statusCode'], len(seen)) == (200, 1), answer\n"
         f"assert aws_lambda.unwrap(Webhook({SECRET!r}), event) == seen[0]\n"
-        "print(sorted({'_lambda_request', 'idempotency', 'idempotency._base'} & {n[22:] for n in sys.modules}))\n"
+        "print(sorted({'_lambda_request', '_delivery', '_hand_off', 'idempotency', 'idempotency._base'}"
+        " & {n[22:] for n in sys.modules}))\n"
         "request = aws_lambda.read_request(event)\n"
         "print(type(request).__name__, type(request.headers).__name__, request.integration)\n"
     )
