@@ -93,7 +93,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DeliveryFields: TypeAlias = "tuple[str, int, float] | tuple[str, int, float, float, str]"
+DeliveryFields: TypeAlias = "tuple[str, int, float, float | None, str | None]"
 """The fields of an attempt's :class:`Delivery`, which is made from them when first read (see ``_current``)."""
 
 
@@ -207,7 +207,7 @@ def route(
             event=event,
         )
         return OK
-    delivery = (webhook_id, int(timestamp), received_at)
+    delivery = (webhook_id, int(timestamp), received_at, None, None)
     idempotency = options.idempotency
     if idempotency is None:
         return Attempt(handler, event, delivery, None, "", "", now)
