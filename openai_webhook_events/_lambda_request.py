@@ -1,12 +1,14 @@
-"""The request types of the AWS Lambda adapter: :class:`Headers`, :class:`LambdaRequest`, :data:`Integration`.
+"""The request types of the AWS Lambda adapter, :class:`Headers`, :class:`LambdaRequest`, :data:`Integration`,
+and :func:`read_request`, which returns them.
 
 Public in :mod:`openai_webhook_events.aws_lambda`, which imports them from
 here on first use: the handler made by
 :func:`~openai_webhook_events.aws_lambda.lambda_handler` reads its request
-events without them, so an HTTP Lambda function does not create them at its
-cold start (4.8 M fewer instructions: a frozen dataclass's generated methods
-are compiled when it is made; bench/coldstart.py's lambda_instructions,
-CPython 3.12).
+events without them (``_lambda_event``), so an HTTP Lambda function does not
+create them at its cold start (4.8 M fewer instructions: a frozen dataclass's
+generated methods are compiled when it is made; bench/coldstart.py's
+lambda_instructions, CPython 3.12).  :func:`read_request` lives here, with
+the types its annotations name, so ``typing.get_type_hints`` resolves them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Literal
 
 from ._errors import publish
 from ._headers import ascii_lower
+from ._lambda_event import request_parts
 
 Integration = Literal["api-gateway-v1", "api-gateway-v2", "alb"]
 """Which kind of request event a delivery came in (function URLs use ``"api-gateway-v2"``)."""
@@ -81,4 +84,24 @@ class LambdaRequest:
     multi_value_headers: bool
 
 
+def read_request(event: object) -> LambdaRequest:
+    """Take the body and headers out of the Lambda request event *event*.
+
+    Accepted: API Gateway REST (``httpMethod`` with ``headers`` and/or
+    ``multiValueHeaders``; the multi-value form is preferred), HTTP API and
+    function URL (``"version": "2.0"``), and ALB (``requestContext.elb``,
+    ``headers`` or ``multiValueHeaders``).  A ``null`` header object counts
+    as no headers.
+
+    Raises :class:`InvalidPayloadError` with a one-line reason when *event*
+    is not such a request, a header name or value is not a string, the body
+    is missing, ``null`` or not a string, ``isBase64Encoded`` is not a
+    boolean, or the body is not valid base64 (or, unencoded, not encodable
+    as UTF-8).
+    """
+    body, pairs, integration, multi = request_parts(event)
+    return LambdaRequest(body, Headers(pairs), integration, multi)
+
+
 publish([Headers, LambdaRequest], "aws_lambda")  # their public home (pickle finds them there)
+read_request.__module__ = Headers.__module__  # its public home too

@@ -61,9 +61,7 @@ class Response:
     __hash__ = field_hash
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(
-            other, Response
-        ):  # isinstance: for checkers
+        if other.__class__ is not self.__class__ or not isinstance(other, Response):  # isinstance: for checkers
             return NotImplemented
         return (self.status, self.message, self.headers) == (other.status, other.message, other.headers)
 

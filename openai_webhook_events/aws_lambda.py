@@ -17,12 +17,11 @@ URLs, and Application Load Balancers (with or without multi-value headers).
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._errors import InvalidPayloadError
+from ._lambda_event import is_alb, mapping, request_parts
 from ._options import Options
 from ._receive import answer
 from ._response import DEFAULT_MESSAGES, Response, refusal, reject_request
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from ._lambda_request import Headers as Headers
     from ._lambda_request import Integration as Integration
     from ._lambda_request import LambdaRequest as LambdaRequest
+    from ._lambda_request import read_request as read_request
     from ._models import WebhookEvent
     from ._router import Router
     from ._verify import Webhook
@@ -49,57 +49,19 @@ __all__ = [
 ]
 
 
-_REQUEST_TYPES = ("Headers", "Integration", "LambdaRequest")
+_REQUEST_TYPES = ("Headers", "Integration", "LambdaRequest", "read_request")
 
 
 def __getattr__(name: str) -> Any:
-    """The request types (``Headers``, ``Integration``, ``LambdaRequest``), imported on first use (PEP 562)."""
+    """The request types (``Headers``, ``Integration``, ``LambdaRequest``) and :func:`read_request`, which returns
+    them, imported on first use (PEP 562)."""
     if name not in _REQUEST_TYPES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from . import _lambda_request
 
-    for found in _REQUEST_TYPES:  # all three, so typing.get_type_hints resolves their annotations here
+    for found in _REQUEST_TYPES:  # all four, so typing.get_type_hints resolves their annotations here
         globals()[found] = getattr(_lambda_request, found)
     return globals()[name]
-
-
-def read_request(event: object) -> LambdaRequest:
-    """Take the body and headers out of the Lambda request event *event*.
-
-    Accepted: API Gateway REST (``httpMethod`` with ``headers`` and/or
-    ``multiValueHeaders``; the multi-value form is preferred), HTTP API and
-    function URL (``"version": "2.0"``), and ALB (``requestContext.elb``,
-    ``headers`` or ``multiValueHeaders``).  A ``null`` header object counts
-    as no headers.
-
-    Raises :class:`InvalidPayloadError` with a one-line reason when *event*
-    is not such a request, a header name or value is not a string, the body
-    is missing, ``null`` or not a string, ``isBase64Encoded`` is not a
-    boolean, or the body is not valid base64 (or, unencoded, not encodable
-    as UTF-8).
-    """
-    from ._lambda_request import Headers, LambdaRequest
-
-    body, pairs, integration, multi = _request_parts(event)
-    return LambdaRequest(body, Headers(pairs), integration, multi)
-
-
-def _request_parts(event: object) -> tuple[bytes, list[tuple[str, str]], Integration, bool]:
-    """:func:`read_request`'s parts: the body, the header pairs as received, the integration, multi-value or not."""
-    request = _mapping(event)
-    if request is None:
-        raise InvalidPayloadError(f"Lambda event is not an object (got {type(event).__name__})")
-    integration: Integration
-    if _is_alb(request):
-        integration = "alb"
-    elif request.get("version") == "2.0":
-        integration = "api-gateway-v2"
-    elif "httpMethod" in request:
-        integration = "api-gateway-v1"
-    else:
-        raise InvalidPayloadError("Lambda event is not an API Gateway, function URL or ALB request")
-    multi = integration != "api-gateway-v2" and request.get("multiValueHeaders") is not None
-    return _body(request), _header_pairs(request, multi), integration, multi
 
 
 def unwrap(
@@ -112,55 +74,8 @@ def unwrap(
     :meth:`Webhook.unwrap <openai_webhook_events.Webhook.unwrap>` does the
     rest, with *now* and *unknown* as it takes them.
     """
-    body, pairs, _, _ = _request_parts(event)
+    body, pairs, _, _ = request_parts(event)
     return webhook.unwrap(body, pairs, now=now, unknown=unknown)
-
-
-def _mapping(value: object) -> Mapping[object, object] | None:
-    return cast("Mapping[object, object]", value) if isinstance(value, Mapping) else None
-
-
-def _is_alb(event: Mapping[object, object]) -> bool:
-    context = _mapping(event.get("requestContext"))
-    return context is not None and "elb" in context
-
-
-def _header_pairs(event: Mapping[object, object], multi: bool) -> list[tuple[str, str]]:
-    field = "multiValueHeaders" if multi else "headers"
-    headers = event.get(field)
-    found: Mapping[object, object] | None = {} if headers is None else _mapping(headers)
-    if found is None:
-        raise InvalidPayloadError(f"Lambda event field {field} is not an object")
-    pairs: list[tuple[str, str]] = []
-    for name, entry in found.items():
-        if not isinstance(name, str) or (multi and not isinstance(entry, list)):
-            raise InvalidPayloadError(f"Lambda event field {field} holds a malformed entry")
-        values: list[object] = cast("list[object]", entry) if multi else [entry]
-        for value in values:
-            if not isinstance(value, str):
-                raise InvalidPayloadError(f"Lambda event field {field} holds a value that is not a string")
-            pairs.append((name, value))
-    return pairs
-
-
-def _body(event: Mapping[object, object]) -> bytes:
-    body = event.get("body")
-    if body is None:
-        raise InvalidPayloadError("Lambda event has no body")
-    if not isinstance(body, str):
-        raise InvalidPayloadError(f"Lambda event body is not a string (got {type(body).__name__})")
-    encoded = event.get("isBase64Encoded", False)
-    if not isinstance(encoded, bool):
-        raise InvalidPayloadError("Lambda event field isBase64Encoded is not a boolean")
-    if encoded:
-        try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidPayloadError("Lambda event body is not valid base64") from None
-    try:
-        return body.encode()
-    except UnicodeEncodeError:
-        raise InvalidPayloadError("Lambda event body is not valid Unicode text") from None
 
 
 def response(event: object, status: int = 200, message: str | None = None) -> dict[str, Any]:
@@ -241,7 +156,7 @@ def lambda_handler(
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
-            body, pairs, _, _ = _request_parts(event)  # no LambdaRequest, no Headers: see _lambda_request
+            body, pairs, _, _ = request_parts(event)  # no LambdaRequest, no Headers: see _lambda_request
         except InvalidPayloadError as exc:
             return _lambda_response(event, reject_request(exc))
         return _lambda_response(event, answer(webhook, options, body, pairs, remaining=_remaining_seconds(context)))
@@ -315,8 +230,8 @@ def _lambda_response(event: object, answer: Response) -> dict[str, Any]:
         "body": answer.body.decode(),
         "isBase64Encoded": False,
     }
-    request = _mapping(event)
-    if request is not None and _is_alb(request):
+    request = mapping(event)
+    if request is not None and is_alb(request):
         result["statusDescription"] = f"{status} {_phrase(status)}".rstrip()
         if request.get("multiValueHeaders") is not None:
             result["multiValueHeaders"] = {name: [value] for name, value in result.pop("headers").items()}

@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ),
     ("the receive step", frozenset({"_hand_off", "_options", "_receive"})),
     ("the queue", frozenset({"queue"})),
-    ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda", "_lambda_request"})),
+    ("adapters", frozenset({"_http", "wsgi", "asgi", "aws_lambda", "_lambda_event", "_lambda_request"})),
     ("tools and the root", frozenset({"testing", "_cli", "__main__", "__init__"})),
 ]
 """The package's layers, lowest first: a module imports only its own layer and the layers before it."""

@@ -72,6 +72,17 @@ def test_the_request_types_keep_their_public_home_and_annotations_that_resolve_t
     assert typing.get_type_hints(lambda_module.read_request)["return"] is lambda_module.LambdaRequest
 
 
+def test_read_request_hints_resolve_in_a_fresh_interpreter_where_nothing_loaded_the_request_types() -> None:
+    code = (
+        "import typing\n"
+        "from openai_webhook_events import aws_lambda\n"
+        "hints = typing.get_type_hints(aws_lambda.read_request)\n"
+        "print(hints['return'] is aws_lambda.LambdaRequest, hints['event'] is object)\n"
+        "print(aws_lambda.read_request.__module__)\n"
+    )
+    assert _run(code).split() == ["True", "True", "openai_webhook_events.aws_lambda"]
+
+
 def test_a_lambda_request_survives_pickle_copy_asdict_and_replace() -> None:
     request = lambda_module.read_request(testing.lambda_event(testing.make_payload("batch.failed"), SECRET))
     for duplicate in (pickle.loads(pickle.dumps(request)), copy.copy(request), copy.deepcopy(request)):
