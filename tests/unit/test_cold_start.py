@@ -23,6 +23,7 @@ from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent, parse_event,
 from openai_webhook_events import aws_lambda as lambda_module
 from openai_webhook_events._checks import field_hash
 from openai_webhook_events._delivery import Delivery
+from openai_webhook_events._response import JSON_HEADER, Response
 from tests.strategies import EVENT_TYPE_NAMES, example_payload
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -135,3 +136,29 @@ def test_the_resource_data_unknown_events_and_deliveries_share_that_hash() -> No
     assert hash(delivery) == hash(dataclasses.replace(delivery))
     assert hash(delivery) != hash(dataclasses.replace(delivery, idempotency_key="other"))
     assert set(EVENT_TYPES) == set(EVENT_TYPE_NAMES)
+
+
+def test_a_response_compares_hashes_prints_pickles_and_refuses_changes_as_the_frozen_dataclass_it_replaced() -> None:
+    answer = Response(409, "in progress", (JSON_HEADER, ("retry-after", "3")))
+    same = Response(409, "in progress", (JSON_HEADER, ("retry-after", "3")))
+    assert answer == same
+    assert hash(answer) == hash(same) == hash((409, "in progress", answer.headers))
+    assert answer != Response(409, "in progress")
+    assert answer != (409, "in progress", answer.headers)
+    assert (
+        repr(Response(200, "ok"))
+        == "Response(status=200, message='ok', headers=(('content-type', 'application/json'),))"
+    )
+    for duplicate in (pickle.loads(pickle.dumps(answer)), copy.copy(answer), copy.deepcopy(answer)):
+        assert duplicate == answer
+        assert type(duplicate) is Response
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'status'"):
+        answer.status = 200
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'message'"):
+        del answer.message
+    match answer:
+        case Response(409, message, headers):
+            assert (message, headers[1]) == ("in progress", ("retry-after", "3"))
+        case _:
+            pytest.fail("Response's positional pattern does not match its fields")
+    assert typing.get_type_hints(Response) == {"status": int, "message": str, "headers": tuple[tuple[str, str], ...]}
