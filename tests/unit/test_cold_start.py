@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 
-from openai_webhook_events import EVENT_TYPES, UnknownWebhookEvent, parse_event, testing
+from openai_webhook_events import (
+    EVENT_TYPES,
+    ResourceData,
+    ResponseCompletedWebhookEvent,
+    UnknownWebhookEvent,
+    parse_event,
+    testing,
+)
 from openai_webhook_events import aws_lambda as lambda_module
 from openai_webhook_events._checks import field_hash
 from openai_webhook_events._delivery import Delivery
@@ -162,3 +169,11 @@ def test_a_response_compares_hashes_prints_pickles_and_refuses_changes_as_the_fr
         case _:
             pytest.fail("Response's positional pattern does not match its fields")
     assert typing.get_type_hints(Response) == {"status": int, "message": str, "headers": tuple[tuple[str, str], ...]}
+
+
+def test_an_event_class_is_not_generic_while_its_base_names_its_payload_and_type() -> None:
+    cls: Any = ResponseCompletedWebhookEvent
+    with pytest.raises(TypeError, match=r"ResponseCompletedWebhookEvent'> is not a generic class$"):
+        cls[ResourceData, typing.Literal["response.completed"]]
+    assert cls.__parameters__ == ()
+    assert cls.__orig_bases__[0].__args__ == (ResourceData, typing.Literal["response.completed"])
