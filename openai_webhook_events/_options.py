@@ -25,15 +25,11 @@ _UNBOUNDED: Any = object()
 
 
 class Options:
-    """What the receive step does with a verified delivery, checked together by :meth:`of`.
-
-    *store_timeout*: the seconds one store call may take (the ASGI app's;
-    ``None`` where store calls are not bounded).
-    """
+    """What the receive step does with a verified delivery, checked together by :meth:`of`."""
 
     # A plain slotted class, not a NamedTuple: making one compiles its __new__ at import, 1.5 M instructions of
     # an HTTP Lambda handler's cold start (bench/coldstart.py's lambda_instructions, CPython 3.12).
-    __slots__ = ("dead_letter", "hand_off", "idempotency", "router", "store_timeout")
+    __slots__ = ("dead_letter", "hand_off", "idempotency", "router")
 
     def __init__(
         self,
@@ -41,13 +37,11 @@ class Options:
         idempotency: Idempotency | None = None,
         dead_letter: DeadLetter | None = None,
         hand_off: HandOff | None = None,
-        store_timeout: float | None = None,
     ) -> None:
         self.router = router
         self.idempotency = idempotency
         self.dead_letter = dead_letter
         self.hand_off = hand_off
-        self.store_timeout = store_timeout
 
     @classmethod
     def of(
@@ -67,8 +61,9 @@ class Options:
         (the worker, ``aws_lambda.sqs_handler``, takes them); *dead_letter*
         must be callable and *hand_off* have a ``send`` method.  An
         :class:`~openai_webhook_events.AsyncRouter` and an async idempotency
-        store only where the caller *awaits* them.  *store_timeout*, when
-        given (the ASGI app), must be a number of seconds > 0.
+        store only where the caller *awaits* them.  *store_timeout*, the
+        ASGI app's bound on each store call (which it applies), must be a
+        number of seconds > 0 when given.
         """
         if not awaits and isinstance(router, AsyncRouter):
             raise WebhookConfigurationError(
@@ -91,12 +86,12 @@ class Options:
             )
         if dead_letter is not None and not callable(dead_letter):
             raise WebhookConfigurationError("dead_letter must be a callable dead_letter(body, headers)")
-        if store_timeout is _UNBOUNDED:
-            return cls(router, idempotency, dead_letter, hand_off)
         given = cast("object", store_timeout)
-        if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf:
+        if given is not _UNBOUNDED and (
+            isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 < given < math.inf
+        ):
             raise WebhookConfigurationError(f"store_timeout must be a number of seconds > 0, not {shorten(given)}")
-        return cls(router, idempotency, dead_letter, hand_off, store_timeout)
+        return cls(router, idempotency, dead_letter, hand_off)
 
     @property
     def calls_out(self) -> bool:

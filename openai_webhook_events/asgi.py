@@ -115,7 +115,7 @@ def app(
         steps = _Awaited(webhook, options, idempotency, store_timeout)
     else:
         if idempotency is not None:
-            options = Options(router, _bounded(idempotency, store_timeout), dead_letter, hand_off, store_timeout)
+            options = Options(router, _bounded(idempotency, store_timeout), dead_letter, hand_off)
         # the receive step calls the store, the dead letter or the queue: keep those off the event loop
         steps = _Threaded(functools.partial(prepare, webhook, options), options.calls_out)
     return _Application(steps, webhook.max_body_bytes)

@@ -18,16 +18,13 @@ def test_a_store_timeout_that_is_not_a_number_of_seconds_is_refused_where_every_
 
 
 @pytest.mark.parametrize("timeout", [0.05, 2, 1e9])
-def test_a_store_timeout_in_seconds_is_kept(timeout: float) -> None:
-    assert Options.of(Router(), awaits=True, store_timeout=timeout).store_timeout == timeout
+def test_a_store_timeout_in_seconds_is_accepted(timeout: float) -> None:
+    router = Router()
+    options = Options.of(router, awaits=True, store_timeout=timeout)
+    assert (options.router, options.idempotency, options.dead_letter, options.hand_off) == (router, None, None, None)
 
 
-def test_options_made_without_a_store_timeout_leave_store_calls_unbounded() -> None:
-    options = Options.of(Router())
-    assert (options.store_timeout, options.idempotency, options.dead_letter, options.hand_off) == (None,) * 4
-
-
-def test_options_hold_only_their_five_fields() -> None:
+def test_options_hold_only_their_four_fields() -> None:
     options = Options.of(Router())
     with pytest.raises(AttributeError):
         options.awaits = True  # type: ignore[attr-defined]
