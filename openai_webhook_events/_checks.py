@@ -12,9 +12,11 @@ passes its inline test costs no path: paths (:func:`join`, in the syntax
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 from ._errors import InvalidEventError, shorten
+
+T = TypeVar("T")
 
 _JSON_NAMES: dict[type, str] = {
     type(None): "null",
@@ -49,6 +51,42 @@ def field_hash(self: Any) -> int:
     read: Callable[[str], object] = self.__getattribute__
     names: tuple[str, ...] = self.__match_args__
     return hash(tuple(map(read, names)))
+
+
+def field_eq(self: Any, other: object) -> bool:
+    """``==`` of frozen dataclass instances, as ``dataclass`` generates it: the same class, equal fields in order.
+
+    Shared, like :func:`field_hash`, by the classes that set ``__eq__ = field_eq``
+    and give ``dataclass`` ``eq=False`` (:func:`as_generated` then records ``eq``).
+    """
+    names: tuple[str, ...] = self.__match_args__
+    read: Callable[[str], object] = self.__getattribute__
+    if other.__class__ is not self.__class__:
+        return NotImplemented  # type: ignore[no-any-return]  # as the generated __eq__ answers
+    read_other: Callable[[str], object] = other.__getattribute__
+    return tuple(map(read, names)) == tuple(map(read_other, names))
+
+
+def field_repr(self: Any) -> str:
+    """``repr`` of a dataclass instance, as ``dataclass`` generates it: ``Class(field=value, ...)``, fields in order.
+
+    Shared, like :func:`field_hash`, by the classes that set ``__repr__ = field_repr``
+    and give ``dataclass`` ``repr=False`` (:func:`as_generated` then records ``repr``).
+    """
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
+    return f"{self.__class__.__qualname__}({shown})"
+
+
+def as_generated(cls: type[T]) -> type[T]:
+    """*cls*, a dataclass given ``init=False, repr=False, eq=False`` that defines its own ``__init__`` (as ``dataclass``
+    would generate it) and shares :func:`field_repr` and :func:`field_eq`, recorded in ``__dataclass_params__`` as
+    ``dataclass`` records a class whose ``__init__``, ``__repr__`` and ``__eq__`` it made.
+
+    ``dataclass`` compiles each method it generates when the class is made; these three are the most of it.
+    """
+    params = vars(cls)["__dataclass_params__"]
+    params.init = params.repr = params.eq = True
+    return cls
 
 
 def json_type_name(value: object) -> str:
