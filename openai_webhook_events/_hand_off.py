@@ -2,8 +2,7 @@
 and :class:`HandOff`.
 
 Apart from ``_options`` so that the adapters' import path does not make them (the queue imports them; the rest of
-the package names them in annotations only): a ``Protocol`` and a ``Callable`` alias made at import cost an HTTP
-Lambda handler 0.5 M instructions of its cold start (bench/coldstart.py's lambda_instructions, CPython 3.12).
+the package names them in annotations only): see the measure in ``_options.Options``.
 """
 
 from __future__ import annotations
