@@ -57,7 +57,7 @@ from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
-from ._current import activated
+from ._current import activated, running
 from ._errors import InvalidPayloadError, WebhookConfigurationError, WebhookVerificationError, publish
 from ._headers import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
 from ._json import load_payload  # the one place the strict JSON decoder is imported
@@ -440,9 +440,14 @@ class Attempt:
         completion: :meth:`unrun` answers 500 (nothing unprocessed is
         acknowledged).
         """
+        # activate()'s work without its two generator context managers (2.0 -> 0.2 µs an attempt, timeit), and
+        # without making the Delivery, made only if the handler reads it (see _current)
+        active = running.set(self)
         try:
-            with activated(self):  # not activate(): the Delivery is made only if the handler reads it
+            try:
                 result = self.handler(self.event)
+            finally:
+                running.reset(active)
         except BaseException as error:
             self.failed(error)
             raise
