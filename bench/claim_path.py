@@ -2,9 +2,12 @@
 
     python bench/claim_path.py              # every case, 25 interleaved rounds
     python bench/claim_path.py claim wsgi   # only the cases whose label contains one of these words
+    python bench/claim_path.py server       # redis-server's time per script call
 
 Per case, the CPU of this process (``time.process_time``, so the redis-server's own CPU is not counted) per
 call, median and minimum over interleaved rounds of 1,000 calls (50,000 for the calls without a round trip).
+The ``server`` cases are redis-server's own time per call instead (``INFO commandstats`` ``usec_per_call``,
+reset before each round): the script runs, not the network around them, so load on the machine moves it little.
 The ``wsgi`` cases run ``bench/load_apps.py``'s apps in process on ``bench/load.py``'s mix: each webhook-id
 sent 4 times (a first delivery, then 3 duplicates), per request.
 """
@@ -101,6 +104,45 @@ def timed(call: Callable[[], object], number: int) -> Callable[[], float]:
     return round_
 
 
+def server_time(client: Any, command: str, call: Callable[[int], object], number: int = 1000) -> Callable[[], float]:
+    """A round of ``call(i)`` for i in 0..*number*: redis-server's seconds per *command* call (its own clock)."""
+    rounds = iter(range(1_000_000))
+
+    def round_() -> float:
+        tag = next(rounds)
+        client.config_resetstat()
+        for index in range(number):
+            call(tag * number + index)
+        return float(client.info("commandstats")[f"cmdstat_{command}"]["usec_per_call"]) / 1e6
+
+    return round_
+
+
+def server_cases(client: Any, store: RedisStore) -> dict[str, Callable[[], float]]:
+    """redis-server's time per script call: a first claim, its complete, a duplicate's claim (and SET NX EX)."""
+    now = time.time()
+    token = Idempotency.new_token()
+
+    def claim_then_complete() -> float:
+        claim()  # the same fresh keys, in progress: what each complete finds
+        return complete()
+
+    claim = server_time(client, "evalsha", lambda i: store.claim(f"complete{i}", token, now, now + 60))
+    complete = server_time(client, "evalsha", lambda i: store.complete(f"complete{i}", token, now, now + 3600))
+    return {
+        "server: claim script, key absent (a first delivery)": server_time(
+            client, "evalsha", lambda i: store.claim(f"first{i}", token, now, now + 60)
+        ),
+        "server: complete script": claim_then_complete,
+        "server: claim script, record completed (a duplicate)": server_time(
+            client, "evalsha", lambda i: store.claim("done", "t", now, now + 60)
+        ),
+        "server: SET NX EX, key present (the hand-written claim)": server_time(
+            client, "set", lambda i: client.set("seen", 1, nx=True, ex=604800)
+        ),
+    }
+
+
 def main(words: list[str]) -> None:
     with tempfile.TemporaryDirectory() as name:
         server = servers.redis_server(Path(name)).start()
@@ -136,6 +178,7 @@ def main(words: list[str]) -> None:
                 "wsgi: headers read from a gunicorn environ and verified": timed(read_and_verify, 50_000),
                 "Idempotency.new_token": timed(Idempotency.new_token, 50_000),
                 "_claim_args": timed(lambda: _claim_args("t", now, now + 60), 50_000),
+                **server_cases(client, store),
             }
             wanted = [label for label in cases if not words or any(word in label for word in words)]
             if not words or "wsgi" in words:
