@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 # A record is one string, "<state> <expires_at> <token>" (the token last: it may hold spaces), read with
 # string.find, not string.match (no captures), and written by one SET ... PX, not HSET then PEXPIRE.  redis-server's
-# time per call against the hash and HMGET/HSET/PEXPIRE before (median of 25 rounds, INFO commandstats
-# usec_per_call, redis 7.0): first claim 7.9 -> 6.3 µs, duplicate claim 5.6 -> 5.0 µs, complete 6.7 -> 6.7 µs.
+# time per call against the hash and HMGET/HSET/PEXPIRE before (INFO commandstats usec_per_call, medians, redis
+# 7.0: python bench/claim_path.py server): first claim 7.9 -> 6.3 µs, duplicate claim 5.6 -> 5.0 µs, complete 6.7 ->
+# 6.7 µs.
 #
 # KEYS[1] = the key; ARGV = token, now, expires_at, time to live in ms.  Returns 1 when acquired, else the
 # record's "<state> <expires_at>": one value, not an array, cuts a claim's client CPU 54 -> 46 µs (median,
