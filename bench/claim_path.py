@@ -9,7 +9,8 @@ call, median and minimum over interleaved rounds of 1,000 calls (50,000 for the 
 The ``server`` cases are redis-server's own time per call instead (``INFO commandstats`` ``usec_per_call``,
 reset before each round): the script runs, not the network around them, so load on the machine moves it little.
 The ``wsgi`` cases run ``bench/load_apps.py``'s apps in process on ``bench/load.py``'s mix: each webhook-id
-sent 4 times (a first delivery, then 3 duplicates), per request.
+sent 4 times (a first delivery, then 3 duplicates), per request; the package's app also on a client without a
+server (``NoServer``): its own CPU, without redis-py and the network.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from openai_webhook_events import Webhook, wsgi  # noqa: E402
+from openai_webhook_events import Router, Webhook, wsgi  # noqa: E402
 from openai_webhook_events.idempotency import Idempotency, RedisStore  # noqa: E402
 from openai_webhook_events.idempotency._redis import _REDIS_CLAIM, _claim_args  # noqa: E402
 from openai_webhook_events.testing import make_payload  # noqa: E402
@@ -75,6 +76,38 @@ def environs(ids: int, tag: str) -> list[tuple[bytes, dict[str, Any]]]:
             environ["HTTP_" + name.upper().replace("-", "_")] = value
         out.append((data, environ))
     return out
+
+
+class NoServerScript:
+    """A registered script that is never called (no ``NOSCRIPT`` without a server)."""
+
+    sha = "0" * 40
+
+    def __call__(self, keys: list[str], args: list[object]) -> object:
+        raise AssertionError("NoServer never answers NOSCRIPT")
+
+
+class NoServer:
+    """A redis client answering the store's scripts from a set, without a server: the package's own CPU."""
+
+    def __init__(self) -> None:
+        self.keys: set[object] = set()
+
+    def register_script(self, text: str) -> Any:
+        return NoServerScript()
+
+    def execute_command(self, command: str, sha: bytes, count: bytes, key: str, *args: object) -> object:
+        if len(args) == 4 and key in self.keys:  # a claim of a key claimed before: a duplicate
+            return b"completed 9999999999.0"
+        self.keys.add(key)
+        return 1
+
+
+def package_without_server() -> Any:
+    """``load_apps``' package WSGI app on :class:`NoServer`, its handler doing nothing."""
+    router: Router[Any] = Router()
+    router.fallback(lambda event: None)
+    return wsgi.app(Webhook(SECRET), router, idempotency=Idempotency(RedisStore(NoServer())))
 
 
 def per_request(app: Any, tag: str, ids: int = 250) -> Callable[[], float]:
@@ -187,6 +220,9 @@ def main(words: list[str]) -> None:
                     cases[label] = per_request(load_apps.build(app), app)
                     cases[label]()  # connections opened, scripts loaded
                     wanted.append(label)
+                label = "wsgi: package-wsgi on NoServer, per request"
+                cases[label] = per_request(package_without_server(), "none")
+                wanted.append(label)
             samples: dict[str, list[float]] = {label: [] for label in wanted}
             for _ in range(25):
                 for label in wanted:
