@@ -712,7 +712,7 @@ def test_async_redis_store_loads_its_scripts_again_after_a_script_flush_and_prop
             await client.script_flush()
             answers.append(await store.claim("k", "b", now, now + 60))
             answers.append(await store.release("k", "b"))  # completed: not released; the script now loaded
-            await client.set("flushed:text", "a string, not a record")
+            await client.hset("flushed:text", "state", "a hash, not a record")
             with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
                 await store.release("text", "a")
             return answers
