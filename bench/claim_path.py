@@ -2,11 +2,15 @@
 
     python bench/claim_path.py              # every case, 25 interleaved rounds
     python bench/claim_path.py claim wsgi   # only the cases whose label contains one of these words
+    python bench/claim_path.py server       # redis-server's time per script call
 
 Per case, the CPU of this process (``time.process_time``, so the redis-server's own CPU is not counted) per
 call, median and minimum over interleaved rounds of 1,000 calls (50,000 for the calls without a round trip).
+The ``server`` cases are redis-server's own time per call instead (``INFO commandstats`` ``usec_per_call``,
+reset before each round): the script runs, not the network around them, so load on the machine moves it little.
 The ``wsgi`` cases run ``bench/load_apps.py``'s apps in process on ``bench/load.py``'s mix: each webhook-id
-sent 4 times (a first delivery, then 3 duplicates), per request.
+sent 4 times (a first delivery, then 3 duplicates), per request; the package's app also on a client without a
+server (``NoServer``): its own CPU, without redis-py and the network.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from openai_webhook_events import Webhook, wsgi  # noqa: E402
+from openai_webhook_events import Router, Webhook, wsgi  # noqa: E402
 from openai_webhook_events.idempotency import Idempotency, RedisStore  # noqa: E402
 from openai_webhook_events.idempotency._redis import _REDIS_CLAIM, _claim_args  # noqa: E402
 from openai_webhook_events.testing import make_payload  # noqa: E402
@@ -74,6 +78,38 @@ def environs(ids: int, tag: str) -> list[tuple[bytes, dict[str, Any]]]:
     return out
 
 
+class NoServerScript:
+    """A registered script that is never called (no ``NOSCRIPT`` without a server)."""
+
+    sha = "0" * 40
+
+    def __call__(self, keys: list[str], args: list[object]) -> object:
+        raise AssertionError("NoServer never answers NOSCRIPT")
+
+
+class NoServer:
+    """A redis client answering the store's scripts from a set, without a server: the package's own CPU."""
+
+    def __init__(self) -> None:
+        self.keys: set[object] = set()
+
+    def register_script(self, text: str) -> Any:
+        return NoServerScript()
+
+    def execute_command(self, command: str, sha: bytes, count: bytes, key: str, *args: object) -> object:
+        if len(args) == 4 and key in self.keys:  # a claim of a key claimed before: a duplicate
+            return b"completed 9999999999.0"
+        self.keys.add(key)
+        return 1
+
+
+def package_without_server() -> Any:
+    """``load_apps``' package WSGI app on :class:`NoServer`, its handler doing nothing."""
+    router: Router[Any] = Router()
+    router.fallback(lambda event: None)
+    return wsgi.app(Webhook(SECRET), router, idempotency=Idempotency(RedisStore(NoServer())))
+
+
 def per_request(app: Any, tag: str, ids: int = 250) -> Callable[[], float]:
     """A round of *app* on fresh deliveries: its CPU seconds per request."""
 
@@ -99,6 +135,45 @@ def timed(call: Callable[[], object], number: int) -> Callable[[], float]:
         return (time.process_time() - started) / number
 
     return round_
+
+
+def server_time(client: Any, command: str, call: Callable[[int], object], number: int = 1000) -> Callable[[], float]:
+    """A round of ``call(i)`` for i in 0..*number*: redis-server's seconds per *command* call (its own clock)."""
+    rounds = iter(range(1_000_000))
+
+    def round_() -> float:
+        tag = next(rounds)
+        client.config_resetstat()
+        for index in range(number):
+            call(tag * number + index)
+        return float(client.info("commandstats")[f"cmdstat_{command}"]["usec_per_call"]) / 1e6
+
+    return round_
+
+
+def server_cases(client: Any, store: RedisStore) -> dict[str, Callable[[], float]]:
+    """redis-server's time per script call: a first claim, its complete, a duplicate's claim (and SET NX EX)."""
+    now = time.time()
+    token = Idempotency.new_token()
+
+    def claim_then_complete() -> float:
+        claim()  # the same fresh keys, in progress: what each complete finds
+        return complete()
+
+    claim = server_time(client, "evalsha", lambda i: store.claim(f"complete{i}", token, now, now + 60))
+    complete = server_time(client, "evalsha", lambda i: store.complete(f"complete{i}", token, now, now + 3600))
+    return {
+        "server: claim script, key absent (a first delivery)": server_time(
+            client, "evalsha", lambda i: store.claim(f"first{i}", token, now, now + 60)
+        ),
+        "server: complete script": claim_then_complete,
+        "server: claim script, record completed (a duplicate)": server_time(
+            client, "evalsha", lambda i: store.claim("done", "t", now, now + 60)
+        ),
+        "server: SET NX EX, key present (the hand-written claim)": server_time(
+            client, "set", lambda i: client.set("seen", 1, nx=True, ex=604800)
+        ),
+    }
 
 
 def main(words: list[str]) -> None:
@@ -136,6 +211,7 @@ def main(words: list[str]) -> None:
                 "wsgi: headers read from a gunicorn environ and verified": timed(read_and_verify, 50_000),
                 "Idempotency.new_token": timed(Idempotency.new_token, 50_000),
                 "_claim_args": timed(lambda: _claim_args("t", now, now + 60), 50_000),
+                **server_cases(client, store),
             }
             wanted = [label for label in cases if not words or any(word in label for word in words)]
             if not words or "wsgi" in words:
@@ -144,6 +220,9 @@ def main(words: list[str]) -> None:
                     cases[label] = per_request(load_apps.build(app), app)
                     cases[label]()  # connections opened, scripts loaded
                     wanted.append(label)
+                label = "wsgi: package-wsgi on NoServer, per request"
+                cases[label] = per_request(package_without_server(), "none")
+                wanted.append(label)
             samples: dict[str, list[float]] = {label: [] for label in wanted}
             for _ in range(25):
                 for label in wanted:

@@ -3,6 +3,7 @@
     python bench/load.py            # every contender, 3 interleaved runs, the fault runs; writes bench/RESULTS.md
     python bench/load.py --quick    # CI smoke: this package only, one small run each, no files written
     python bench/load.py --quick --json out.json   # the same, its numbers as JSON too
+    python bench/load.py --only "gunicorn gthread, Redis" --only hand-written   # those contenders, no files written
 
 Each run sends N signed deliveries over N/4 ``webhook-id`` values: each id is sent 4 times, one of them
 as a concurrent copy of the first (both requests go out together), two later on.  A non-2xx answer is
@@ -852,12 +853,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sends", type=int, help="sends per run (default 8,000; --quick 200)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at once (default 32)")
     parser.add_argument("--out", type=Path, default=HERE, help="directory of RESULTS.md and load.png (default bench/)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="only the contenders whose name contains TEXT (repeatable); no fault or Lambda runs, no files written",
+    )
     args = parser.parse_args(argv)
     for stop in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a background job starts with it ignored
         signal.signal(stop, _interrupted)
     count = args.sends or (200 if args.quick else 8000)
     runs, fault_count, lambda_batches = (1, 0, 0) if args.quick else (3, max(400, count // 4), 7)
     chosen = [c for c in CONTENDERS if c.package or not args.quick]
+    if args.only:
+        fault_count, lambda_batches = 0, 0
+        chosen = [c for c in chosen if any(text in c.name for text in args.only)]
     skipped = [c.name for c in chosen if not available(c)]
     chosen = [c for c in chosen if c.name not in skipped]
     started = time.perf_counter()
@@ -879,7 +889,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load benchmark: {elapsed:.1f} s", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({"runs": results, "faults": faults, "lambda": lambda_numbers}, indent=1))
-    if not args.quick:
+    if not (args.quick or args.only):
         settings = (
             f"{count:,} sends per run over {count // 4:,} webhook-ids (each sent 4 times: the first with a concurrent "
             f"copy, two more later), {args.concurrency} requests in flight, non-2xx retried with backoff "

@@ -1,4 +1,4 @@
-"""``RedisStore`` and ``AsyncRedisStore``: idempotency records as Redis hashes (public in ``idempotency``)."""
+"""``RedisStore`` and ``AsyncRedisStore``: idempotency records as Redis strings (public in ``idempotency``)."""
 
 from __future__ import annotations
 
@@ -12,34 +12,50 @@ from ._base import ACQUIRED, COMPLETED, GC_SLACK_SECONDS, IN_PROGRESS, Claim
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+# A record is one string, "<state> <expires_at> <token>" (the token last: it may hold spaces), read with
+# string.find, not string.match (no captures), and written by one SET ... PX, not HSET then PEXPIRE.  redis-server's
+# time per call against the hash and HMGET/HSET/PEXPIRE before (INFO commandstats usec_per_call, medians, redis
+# 7.0: python bench/claim_path.py server): first claim 7.9 -> 6.3 µs, duplicate claim 5.6 -> 5.0 µs, complete 6.7 ->
+# 6.7 µs.
+#
 # KEYS[1] = the key; ARGV = token, now, expires_at, time to live in ms.  Returns 1 when acquired, else the
 # record's "<state> <expires_at>": one value, not an array, cuts a claim's client CPU 54 -> 46 µs (median,
-# python bench/claim_path.py RedisStore).
+# python bench/claim_path.py RedisStore).  'in_progress' is the one state whose space is the 12th character.
 _REDIS_CLAIM = """
-local record = redis.call('HMGET', KEYS[1], 'state', 'token', 'expires_at')
-if record[1] and tonumber(record[3]) > tonumber(ARGV[2])
-        and not (record[1] == 'in_progress' and record[2] == ARGV[1]) then
-    return record[1] .. ' ' .. record[3]
+local record = redis.call('GET', KEYS[1])
+if record then
+    local state_end = string.find(record, ' ', 1, true)
+    local expiry_end = string.find(record, ' ', state_end + 2, true)
+    if tonumber(string.sub(record, state_end + 1, expiry_end - 1)) > tonumber(ARGV[2])
+            and not (state_end == 12 and string.sub(record, expiry_end + 1) == ARGV[1]) then
+        return string.sub(record, 1, expiry_end - 1)
+    end
 end
-redis.call('HSET', KEYS[1], 'state', 'in_progress', 'token', ARGV[1], 'expires_at', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[1], 'in_progress ' .. ARGV[3] .. ' ' .. ARGV[1], 'PX', ARGV[4])
 return 1
+"""
+# ARGV[1] = token: returns 0 unless the record is in progress with this token.
+_REDIS_HELD = """
+local record = redis.call('GET', KEYS[1])
+if not record or string.sub(record, 1, 12) ~= 'in_progress '
+        or string.sub(record, string.find(record, ' ', 14, true) + 1) ~= ARGV[1] then return 0 end
 """
 # ARGV = token, expires_at, time to live in ms.  Returns 1 when completed, else 0.
-_REDIS_COMPLETE = """
-local record = redis.call('HMGET', KEYS[1], 'state', 'token')
-if record[1] ~= 'in_progress' or record[2] ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'completed', 'expires_at', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+_REDIS_COMPLETE = (
+    _REDIS_HELD
+    + """
+redis.call('SET', KEYS[1], 'completed ' .. ARGV[2] .. ' ' .. ARGV[1], 'PX', ARGV[3])
 return 1
 """
+)
 # ARGV = token.  Returns 1 when released, else 0.
-_REDIS_RELEASE = """
-local record = redis.call('HMGET', KEYS[1], 'state', 'token')
-if record[1] ~= 'in_progress' or record[2] ~= ARGV[1] then return 0 end
+_REDIS_RELEASE = (
+    _REDIS_HELD
+    + """
 redis.call('DEL', KEYS[1])
 return 1
 """
+)
 
 
 def _claimed(answer: object, expires_at: float) -> Claim:
@@ -54,12 +70,15 @@ def _ttl_ms(now: float, expires_at: float) -> int:
     return max(1, math.ceil((expires_at - now + GC_SLACK_SECONDS) * 1000))
 
 
+# The ASCII arguments go as bytes, which redis-py sends as they are (a str or a number goes through its
+# encoder's isinstance chain): with EVALSHA through execute_command (_redis_script), RedisStore.claim's client
+# CPU 44.5 -> 41.9 µs (median of 3 runs, python bench/claim_path.py RedisStore.claim).
 def _claim_args(token: str, now: float, expires_at: float) -> list[object]:
-    return [token, repr(now), repr(expires_at), _ttl_ms(now, expires_at)]
+    return [token, repr(now).encode(), repr(expires_at).encode(), b"%d" % _ttl_ms(now, expires_at)]
 
 
 def _complete_args(token: str, now: float, expires_at: float) -> list[object]:
-    return [token, repr(expires_at), _ttl_ms(now, expires_at)]
+    return [token, repr(expires_at).encode(), b"%d" % _ttl_ms(now, expires_at)]
 
 
 def _no_script(error: Exception) -> bool:
@@ -71,24 +90,26 @@ def _redis_script(client: Any, text: str) -> tuple[Callable[[str, list[object]],
     """A function ``(key, args)`` running the Lua *text* on *client* in one round trip (``EVALSHA`` when it can),
     and the client's call it makes (``async def`` for an async client).
 
-    With ``register_script`` and ``evalsha``, each call is ``evalsha`` with the script's SHA-1; only after a
-    ``NOSCRIPT`` does it go through the registered script, which loads it again.
+    With ``register_script`` and ``execute_command``, each call is ``EVALSHA`` with the script's SHA-1; only
+    after a ``NOSCRIPT`` does it go through the registered script, which loads it again.
     """
     register: Any = getattr(client, "register_script", None)
     if not callable(register):
         return lambda key, args: client.eval(text, 1, key, *args), getattr(client, "eval", None)
     script: Any = register(text)
     sha: object = getattr(script, "sha", None)
-    if not callable(getattr(client, "evalsha", None)) or not isinstance(sha, str):
+    if not callable(getattr(client, "execute_command", None)) or not isinstance(sha, str):
         return lambda key, args: script(keys=[key], args=args), script.__call__
-    evalsha: Any = client.evalsha
-    # evalsha itself, not the registered script's __call__ (its imports, isinstance checks, tuples): a claim's
-    # client CPU 66 -> 54 µs (median, redis-py 8, real redis-server: python bench/claim_path.py RedisStore)
+    execute: Any = client.execute_command
+    digest = sha.encode()
+    # EVALSHA itself, not the registered script's __call__ (its imports, isinstance checks, tuples): a claim's
+    # client CPU 66 -> 54 µs (median, redis-py 8, real redis-server: python bench/claim_path.py RedisStore);
+    # through execute_command, not evalsha (two calls less), and its SHA-1 and key count as bytes: see _claim_args
     if inspect.iscoroutinefunction(script.__call__):
 
         async def run_async(key: str, args: list[object]) -> Any:
             try:
-                return await evalsha(sha, 1, key, *args)
+                return await execute("EVALSHA", digest, b"1", key, *args)
             except Exception as error:
                 if not _no_script(error):
                     raise
@@ -98,7 +119,7 @@ def _redis_script(client: Any, text: str) -> tuple[Callable[[str, list[object]],
 
     def run(key: str, args: list[object]) -> Any:
         try:
-            return evalsha(sha, 1, key, *args)
+            return execute("EVALSHA", digest, b"1", key, *args)
         except Exception as error:
             if not _no_script(error):
                 raise
@@ -121,7 +142,7 @@ def _redis_scripts(client: Any, asynchronous: bool) -> list[Callable[[str, list[
 
 
 class RedisStore:
-    """Records as Redis hashes, each operation one Lua script (``EVALSHA``): Redis, Valkey and compatibles.
+    """Records as Redis strings, each operation one Lua script (``EVALSHA``): Redis, Valkey and compatibles.
 
     *client* is a redis-py (or valkey) client; ``register_script`` is used
     when it has it, else ``eval``.  Give it short timeouts

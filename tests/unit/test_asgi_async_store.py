@@ -694,6 +694,32 @@ def test_async_redis_store_keeps_the_store_protocol_on_a_real_redis_server(redis
     ]
 
 
+def test_both_redis_stores_keep_a_record_under_the_webhook_prefix_unless_told_otherwise(redis_port: int) -> None:
+    import redis
+    import redis.asyncio
+
+    now = time.time()
+    plain = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=1)
+    assert RedisStore(plain).claim("sync-default", "t", now, now + 60).state == "acquired"
+
+    async def claim_async() -> None:
+        client = redis.asyncio.Redis(host="127.0.0.1", port=redis_port, socket_timeout=1)
+        try:
+            assert (await AsyncRedisStore(client).claim("async-default", "t", now, now + 60)).state == "acquired"
+            assert (
+                await AsyncRedisStore(client, prefix="p:").claim("async-own", "t", now, now + 60)
+            ).state == "acquired"
+        finally:
+            await client.aclose()
+
+    asyncio.run(claim_async())
+    try:
+        assert plain.exists("webhook:sync-default", "webhook:async-default", "p:async-own") == 3
+        assert plain.exists("sync-default", "async-default", "webhook:async-own") == 0
+    finally:
+        plain.close()
+
+
 def test_async_redis_store_loads_its_scripts_again_after_a_script_flush_and_propagates_other_errors(
     redis_port: int,
 ) -> None:
@@ -712,7 +738,7 @@ def test_async_redis_store_loads_its_scripts_again_after_a_script_flush_and_prop
             await client.script_flush()
             answers.append(await store.claim("k", "b", now, now + 60))
             answers.append(await store.release("k", "b"))  # completed: not released; the script now loaded
-            await client.set("flushed:text", "a string, not a record")
+            await client.hset("flushed:text", "state", "a hash, not a record")
             with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
                 await store.release("text", "a")
             return answers

@@ -180,6 +180,17 @@ def test_a_zombie_cannot_complete_or_release_the_new_owners_claim(store: Idempot
     assert store.claim("k", "third", NOW + 35, NOW + 65) == Claim(COMPLETED, NOW + 1000)
 
 
+def test_tokens_holding_spaces_or_ending_alike_are_told_apart(store: IdempotencyStore) -> None:
+    assert store.claim("k", "a b 1", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+    for other in ("b 1", "1", "a b", ""):
+        assert store.claim("k", other, NOW, NOW + 30) == Claim(IN_PROGRESS, NOW + 30)
+        assert store.complete("k", other, NOW, NOW + 1000) is False
+        assert store.release("k", other) is False
+    assert store.claim("k", "a b 1", NOW + 1, NOW + 31) == Claim(ACQUIRED, NOW + 31)
+    assert store.complete("k", "a b 1", NOW + 2, NOW + 1000) is True
+    assert store.claim("k", "a b 1", NOW + 3, NOW + 33) == Claim(COMPLETED, NOW + 1000)
+
+
 def test_complete_and_release_of_an_unknown_key_change_nothing(store: IdempotencyStore) -> None:
     assert store.complete("missing", "a", NOW, NOW + 1000) is False
     assert store.release("missing", "a") is False

@@ -522,6 +522,16 @@ def test_current_delivery_outside_a_handler_raises_lookup_error() -> None:
     receive(WEBHOOK, router, BODY, signed(), now=NOW)
     with pytest.raises(LookupError):
         current_delivery()  # reset after the handler
+    failing = Router()
+
+    @failing.fallback
+    def fail(event: object) -> None:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        receive(WEBHOOK, failing, BODY, signed(), now=NOW)
+    with pytest.raises(LookupError):
+        current_delivery()  # reset after a handler that raised too
 
 
 # --- Log records ----------------------------------------------------------------------------------
