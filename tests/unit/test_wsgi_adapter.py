@@ -172,6 +172,35 @@ def test_a_missing_webhook_header_is_missed_beside_another_header_naming_webhook
     ]
 
 
+def test_the_three_ascii_webhook_headers_are_read_straight_into_a_dict_the_fast_path() -> None:
+    headers = signed()
+    env = environ(headers=headers, HTTP_USER_AGENT="OpenAI/1.0", HTTP_X_NUMBER=5)
+    read = wsgi._headers(env)  # pyright: ignore[reportPrivateUsage]
+    assert type(read) is dict
+    assert read == headers
+
+
+def test_off_the_fast_path_header_pairs_keep_ascii_values_as_text_and_others_as_their_bytes() -> None:
+    env = environ(headers=signed(), HTTP_X_WEBHOOK_NOTE="hello", HTTP_X_NAME="caf\xe9", HTTP_X_NUMBER=5)
+    read = wsgi._headers(env)  # pyright: ignore[reportPrivateUsage]
+    assert isinstance(read, list)
+    assert ("X-WEBHOOK-NOTE", "hello") in read
+    assert ("X-NAME", b"caf\xe9") in read
+    assert {name for name, _ in read} == {
+        "WEBHOOK-ID",
+        "WEBHOOK-TIMESTAMP",
+        "WEBHOOK-SIGNATURE",
+        "X-WEBHOOK-NOTE",
+        "X-NAME",
+    }
+
+
+def test_an_environ_key_outside_http_is_never_read_as_a_header_though_it_ends_like_one() -> None:
+    env = environ()
+    env["CGI__WEBHOOK_ID"] = env.pop("HTTP_WEBHOOK_ID")  # not a header: WSGI puts headers under HTTP_
+    assert call(wsgi.app(WEBHOOK, Runs().router), env)[0] == "401 Unauthorized"
+
+
 def test_a_handler_that_raises_is_answered_500_logged_once_and_its_retry_processes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
