@@ -985,6 +985,39 @@ def test_each_failed_release_of_pending_claims_logs_one_warning_naming_the_first
     assert not any(token in record.getMessage() for token in tokens for record in warnings)
 
 
+def test_a_pending_release_answering_outside_the_protocol_is_logged_naming_the_store_and_its_operation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = RecordingStore("claim")
+    idempotency = Idempotency(store)
+    assert _deliver(idempotency, 1).status == 503
+    store.failing, store.answers = set(), {"release": None}
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    assert _deliver(idempotency, 2, NOW + 1).status == 200
+    (warning,) = [record for record in records(caplog) if record.levelno == logging.WARNING]
+    assert warning.getMessage().endswith("RecordingStore.release answered None, not a bool")
+
+
+def test_when_a_later_pending_release_fails_it_and_the_ones_after_it_are_kept_and_the_released_one_is_not() -> None:
+    store = RecordingStore("claim", "release")
+    idempotency = Idempotency(store)
+    for number, at in enumerate([NOW, NOW + 0.1, NOW + 0.2]):  # three claims of unknown outcome, one release failed
+        assert _deliver(idempotency, number, at).status == 503
+    pending = list(idempotency._unsettled)
+    released: list[str] = []
+
+    def release_once(key: str, token: str) -> bool:  # the store answers one release, then is down again
+        if released:
+            raise ConnectionError("down again")
+        released.append(key)
+        return True
+
+    store.release = release_once  # type: ignore[method-assign]
+    assert _deliver(idempotency, 3, NOW + 0.1 + SETTLE_PAUSE).status == 503
+    assert released == [pending[0][0]]
+    assert idempotency._unsettled[:2] == pending[1:]
+
+
 def test_a_release_of_pending_claims_that_answers_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     store = RecordingStore("claim")
     idempotency = Idempotency(store)
