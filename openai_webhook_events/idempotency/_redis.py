@@ -95,7 +95,12 @@ def _redis_script(client: Any, text: str) -> tuple[Callable[[str, list[object]],
     """
     register: Any = getattr(client, "register_script", None)
     if not callable(register):
-        return lambda key, args: client.eval(text, 1, key, *args), getattr(client, "eval", None)
+        evaluate: Any = getattr(client, "eval", None)
+        if not callable(evaluate):
+            raise WebhookConfigurationError(
+                f"{type(client).__name__} is not a Redis client: it has neither register_script nor eval"
+            )
+        return lambda key, args: evaluate(text, 1, key, *args), evaluate
     script: Any = register(text)
     sha: object = getattr(script, "sha", None)
     if not callable(getattr(client, "execute_command", None)) or not isinstance(sha, str):
@@ -154,7 +159,8 @@ class RedisStore:
 
     An async client (``redis.asyncio.Redis``) is refused with
     :class:`~openai_webhook_events.WebhookConfigurationError`: it goes to
-    :class:`AsyncRedisStore`.
+    :class:`AsyncRedisStore`; so is an object with neither
+    ``register_script`` nor ``eval``.
     """
 
     def __init__(self, client: Any, *, prefix: str = "webhook:") -> None:
@@ -178,8 +184,9 @@ class AsyncRedisStore:
     For the ASGI app (``asgi.app``), which awaits each call on the event
     loop, within its ``store_timeout``, instead of running it in a worker
     thread; the other adapters refuse it.  A sync client is refused with
-    :class:`~openai_webhook_events.WebhookConfigurationError`.  Give the
-    client short timeouts, as for :class:`RedisStore`.
+    :class:`~openai_webhook_events.WebhookConfigurationError`, as is an
+    object with neither ``register_script`` nor ``eval``.  Give the client
+    short timeouts, as for :class:`RedisStore`.
     """
 
     def __init__(self, client: Any, *, prefix: str = "webhook:") -> None:

@@ -37,6 +37,7 @@ from openai_webhook_events.idempotency import (
     DEFAULT_LEASE,
     IN_PROGRESS,
     SKEW_MARGIN,
+    AsyncRedisStore,
     Claim,
     DynamoDBStore,
     Idempotency,
@@ -526,6 +527,41 @@ def test_redis_store_runs_its_scripts_through_register_script_when_the_client_ha
         assert store.complete("k", "a", NOW, NOW + 1000) is True
         assert store.release("k", "a") is False
         assert store.claim("k", "b", NOW, NOW + 30) == Claim(COMPLETED, NOW + 1000)
+
+
+class CommandRedis:
+    """A redis client with ``register_script`` and ``execute_command`` (redis-py's), recording the commands sent."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.register_script = client.register_script
+        self.commands: list[tuple[Any, ...]] = []
+
+    def execute_command(self, *args: Any) -> Any:
+        self.commands.append(args)
+        return self.client.execute_command(*args)
+
+
+def test_redis_store_sends_each_operation_as_one_evalsha_of_its_registered_script(tmp_path: Path) -> None:
+    with redis_connection(tmp_path) as client:
+        recording = CommandRedis(client)
+        store = RedisStore(recording)
+        assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+        assert store.complete("k", "a", NOW, NOW + 1000) is True
+        assert store.release("k", "a") is False
+        assert [(str(name).upper(), key) for name, _, _, key, *_ in recording.commands] == [
+            ("EVALSHA", "webhook:k")
+        ] * 3
+        shas = [bytes(sha).decode() for _, sha, *_ in recording.commands]
+        assert len(set(shas)) == 3
+        assert all(client.script_exists(sha) == [True] for sha in shas)
+
+
+@pytest.mark.parametrize("store_class", [RedisStore, AsyncRedisStore])
+def test_a_redis_store_refuses_an_object_with_neither_register_script_nor_eval(store_class: type[Any]) -> None:
+    with pytest.raises(WebhookConfigurationError) as error:
+        store_class(object())
+    assert str(error.value) == "object is not a Redis client: it has neither register_script nor eval"
 
 
 def test_redis_store_keys_carry_the_prefix_and_expire_after_their_record(tmp_path: Path) -> None:
