@@ -888,6 +888,51 @@ def test_a_bool_from_release_is_not_logged(answer: bool, caplog: pytest.LogCaptu
     assert [r.outcome for r in records(caplog)] == ["failed"]  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("store", "status", "level", "logged", "message"),
+    [
+        (
+            RecordingStore("claim"),
+            503,
+            logging.ERROR,
+            ("store_unavailable", 503, "ConnectionError"),
+            "idempotency store failed at claim for webhook delivery wh_1: "
+            "ConnectionError: claim: connection refused\\nsecond line",
+        ),
+        (
+            RecordingStore(answers={"claim": Claim("completed", NOW + HOUR)}),
+            200,
+            logging.INFO,
+            ("duplicate", 200, None),
+            "duplicate webhook delivery wh_1: already processed, handler not run",
+        ),
+        (
+            RecordingStore(answers={"claim": Claim("in_progress", NOW + 30)}),
+            409,
+            logging.INFO,
+            ("in_progress", 409, None),
+            "webhook delivery wh_1 is being processed by another attempt: retry after 30 s",
+        ),
+    ],
+    ids=["store down", "already processed", "held elsewhere"],
+)
+def test_each_claim_answer_but_acquired_is_logged_once_naming_the_delivery_and_its_event(
+    store: RecordingStore,
+    status: int,
+    level: int,
+    logged: tuple[str, int, str | None],
+    message: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    answer = receive(WEBHOOK, Counting().router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert answer.status == status
+    (record,) = records(caplog)
+    assert (record.levelno, record.getMessage()) == (level, message)
+    assert (record.outcome, record.status, record.error) == logged  # type: ignore[attr-defined]
+    assert (record.webhook_id, record.event_id, record.event_type) == ("wh_1", PAYLOAD["id"], PAYLOAD["type"])  # type: ignore[attr-defined]
+
+
 # --- A claim of unknown outcome is released at the next claim ------------------------------------------
 
 
