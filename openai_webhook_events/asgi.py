@@ -453,10 +453,11 @@ class _BoundedStore:
         if not self._calls.acquire(timeout=self._timeout):
             raise TimeoutError(f"idempotency store busy: {_MAX_STORE_CALLS} calls under way for {self._timeout:g} s")
         outcome: Future[T] = Future()
+        context = contextvars.copy_context()  # the caller's context vars (tracing, tenants) in the store's thread
 
         def target() -> None:
             try:
-                outcome.set_result(operation())
+                outcome.set_result(context.run(operation))
             except BaseException as error:
                 outcome.set_exception(error)
             finally:

@@ -6,6 +6,7 @@ tests/integration/test_http_servers.py serves it under uvicorn.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import json
 import logging
@@ -484,6 +485,32 @@ def test_the_receive_step_leaves_the_event_loop_only_to_call_a_dead_letter_or_a_
     else:
         assert called.threads == [record.threadName]
         assert record.threadName != loop_thread
+
+
+def test_a_dead_letter_beside_a_sync_store_receives_a_signed_delivery_that_is_not_an_event() -> None:
+    called = Called()
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(MemoryStore()), dead_letter=called)
+    assert request(app, [b"[]"], scope(signed(b"[]"), length=2))["status"] == 200
+    assert len(called.threads) == 1
+
+
+def test_a_sync_store_called_in_a_worker_thread_sees_the_requests_context_variables() -> None:
+    tenant: contextvars.ContextVar[str] = contextvars.ContextVar("tenant", default="none")
+    seen: list[str] = []
+
+    class Seeing(MemoryStore):
+        def claim(self, key: str, token: str, now: float, expires_at: float) -> Claim:
+            seen.append(tenant.get())
+            return super().claim(key, token, now, expires_at)
+
+    app = asgi.app(WEBHOOK, AsyncRuns().router, idempotency=Idempotency(Seeing()))
+
+    async def app_for_tenant(the_scope: Any, receive: Any, send: Any) -> None:  # as a middleware sets one
+        tenant.set("acme")
+        await app(the_scope, receive, send)
+
+    assert request(app_for_tenant)["status"] == 200
+    assert seen == ["acme"]
 
 
 @pytest.mark.parametrize(("timeout", "shown"), [(-1, "-1"), ("2", "'2'"), (float("nan"), "nan")])
