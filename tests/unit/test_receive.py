@@ -482,6 +482,33 @@ def test_begin_takes_an_async_router_whose_unawaited_handler_is_answered_500() -
     assert attempt.run() == Response(500, "handler returned an awaitable")
 
 
+def test_receive_takes_an_async_router_and_answers_its_unawaited_handler_500() -> None:
+    router: AsyncRouter[None] = AsyncRouter()
+
+    @router.fallback
+    async def handle(event: WebhookEvent) -> None:
+        pass  # pragma: no cover  (never awaited)
+
+    assert receive(WEBHOOK, router, BODY, signed(), now=NOW) == Response(500, "handler returned an awaitable")
+
+
+@pytest.mark.parametrize("remaining", [None, 5.0, 600.0])
+def test_receive_leases_its_claim_for_the_callers_remaining_time(remaining: float | None) -> None:
+    store = RecordingStore()
+    idempotency = Idempotency(store)
+    receive(WEBHOOK, Counting().router, BODY, signed(), idempotency=idempotency, remaining=remaining, now=NOW)
+    assert store.arguments[0][3] == NOW + idempotency.lease(remaining)
+
+
+def test_an_adapter_that_released_the_claim_itself_hands_unrun_the_answer_and_no_release_is_made() -> None:
+    store = RecordingStore()
+    attempt = begin(WEBHOOK, Counting().router, BODY, signed(), idempotency=Idempotency(store), now=NOW)
+    assert isinstance(attempt, Attempt)
+    unrun = (step for step in ())  # a generator none of whose body ran
+    assert attempt.unrun(unrun, released=(True, None)) == Response(500, "handler returned a generator")
+    assert store.calls == ["claim"]
+
+
 def test_every_503_carries_its_message_and_retry_after_5() -> None:
     retry_after = (("content-type", "application/json"), ("retry-after", "5"))
     # _retry_later builds the 503 constants at import: called here too, so a change to it is seen at run time.
