@@ -458,9 +458,17 @@ def test_a_sqlite_store_closed_before_any_operation_never_opens_its_file(tmp_pat
 
     store = SQLiteStore(str(tmp_path / "d.db"))
     store.close()
-    with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+    with pytest.raises(sqlite3.ProgrammingError) as refused:
         store.claim("k", "a", NOW, NOW + 30)
+    assert str(refused.value) == "SQLiteStore: cannot operate on a closed database"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("timeout", [0, 0.0, 2.5])
+def test_sqlite_store_takes_any_finite_timeout_from_zero_not_waiting_at_all(tmp_path: Path, timeout: float) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"), timeout=timeout)
+    assert store.claim("k", "a", NOW, NOW + 30).state == ACQUIRED
+    store.close()
 
 
 @pytest.mark.parametrize(
