@@ -1120,6 +1120,18 @@ def test_at_most_max_unsettled_claims_are_kept_the_oldest_forgotten_first() -> N
     assert released == [f"openai-webhook-events#wh_{number}" for number in range(3, MAX_UNSETTLED + 3)]
 
 
+def test_a_failed_batch_of_releases_goes_back_in_front_of_the_claims_it_left_in_order() -> None:
+    store = RecordingStore("claim", "release")
+    idempotency = Idempotency(store)
+    for number in range(SETTLE_BATCH + 2):  # one release tried (and failed) at the second; the rest in the pause
+        _deliver(idempotency, number, NOW + number / 100)
+    before = list(idempotency._unsettled)
+    assert len(before) == SETTLE_BATCH + 2
+    assert _deliver(idempotency, 99, NOW + 1 + SETTLE_PAUSE).status == 503  # a batch tried: its first release fails
+    assert idempotency._unsettled[: len(before)] == before
+    assert len(idempotency._unsettled) == len(before) + 1  # and this delivery's own claim of unknown outcome
+
+
 def test_a_claim_of_unknown_outcome_whose_lease_ran_out_is_not_released() -> None:
     store = RecordingStore("claim")
     idempotency = Idempotency(store, lease=30)

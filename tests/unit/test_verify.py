@@ -973,13 +973,16 @@ def test_sign_rejects_unusable_ids_and_timestamps(webhook_id: Any, timestamp: An
         sign(BODY, SECRET, webhook_id=webhook_id, timestamp=timestamp)
 
 
-def test_sign_accepts_timestamp_0_and_names_the_rule_for_a_bad_id() -> None:
+def test_sign_accepts_timestamp_0_and_names_the_rule_for_a_bad_id_or_timestamp() -> None:
     headers = sign(BODY, SECRET, webhook_id="wh_epoch", timestamp=0)
     assert headers == signed(webhook_id="wh_epoch", timestamp=0)
     verify_signature(BODY, headers, SECRET, now=0)
     with pytest.raises(WebhookConfigurationError) as info:
         sign(BODY, SECRET, webhook_id="")
     assert str(info.value) == "webhook_id must be a non-empty printable str without commas"
+    with pytest.raises(WebhookConfigurationError) as info:
+        sign(BODY, SECRET, webhook_id="wh", timestamp=-1)
+    assert str(info.value) == "timestamp must be an int of Unix seconds >= 0, not -1"
 
 
 def test_sign_rejects_bodies_that_are_not_bytes_or_text() -> None:
