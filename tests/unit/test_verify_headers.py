@@ -241,3 +241,30 @@ def test_only_the_three_webhook_names_are_read(prefix: str) -> None:
         WEBHOOK.verify(BODY, renamed, now=NOW)
     assert info.value.header == "webhook-id"
     WEBHOOK.verify(BODY, renamed + delivery(), now=NOW)  # beside the real names, other names change nothing
+
+
+@pytest.mark.parametrize(
+    ("extra", "exact_size"),
+    [({}, False), ({}, True), ({"user-agent": "OpenAI/1.0", "content-type": "application/json"}, False)],
+    ids=["three headers", "body of exactly max_body_bytes", "other headers too"],
+)
+def test_a_plain_delivery_is_verified_without_the_general_readers(
+    extra: dict[str, str], exact_size: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bytes, a dict of the three lower-case headers (maybe more), one signature: the fast path of each step."""
+    from openai_webhook_events import _verify
+
+    body = json.dumps(example_payload("response.completed")).encode()
+    webhook = Webhook(SECRET, max_body_bytes=len(body)) if exact_size else WEBHOOK
+    headers = {**WEBHOOK.sign(body, webhook_id="wh_fast"), **extra}
+
+    def general(*args: object) -> Any:
+        raise AssertionError("the general reader ran")
+
+    for name in ("read_webhook_headers", "_body_bytes", "v1_signatures", "signed_by_any"):
+        monkeypatch.setattr(_verify, name, general)
+    assert webhook._verified(body, headers, None) == (  # pyright: ignore[reportPrivateUsage]
+        "wh_fast",
+        headers["webhook-timestamp"],
+        headers["webhook-signature"],
+    )
