@@ -1234,11 +1234,20 @@ def test_each_adapter_checks_its_options_when_it_is_made_and_never_per_request(m
         receive(WEBHOOK, counting.router, BODY, signed())  # called directly: checked per call
 
 
+def test_an_event_no_handler_takes_is_answered_200_and_logged_naming_it(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="openai_webhook_events")
+    assert receive(WEBHOOK, Router(), BODY, signed(), now=NOW) == Response(200, "ok")
+    (record,) = records(caplog)
+    assert record.getMessage() == f"no handler for webhook event {PAYLOAD['id']} ({PAYLOAD['type']})"
+    assert (record.levelno, record.outcome, record.status) == (logging.DEBUG, "ignored", 200)  # type: ignore[attr-defined]
+
+
 def test_complete_args_name_the_key_token_and_retention_and_are_empty_without_idempotency() -> None:
     router = Counting().router
     plain = begin(WEBHOOK, router, BODY, signed(), now=NOW)
     assert isinstance(plain, Attempt)
     assert plain.complete_args(NOW + 1) == ("", "", NOW + 1, NOW + 1)  # nothing to record, nothing retained
+    assert plain.complete_args() == ("", "", NOW, NOW)  # begin's fixed clock
     idempotency = Idempotency(MemoryStore())
     held = begin(WEBHOOK, router, BODY, signed(), idempotency=idempotency, now=NOW)
     assert isinstance(held, Attempt)
