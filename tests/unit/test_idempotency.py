@@ -479,6 +479,7 @@ def test_sqlite_store_takes_any_finite_timeout_from_zero_not_waiting_at_all(tmp_
         ({"path": None}, "path must be a str or os.PathLike without NUL, not None"),
         ({"timeout": -1}, "timeout must be a number of seconds >= 0, not -1"),
         ({"timeout": float("nan")}, "timeout must be a number of seconds >= 0, not nan"),
+        ({"timeout": float("inf")}, "timeout must be a number of seconds >= 0, not inf"),
         ({"timeout": True}, "timeout must be a number of seconds >= 0, not True"),
         ({"timeout": "5"}, "timeout must be a number of seconds >= 0, not '5'"),
     ],
@@ -570,6 +571,21 @@ def test_a_redis_store_refuses_an_object_with_neither_register_script_nor_eval(s
     with pytest.raises(WebhookConfigurationError) as error:
         store_class(object())
     assert str(error.value) == "object is not a Redis client: it has neither register_script nor eval"
+
+
+def test_redis_store_runs_a_registered_script_without_a_sha_through_the_script_itself(tmp_path: Path) -> None:
+    with redis_connection(tmp_path) as client:
+
+        class ScriptsWithoutSha:  # a compatible client whose scripts are plain callables
+            execute_command = client.execute_command
+
+            def register_script(self, text: str) -> Any:
+                script = client.register_script(text)
+                return lambda keys, args: script(keys=keys, args=args)
+
+        store = RedisStore(ScriptsWithoutSha())
+        assert store.claim("k", "a", NOW, NOW + 30) == Claim(ACQUIRED, NOW + 30)
+        assert store.complete("k", "a", NOW, NOW + 1000) is True
 
 
 def test_redis_store_keys_carry_the_prefix_and_expire_after_their_record(tmp_path: Path) -> None:

@@ -1070,24 +1070,27 @@ def test_a_pending_release_answering_outside_the_protocol_is_logged_naming_the_s
     assert warning.getMessage().endswith("RecordingStore.release answered None, not a bool")
 
 
-def test_when_a_later_pending_release_fails_it_and_the_ones_after_it_are_kept_and_the_released_one_is_not() -> None:
+@pytest.mark.parametrize("answered", [1, 2])
+def test_when_a_later_pending_release_fails_it_and_the_ones_after_it_are_kept_and_the_released_ones_are_not(
+    answered: int,
+) -> None:
     store = RecordingStore("claim", "release")
     idempotency = Idempotency(store)
-    for number, at in enumerate([NOW, NOW + 0.1, NOW + 0.2]):  # three claims of unknown outcome, one release failed
+    for number, at in enumerate([NOW, NOW + 0.1, NOW + 0.2, NOW + 0.3]):  # four claims of unknown outcome
         assert _deliver(idempotency, number, at).status == 503
     pending = list(idempotency._unsettled)
     released: list[str] = []
 
-    def release_once(key: str, token: str) -> bool:  # the store answers one release, then is down again
-        if released:
+    def release_some(key: str, token: str) -> bool:  # the store answers *answered* releases, then is down again
+        if len(released) == answered:
             raise ConnectionError("down again")
         released.append(key)
         return True
 
-    store.release = release_once  # type: ignore[method-assign]
-    assert _deliver(idempotency, 3, NOW + 0.1 + SETTLE_PAUSE).status == 503
-    assert released == [pending[0][0]]
-    assert idempotency._unsettled[:2] == pending[1:]
+    store.release = release_some  # type: ignore[method-assign]
+    assert _deliver(idempotency, 9, NOW + 0.1 + SETTLE_PAUSE).status == 503
+    assert released == [key for key, _, _ in pending[:answered]]
+    assert idempotency._unsettled[: len(pending) - answered] == pending[answered:]
 
 
 def test_a_release_of_pending_claims_that_answers_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
